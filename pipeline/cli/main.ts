@@ -1,0 +1,46 @@
+/**
+ * `npm run connectors -- <command>`: the one entry point of the pipeline CLI.
+ * Each command lives in commands/<name>.ts and exports `run(args): Promise<number>` (the exit code).
+ */
+import { EXIT, UsageError, exitCodeFor } from './errors.ts';
+
+type Command = { run(args: string[]): Promise<number> };
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  new: { summary: 'new <slug> [--display-name TEXT] [--auth-mode MODE]', load: () => import('./commands/new.ts') },
+  validate: { summary: 'validate [--json] [PATH ...]', load: () => import('./commands/validate.ts') },
+  plan: { summary: 'plan [--json]', load: () => import('./commands/plan.ts') },
+  sync: { summary: 'sync [--dry-run] [--json]', load: () => import('./commands/sync.ts') },
+  'pr-check': { summary: 'pr-check', load: () => import('./commands/pr-check.ts') },
+};
+
+export const USAGE = `Usage: npm run connectors -- <command>
+
+Commands:
+${Object.values(COMMANDS)
+  .map((c) => `  ${c.summary}`)
+  .join('\n')}
+
+Database: --database-url URL or DATABASE_URL; otherwise the embedded registry in the data dir
+(--data-dir DIR or CONNECTORS_DATA_DIR, default .data/).`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command "${name}".\n\n${USAGE}`);
+  return (await command.load()).run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = exitCodeFor(err);
+  },
+);

@@ -1,0 +1,113 @@
+/**
+ * The connector manifest, schema version 1: the single source of truth.
+ *
+ * TypeScript types are inferred from it, `_template/manifest.schema.json` is generated from it,
+ * and the validator runs it. Rules that need more than the shape (catalogue look-ups, TODO
+ * placeholders, folder names, cross-file rules) live in `pipeline/validate/`, not here.
+ */
+import { z } from 'zod';
+
+export const SLUG_PATTERN = /^[a-z][a-z0-9_]{1,62}$/;
+export const SECRET_KEY_PATTERN = /^[A-Z0-9_]{1,128}$/;
+/** Printable, no whitespace: read_orders, chat:write, https://www.googleapis.com/auth/youtube.upload */
+export const SCOPE_NAME_PATTERN = /^[\x21-\x7e]{1,200}$/;
+
+export const AUTH_MODES = ['oauth', 'byok', 'oauth_and_byok', 'none'] as const;
+export const AGGREGATIONS = ['sum', 'avg', 'min', 'max', 'last'] as const;
+
+const notBlank = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((s) => s.trim().length > 0, { message: 'must not be blank' });
+
+export const secretSchema = z.strictObject({
+  key: z
+    .string()
+    .regex(SECRET_KEY_PATTERN, 'must be PROVIDER_<SLUG>_<FIELD> in [A-Z0-9_], at most 128 characters')
+    .describe('The vault key name: PROVIDER_<SLUG in upper case>_<FIELD>.'),
+  label: notBlank(80).describe('What the operator sees next to the Set key form.'),
+  description: z.string().max(500).optional().describe('Where to find the key in the provider console.'),
+  optional: z.boolean().default(false).describe('The connector starts without it.'),
+});
+
+export const scopeSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(SCOPE_NAME_PATTERN, 'must be 1..200 printable characters without whitespace')
+    .describe("The provider's own scope name, e.g. read_orders or chat:write."),
+  description: notBlank(500).describe('What an agent holding this scope can do.'),
+  requires_firearm: z
+    .boolean()
+    .describe('true when the action can spend money, destroy data, speak for the business or deploy code.'),
+  firearm_type: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*$/, 'must be an UPPER_SNAKE firearm type id from the catalogue')
+    .optional()
+    .describe('Required when and only when requires_firearm is true: an id from pipeline/catalog/firearm-types.yaml.'),
+});
+
+export const kpiSchema = z.strictObject({
+  raw: notBlank(200).describe("The provider's own metric name."),
+  standard: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/, 'must be a lower_snake core KPI id from the catalogue')
+    .describe('A core KPI id from pipeline/catalog/core-kpis.yaml.'),
+  aggregation: z.enum(AGGREGATIONS).default('sum').describe('How raw values roll up.'),
+});
+
+export const manifestSchema = z
+  .strictObject({
+    schema_version: z.literal(1).describe('Always 1 for this schema.'),
+    provider_slug: z
+      .string()
+      .regex(SLUG_PATTERN, 'must match ^[a-z][a-z0-9_]{1,62}$ (lower case, digits, underscores)')
+      .describe('Equal to the folder name under connectors/.'),
+    display_name: notBlank(80).describe('The name operators see.'),
+    description: z.string().max(500).optional(),
+    auth_mode: z.enum(AUTH_MODES),
+    docs_url: z
+      .url({ protocol: /^https$/, message: 'must be an https:// URL' })
+      .optional()
+      .describe("The provider's API documentation (https only)."),
+    secrets: z.array(secretSchema).default([]).describe('The keys the connector loads from the vault.'),
+    scopes: z.array(scopeSchema).min(1, 'a connector needs at least one scope'),
+    kpis: z.array(kpiSchema).default([]).describe('Mappings of provider metrics to core KPIs.'),
+  })
+  .describe('A connector manifest (schema version 1). See README.md, "Writing a manifest".');
+
+/** A manifest after parsing: defaults applied. */
+export type Manifest = z.output<typeof manifestSchema>;
+export type ManifestScope = Manifest['scopes'][number];
+export type ManifestSecret = Manifest['secrets'][number];
+export type ManifestKpi = Manifest['kpis'][number];
+export type AuthMode = (typeof AUTH_MODES)[number];
+export type Aggregation = (typeof AGGREGATIONS)[number];
+
+/** Catalogue files: pipeline/catalog/firearm-types.yaml and core-kpis.yaml. */
+export const firearmTypeSchema = z.strictObject({
+  id: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'firearm type ids are UPPER_SNAKE'),
+  label: notBlank(80),
+  description: notBlank(500),
+});
+export const coreKpiSchema = z.strictObject({
+  id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'core KPI ids are lower_snake'),
+  label: notBlank(80),
+  description: notBlank(500),
+  unit: z.enum(['currency', 'count', 'ratio', 'percent']).optional(),
+});
+export const firearmCatalogSchema = z.strictObject({
+  schema_version: z.literal(1),
+  firearm_types: z.array(firearmTypeSchema).min(1),
+});
+export const kpiCatalogSchema = z.strictObject({
+  schema_version: z.literal(1),
+  core_kpis: z.array(coreKpiSchema).min(1),
+});
+export type FirearmType = z.output<typeof firearmTypeSchema>;
+export type CoreKpi = z.output<typeof coreKpiSchema>;
+export interface Catalog {
+  firearmTypes: FirearmType[];
+  coreKpis: CoreKpi[];
+}
