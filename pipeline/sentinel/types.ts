@@ -1,0 +1,83 @@
+/**
+ * The registry plan: what a sync will change. Computed by a pure function of the valid manifests,
+ * the catalogues and the registry's current rows; printed by `plan`, applied by `sync`, rendered
+ * into the PR comment and job summary by pipeline/github.
+ */
+import type { Aggregation, AuthMode } from '../schema/manifest.ts';
+
+export type ProviderStatus = 'draft' | 'approved' | 'changed' | 'retired';
+
+export interface ScopeRow {
+  name: string;
+  description: string;
+  requires_firearm: boolean;
+  firearm_type: string | null;
+}
+export interface KpiMappingRow {
+  raw_metric: string;
+  core_kpi: string;
+  aggregation: Aggregation;
+}
+export interface SecretRow {
+  key_name: string;
+  label: string;
+  description: string | null;
+  optional: boolean;
+}
+export interface CatalogRow {
+  id: string;
+  label: string;
+}
+
+/** Rows added, changed (before and after) and removed for one kind of child row. */
+export interface RowChanges<T> {
+  added: T[];
+  changed: { before: T; after: T }[];
+  removed: T[];
+}
+
+export type ProviderChangeKind = 'added' | 'changed' | 'retired' | 'revived';
+
+export interface ProviderChange {
+  slug: string;
+  display_name: string;
+  auth_mode: AuthMode;
+  kind: ProviderChangeKind;
+  status_before: ProviderStatus | null;
+  status_after: ProviderStatus;
+  /** Top-level manifest fields whose value changed (display_name, description, auth_mode, docs_url). */
+  fields_changed: string[];
+  scopes: RowChanges<ScopeRow>;
+  /** Added or changed mappings need (re-)approval by an operator. */
+  kpi_mappings: RowChanges<KpiMappingRow>;
+  secrets: RowChanges<SecretRow>;
+}
+
+export interface Plan {
+  /** True when planned against an empty registry (no database, or one without the schema). */
+  against_empty_registry: boolean;
+  /** Every provider that changes, in slug order; unchanged ones are only counted. */
+  providers: ProviderChange[];
+  unchanged: number;
+  catalog: {
+    firearm_types: RowChanges<CatalogRow>;
+    core_kpis: RowChanges<CatalogRow>;
+  };
+  counts: PlanCounts;
+}
+
+export interface PlanCounts {
+  providers: { added: number; changed: number; unchanged: number; retired: number; revived: number };
+  scopes: { added: number; changed: number; removed: number };
+  kpi_mappings: { added: number; changed: number; removed: number };
+  secrets: { added: number; changed: number; removed: number };
+  firearm_types: { added: number; changed: number; removed: number };
+  core_kpis: { added: number; changed: number; removed: number };
+}
+
+export interface SyncResult {
+  plan: Plan;
+  /** The registry_syncs row id, or null for a dry run. */
+  sync_id: number | null;
+  outcome: 'applied' | 'noop';
+}
