@@ -1,0 +1,81 @@
+/**
+ * `npm start [-- --port N] [--host H] [--data-dir DIR] [--vault-dir DIR] [--database-url URL] [--no-watch]`
+ * Runs the whole factory; Ctrl-C (SIGINT) or SIGTERM stops every part it started.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { startFactory } from '../start/factory.ts';
+import { EXIT, UsageError, exitCodeFor } from './errors.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function options(argv: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'vault-dir': { type: 'string' },
+        'database-url': { type: 'string' },
+        'no-watch': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\nUsage: npm start -- [--port N] [--host H] [--data-dir DIR] [--vault-dir DIR] [--database-url URL] [--no-watch]`);
+  }
+  const port = Number(parsed.port ?? process.env.PORT ?? 4321);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port must be a port number from 0 to 65535, got "${parsed.port}"`);
+  }
+  return {
+    help: parsed.help ?? false,
+    repoRoot,
+    port,
+    host: parsed.host ?? '127.0.0.1',
+    dataDir: path.resolve(parsed['data-dir'] ?? process.env.CONNECTORS_DATA_DIR ?? path.join(repoRoot, '.data')),
+    databaseUrl: parsed['database-url'] ?? process.env.DATABASE_URL,
+    vaultDir: parsed['vault-dir'] ?? process.env.VAULT_DIR,
+    socketPath: process.env.VAULT_AGENT_SOCKET,
+    watch: !parsed['no-watch'],
+  };
+}
+
+async function main(): Promise<number> {
+  const opts = options(process.argv.slice(2));
+  if (opts.help) {
+    process.stdout.write('Usage: npm start -- [--port N] [--host H] [--data-dir DIR] [--vault-dir DIR] [--database-url URL] [--no-watch]\n');
+    return EXIT.ok;
+  }
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const factory = await startFactory({ ...opts, log });
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log(`\n${signal}: stopping the factory…`);
+      factory.close().then(resolve, resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  log('stopped.');
+  return EXIT.ok;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`npm start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = exitCodeFor(err);
+  },
+);
