@@ -1,0 +1,17 @@
+/**
+ * The connector runtime: what every connector's server.ts imports. See _template/README.md.
+ */
+export { createConnectorServer, type ConnectorServerOptions, type ConnectorServerResult, type StartupCode } from './server.ts';
+export { runConnectorStdio, isEntryPoint } from './stdio.ts';
+export { scopeHandler, ok, fail, type ScopeHandler, type ScopeHandlers, type HandlerContext, type HandlerOutcome } from './handlers.ts';
+export {
+  LICENCE_META_KEY,
+  denyAllLicences,
+  type LicenceChecker,
+  type LicenceDecision,
+  type LicenceRequest,
+} from './licence.ts';
+export { SecretValues, DEFAULT_SITE_URL, type SecretLoader, type VaultOptions } from './secrets.ts';
+export { ERROR_CODES } from './tool-results.ts';
+export { toolNamesForScopes, sanitizeScopeName, TOOL_NAME_PATTERN } from './tool-names.ts';
+export { toolSpecsFor, META_SCOPE, META_PROVIDER, META_FIREARM_TYPE, META_REQUIRES_FIREARM, type ToolSpec } from './tool-specs.ts';

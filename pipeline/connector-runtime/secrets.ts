@@ -1,0 +1,127 @@
+/**
+ * The connector's keys, loaded once at start through the vault reader, and the redaction that
+ * keeps their values out of every MCP message and log line the runtime writes.
+ */
+import { inspect } from 'node:util';
+import type { Manifest } from '../schema/manifest.ts';
+
+/** The vault reader's batch call (vault-agent/reader/index.ts `loadSecrets`), as the runtime uses it. */
+export type SecretLoader = (
+  keys: { key: string; optional?: boolean }[],
+  opts: VaultOptions,
+) => Promise<{ values: Record<string, string>; missing: string[] }>;
+
+export interface VaultOptions {
+  /** Default: VAULT_DIR, else ~/northstar-keys (the reader decides). */
+  vaultDir?: string;
+  /** An age identity for SOPS-encrypted key files. */
+  ageIdentity?: string;
+}
+
+/** The site the operator sets keys on; `npm start` serves it here unless told otherwise. */
+export const DEFAULT_SITE_URL = 'http://127.0.0.1:4321';
+
+const REDACTED = '[redacted]';
+
+/**
+ * Key values by name. It never enumerates or serialises its values, so passing it to a logger or
+ * JSON.stringify by mistake prints nothing secret.
+ */
+export class SecretValues {
+  readonly #values: Map<string, string>;
+  /** Longest first, so a value containing another is redacted whole. */
+  readonly #needles: string[];
+
+  constructor(values: Record<string, string>) {
+    this.#values = new Map(Object.entries(values));
+    this.#needles = [...new Set(this.#values.values())].filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
+  }
+
+  /** The value of a declared key, or undefined when it is optional and not set. */
+  get(key: string): string | undefined {
+    return this.#values.get(key);
+  }
+
+  /** The value of a key the handler cannot work without; throws naming the key (never a value). */
+  require(key: string): string {
+    const value = this.#values.get(key);
+    if (value === undefined) throw new Error(`key ${key} is not loaded: declare it in manifest.yaml under secrets`);
+    return value;
+  }
+
+  /** The text with every key value replaced by [redacted]. */
+  redact(text: string): string {
+    let out = text;
+    for (const needle of this.#needles) out = out.split(needle).join(REDACTED);
+    return out;
+  }
+
+  /** A JSON-like value with every string (keys included) redacted. */
+  redactDeep<T>(value: T): T {
+    if (this.#needles.length === 0) return value;
+    return this.#walk(value) as T;
+  }
+
+  #walk(value: unknown): unknown {
+    if (typeof value === 'string') return this.redact(value);
+    if (Array.isArray(value)) return value.map((v) => this.#walk(v));
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.redact(k), this.#walk(v)]));
+    }
+    return value;
+  }
+
+  toJSON(): string {
+    return '[secrets]';
+  }
+
+  [inspect.custom](): string {
+    return `SecretValues(${[...this.#values.keys()].join(', ')})`;
+  }
+}
+
+export type LoadKeysResult =
+  | { ok: true; secrets: SecretValues }
+  | { ok: false; code: 'keys_missing' | 'vault_unreadable'; message: string };
+
+/** Loads every key the manifest declares; a required key that is not set fails the start. */
+export async function loadManifestKeys(
+  manifest: Manifest,
+  load: SecretLoader,
+  vault: VaultOptions,
+  siteUrl: string,
+): Promise<LoadKeysResult> {
+  if (manifest.secrets.length === 0) return { ok: true, secrets: new SecretValues({}) };
+  const page = `${siteUrl.replace(/\/+$/, '')}/connectors/${manifest.provider_slug}`;
+  const where = vault.vaultDir ?? process.env.VAULT_DIR ?? '~/northstar-keys';
+
+  let loaded: Awaited<ReturnType<SecretLoader>>;
+  try {
+    loaded = await load(
+      manifest.secrets.map((s) => ({ key: s.key, optional: s.optional })),
+      vault,
+    );
+  } catch (err) {
+    // The reader's messages name keys and paths, never values (its contract).
+    return {
+      ok: false,
+      code: 'vault_unreadable',
+      message: `${manifest.provider_slug}: could not read its keys from the vault at ${where}: ${(err as Error).message}`,
+    };
+  }
+
+  const required = new Set(manifest.secrets.filter((s) => !s.optional).map((s) => s.key));
+  const missing = manifest.secrets.filter((s) => required.has(s.key) && loaded.missing.includes(s.key));
+  if (missing.length > 0) {
+    const names = missing.map((s) => `${s.key} (${s.label})`).join(', ');
+    const noun = missing.length === 1 ? 'key is' : 'keys are';
+    return {
+      ok: false,
+      code: 'keys_missing',
+      message:
+        `${manifest.provider_slug} cannot start: the ${noun} not set in the vault at ${where}: ${names}.\n` +
+        `Set ${missing.length === 1 ? 'it' : 'them'} on ${page} (Authentication card, Set key), then start the connector again.`,
+    };
+  }
+  return { ok: true, secrets: new SecretValues(loaded.values) };
+}

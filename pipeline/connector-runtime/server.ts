@@ -1,0 +1,135 @@
+/**
+ * createConnectorServer: a connector's manifest, its handlers and its keys become an MCP server
+ * with one tool per scope. Everything that can be wrong at start (manifest, handler names, keys)
+ * is a result with a message, before any tool is served.
+ */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Manifest } from '../schema/manifest.ts';
+import { fail, type HandlerOutcome, type ScopeHandlers } from './handlers.ts';
+import { decideLicence, denyAllLicences, LICENCE_META_KEY, type LicenceChecker } from './licence.ts';
+import { readManifestFile } from './manifest-file.ts';
+import { DEFAULT_SITE_URL, loadManifestKeys, type SecretLoader, type VaultOptions } from './secrets.ts';
+import { ERROR_CODES, firearmRefusal, notImplemented, toCallToolResult } from './tool-results.ts';
+import { toolSpecsFor, type ToolSpec } from './tool-specs.ts';
+import { vaultReaderLoader } from './vault-reader.ts';
+
+export interface ConnectorServerOptions {
+  /** The connector's manifest.yaml (next to its server.ts). */
+  manifestPath: string;
+  /** One handler per scope name; a scope without one answers `not_implemented`. */
+  handlers: ScopeHandlers;
+  /** Default: deny every firearm call. */
+  licences?: LicenceChecker;
+  /** Where the vault reader looks; default VAULT_DIR, else ~/northstar-keys. */
+  vault?: VaultOptions;
+  /** Default: the vault reader's loadSecrets. */
+  loadSecrets?: SecretLoader;
+  /** Where operators set keys; default CONNECTORS_SITE_URL, else http://127.0.0.1:4321. */
+  siteUrl?: string;
+  /** Default: one line to stderr. */
+  log?: (line: string) => void;
+}
+
+export type StartupCode = 'manifest_invalid' | 'handler_unknown_scope' | 'keys_missing' | 'vault_unreadable';
+
+export type ConnectorServerResult =
+  | { ok: true; server: McpServer; manifest: Manifest; tools: ToolSpec[] }
+  | { ok: false; code: StartupCode; message: string };
+
+const stderrLine = (line: string) => void process.stderr.write(`${line}\n`);
+
+export async function createConnectorServer(opts: ConnectorServerOptions): Promise<ConnectorServerResult> {
+  const read = await readManifestFile(opts.manifestPath);
+  if (!read.ok) return { ok: false, code: 'manifest_invalid', message: read.message };
+  const manifest = read.manifest;
+
+  const specs = toolSpecsFor(manifest);
+  if (!specs.ok) return { ok: false, code: 'manifest_invalid', message: `${opts.manifestPath}: ${specs.message}` };
+
+  const scopeNames = new Set(manifest.scopes.map((s) => s.name));
+  const stray = Object.keys(opts.handlers).filter((name) => !scopeNames.has(name));
+  if (stray.length > 0) {
+    return {
+      ok: false,
+      code: 'handler_unknown_scope',
+      message:
+        `${manifest.provider_slug}: handlers for scopes the manifest does not declare: ${stray.join(', ')}. ` +
+        `Scopes in manifest.yaml: ${[...scopeNames].join(', ')}. Rename the handler or add the scope.`,
+    };
+  }
+
+  const keys = await loadManifestKeys(
+    manifest,
+    opts.loadSecrets ?? vaultReaderLoader,
+    opts.vault ?? {},
+    opts.siteUrl ?? process.env.CONNECTORS_SITE_URL ?? DEFAULT_SITE_URL,
+  );
+  if (!keys.ok) return keys;
+  const secrets = keys.secrets;
+  const log = (line: string) => (opts.log ?? stderrLine)(secrets.redact(`${manifest.provider_slug}: ${line}`));
+
+  const server = new McpServer(
+    { name: manifest.provider_slug, title: manifest.display_name, version: '1.0.0' },
+    {
+      instructions:
+        `${manifest.display_name} connector. One tool per provider scope. Tools marked destructive are ` +
+        `firearm scopes: they are refused unless the host grants a licence of their firearm type.`,
+    },
+  );
+
+  const licences = opts.licences ?? denyAllLicences;
+  for (const spec of specs.specs) {
+    const handler = Object.hasOwn(opts.handlers, spec.scope.name) ? opts.handlers[spec.scope.name] : undefined;
+    if (!handler) log(`warning: scope ${spec.scope.name} has no handler; its tool ${spec.name} answers not_implemented`);
+
+    server.registerTool(
+      spec.name,
+      {
+        title: spec.title,
+        description: spec.description,
+        inputSchema: handler?.input ?? {},
+        annotations: spec.annotations,
+        _meta: spec.meta,
+      },
+      async (args, extra): Promise<CallToolResult> => {
+        let outcome: HandlerOutcome;
+        const firearmType = spec.scope.requires_firearm ? spec.scope.firearm_type : undefined;
+        const decision =
+          firearmType === undefined
+            ? ({ granted: true } as const)
+            : await decideLicence(licences, {
+                providerSlug: manifest.provider_slug,
+                firearmType,
+                scope: spec.scope.name,
+                tool: spec.name,
+                licence: extra._meta?.[LICENCE_META_KEY],
+              });
+        if (!decision.granted) {
+          outcome = firearmRefusal(spec, firearmType ?? '', decision.reason);
+          log(`refused ${spec.name}: no ${firearmType} licence`);
+        } else if (!handler) {
+          outcome = notImplemented(spec);
+        } else {
+          outcome = await runHandler(() =>
+            handler.run(args, { secrets, manifest, scope: spec.scope, tool: spec.name, log, signal: extra.signal }),
+          );
+          if (!outcome.ok) log(`${spec.name} failed: ${outcome.code}`);
+        }
+        // The last line of defence: whatever a handler returned, no key value leaves the process.
+        return secrets.redactDeep(toCallToolResult(outcome));
+      },
+    );
+  }
+  return { ok: true, server, manifest, tools: specs.specs };
+}
+
+async function runHandler(run: () => Promise<HandlerOutcome>): Promise<HandlerOutcome> {
+  try {
+    const outcome = await run();
+    if (outcome && typeof outcome === 'object' && typeof outcome.ok === 'boolean') return outcome;
+    return fail(ERROR_CODES.handlerFailed, 'the handler returned no result; it must return ok(...) or fail(...)');
+  } catch (err) {
+    return fail(ERROR_CODES.handlerFailed, err instanceof Error ? err.message : String(err));
+  }
+}
