@@ -12,6 +12,7 @@ export {
   type LicenceRequest,
 } from './licence.ts';
 export { SecretValues, DEFAULT_SITE_URL, type SecretLoader, type VaultOptions } from './secrets.ts';
+export { vaultReaderLoader } from './vault-reader.ts';
 export { ERROR_CODES } from './tool-results.ts';
 export { toolNamesForScopes, sanitizeScopeName, TOOL_NAME_PATTERN } from './tool-names.ts';
 export { toolSpecsFor, META_SCOPE, META_PROVIDER, META_FIREARM_TYPE, META_REQUIRES_FIREARM, type ToolSpec } from './tool-specs.ts';
