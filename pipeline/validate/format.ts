@@ -1,0 +1,54 @@
+/**
+ * Output for people and for GitHub: `file:line:col path: message [code]` lines, and workflow
+ * commands (`::error file=F,line=L,col=C,title=T::message`) that annotate the exact manifest line.
+ * The PR check reuses these.
+ */
+import type { Problem, ValidationResult } from './types.ts';
+
+/** One problem as a human line: `connectors/x/manifest.yaml:12:5 scopes[2].firearm_type: ... [code]`. */
+export function formatProblem(p: Problem, severity: 'error' | 'warning' = 'error'): string {
+  const where = `${p.file}:${p.line}:${p.column}`;
+  const tag = severity === 'warning' ? ' warning:' : '';
+  const field = p.path ? ` ${p.path}:` : '';
+  return `${where}${tag}${field} ${p.message} [${p.code}]`;
+}
+
+/** Every problem, errors then warnings, and a one-line summary. */
+export function formatHuman(result: Pick<ValidationResult, 'ok' | 'checked' | 'errors' | 'warnings'>): string {
+  const lines = [
+    ...result.errors.map((p) => formatProblem(p, 'error')),
+    ...result.warnings.map((p) => formatProblem(p, 'warning')),
+  ];
+  const files = new Set([...result.errors, ...result.warnings].map((p) => p.file)).size;
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  if (result.ok) {
+    lines.push(`ok: ${plural(result.checked, 'file')} checked, no errors${result.warnings.length ? `, ${plural(result.warnings.length, 'warning')} in ${plural(files, 'file')}` : ''}.`);
+  } else {
+    lines.push(`invalid: ${plural(result.errors.length, 'error')} and ${plural(result.warnings.length, 'warning')} in ${plural(files, 'file')} (${plural(result.checked, 'file')} checked). Fix the errors above and run validate again.`);
+  }
+  return lines.join('\n');
+}
+
+/** Workflow command message escaping (as @actions/core does): % CR LF. */
+export function escapeData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** Workflow command property escaping: also : and , which separate properties. */
+export function escapeProperty(s: string): string {
+  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+/** `::error file=F,line=L,col=C,title=T::message` (or ::warning) for one problem. */
+export function formatGithubCommand(p: Problem, severity: 'error' | 'warning' = 'error'): string {
+  const title = p.path ? `${p.path} (${p.code})` : p.code;
+  const props = [`file=${escapeProperty(p.file)}`, `line=${p.line}`, `col=${p.column}`, `title=${escapeProperty(title)}`].join(',');
+  return `::${severity} ${props}::${escapeData(p.message)}`;
+}
+
+export function formatGithubCommands(result: Pick<ValidationResult, 'errors' | 'warnings'>): string[] {
+  return [
+    ...result.errors.map((p) => formatGithubCommand(p, 'error')),
+    ...result.warnings.map((p) => formatGithubCommand(p, 'warning')),
+  ];
+}

@@ -1,0 +1,51 @@
+/**
+ * One manifest, from text to problems: YAML safety, the zod shape, then the rules beyond the shape.
+ * Pure: no file system, so tests, the worker pool and other parts call it directly.
+ */
+import { manifestSchema, type Catalog, type Manifest } from '../schema/manifest.ts';
+import { manifestDigest } from '../schema/digest.ts';
+import { decodeManifestBytes } from './decode.ts';
+import { manifestRules } from './rules.ts';
+import { shapeProblems } from './shape.ts';
+import { parseYamlSafely } from './yaml-safe.ts';
+import type { Problem, ValidConnector } from './types.ts';
+
+export interface ManifestResult {
+  errors: Problem[];
+  warnings: Problem[];
+  /** Present when the manifest has no errors. */
+  connector?: ValidConnector;
+  /** provider_slug as written (when it is a string), for the cross-file duplicate check. */
+  declaredSlug?: { slug: string; line: number; column: number };
+}
+
+const byPosition = (a: Problem, b: Problem) => a.line - b.line || a.column - b.column || a.code.localeCompare(b.code);
+
+/**
+ * Validates one manifest's text. `file` is the path reported in problems (relative to the repo root);
+ * `folderSlug` is the name of the folder under connectors/ that holds it.
+ */
+export function validateManifestText(text: string, file: string, catalog: Catalog, folderSlug: string): ManifestResult {
+  const parsed = parseYamlSafely(text, file);
+  if (!parsed.value) return { errors: parsed.problems.sort(byPosition), warnings: [] };
+  const slug = parsed.value.provider_slug;
+  const declaredSlug = typeof slug === 'string' ? { slug, ...parsed.locate(['provider_slug']) } : undefined;
+
+  const shape = shapeProblems(manifestSchema, parsed.value, parsed, file);
+  const rules = manifestRules(parsed.value, parsed, file, catalog, folderSlug);
+  // A field still holding TODO gets one clear message, not also "expected boolean" or "bad prefix".
+  const noise = (p: Problem) => p.code !== 'todo_placeholder' && rules.placeholderPaths.has(p.path);
+  const errors = [...parsed.problems, ...shape.problems, ...rules.errors].filter((p) => !noise(p)).sort(byPosition);
+  const warnings = rules.warnings.sort(byPosition);
+  if (errors.length) return { errors, warnings, declaredSlug };
+
+  const manifest = shape.data as Manifest;
+  return { errors, warnings, declaredSlug, connector: { slug: manifest.provider_slug, file, manifest, digest: manifestDigest(manifest) } };
+}
+
+/** The same from raw bytes: refuses oversized files and invalid UTF-8 first. */
+export function validateManifestBytes(bytes: Uint8Array, file: string, catalog: Catalog, folderSlug: string): ManifestResult {
+  const decoded = decodeManifestBytes(bytes, file);
+  if (!decoded.ok) return { errors: [decoded.problem], warnings: [] };
+  return validateManifestText(decoded.text, file, catalog, folderSlug);
+}

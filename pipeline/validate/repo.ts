@@ -1,0 +1,134 @@
+/**
+ * validateRepo: the catalogues, every connector folder (or the named ones) and the cross-file rules.
+ * Reads with bounded concurrency; with many manifests the parsing moves to a worker pool.
+ */
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import type { Catalog } from '../schema/manifest.ts';
+import { loadCatalog } from './catalog.ts';
+import { checkConnectorFolder } from './check-file.ts';
+import { MAX_MANIFEST_BYTES } from './decode.ts';
+import type { ManifestResult } from './manifest.ts';
+import { POOL_THRESHOLD, checkFoldersInPool } from './pool.ts';
+import { scanConnectors } from './scan.ts';
+import type { Problem, ValidationResult, ValidConnector } from './types.ts';
+
+export interface ValidateRepoOptions {
+  repoRoot: string;
+  /** Connector folders or manifests (absolute, or relative to repoRoot); default every connector. */
+  paths?: string[];
+  /** Use worker threads for large trees (default true); tests turn it off or force it on. */
+  workers?: boolean | 'always';
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping the results in order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
+
+export const READ_CONCURRENCY = 64;
+
+export async function checkFolders(repoRoot: string, folders: string[], catalog: Catalog): Promise<ManifestResult[]> {
+  return mapLimit(folders, READ_CONCURRENCY, (f) => checkConnectorFolder(repoRoot, f, catalog));
+}
+
+export async function validateRepo(opts: ValidateRepoOptions): Promise<ValidationResult> {
+  const repoRoot = path.resolve(opts.repoRoot);
+  const [loaded, scan] = await Promise.all([loadCatalog(repoRoot), scanConnectors(repoRoot, opts.paths)]);
+  const usePool = opts.workers === 'always' || (opts.workers !== false && scan.folders.length > POOL_THRESHOLD);
+  const results = usePool
+    ? await checkFoldersInPool(repoRoot, scan.folders, loaded.catalog)
+    : await checkFolders(repoRoot, scan.folders, loaded.catalog);
+
+  const errors: Problem[] = [...loaded.errors, ...scan.errors];
+  const warnings: Problem[] = [];
+  const connectors: ValidConnector[] = [];
+  for (const r of results) {
+    errors.push(...r.errors);
+    warnings.push(...r.warnings);
+    if (r.connector) connectors.push(r.connector);
+  }
+  errors.push(...(await duplicateSlugs(repoRoot, scan.folders, scan.allFolders, results)));
+
+  const valid = errors.length === 0;
+  const failedFiles = new Set(errors.map((e) => e.file));
+  return {
+    ok: valid,
+    checked: loaded.checked + scan.folders.length,
+    errors: sortProblems(errors),
+    warnings: sortProblems(warnings),
+    connectors: connectors.filter((c) => !failedFiles.has(c.file)),
+    catalog: loaded.catalog,
+  };
+}
+
+export function sortProblems(list: Problem[]): Problem[] {
+  return list.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
+}
+
+/**
+ * Two manifests with one provider_slug. Checked over the whole tree even when only some folders
+ * were named: the other folders' slugs are read cheaply (one line, not a full validation).
+ */
+async function duplicateSlugs(repoRoot: string, folders: string[], allFolders: string[], results: ManifestResult[]): Promise<Problem[]> {
+  const owners = new Map<string, { folder: string; line: number; column: number; checked: boolean }[]>();
+  const note = (slug: string, v: { folder: string; line: number; column: number; checked: boolean }) => {
+    const list = owners.get(slug) ?? [];
+    list.push(v);
+    owners.set(slug, list);
+  };
+  folders.forEach((folder, i) => {
+    const d = results[i]?.declaredSlug;
+    if (d) note(d.slug, { folder, line: d.line, column: d.column, checked: true });
+  });
+  const checked = new Set(folders);
+  const others = allFolders.filter((f) => !checked.has(f));
+  const slugs = await mapLimit(others, READ_CONCURRENCY, (f) => quickSlug(repoRoot, f));
+  others.forEach((folder, i) => {
+    const s = slugs[i];
+    if (s) note(s.slug, { folder, line: s.line, column: s.column, checked: false });
+  });
+
+  const problems: Problem[] = [];
+  for (const [slug, list] of owners) {
+    if (list.length < 2) continue;
+    for (const o of list) {
+      if (!o.checked) continue;
+      const elsewhere = list.filter((x) => x !== o).map((x) => `connectors/${x.folder}/manifest.yaml`);
+      problems.push({
+        file: `connectors/${o.folder}/manifest.yaml`, line: o.line, column: o.column, path: 'provider_slug', code: 'duplicate_provider_slug',
+        message: `provider_slug "${slug}" is also declared by ${elsewhere.join(', ')}. Each connector has its own slug, equal to its folder name: change one of them.`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** provider_slug from a manifest's text by a line match: enough for the duplicate check of unnamed folders. */
+async function quickSlug(repoRoot: string, folder: string): Promise<{ slug: string; line: number; column: number } | undefined> {
+  let handle;
+  try {
+    handle = await open(path.join(repoRoot, 'connectors', folder, 'manifest.yaml'), constants.O_RDONLY | constants.O_NOFOLLOW);
+    const stat = await handle.stat();
+    if (!stat.isFile() || stat.size > MAX_MANIFEST_BYTES) return undefined;
+    const text = (await handle.readFile()).toString('utf8');
+    const m = /^provider_slug:[ \t]*(["']?)([a-z][a-z0-9_]*)\1[ \t]*(#.*)?$/m.exec(text);
+    if (!m) return undefined;
+    const before = text.slice(0, m.index);
+    return { slug: m[2]!, line: before.split('\n').length, column: m[0].indexOf(m[2]!, 14) + 1 };
+  } catch {
+    return undefined;
+  } finally {
+    await handle?.close();
+  }
+}

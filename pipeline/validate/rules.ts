@@ -1,0 +1,136 @@
+/**
+ * The manifest rules beyond the shape (DESIGN.md, "Rules beyond the shape"): placeholders, folder
+ * name, auth mode and secrets, key prefixes, firearms, catalogue ids, uniqueness, destructive scopes.
+ *
+ * They run on the raw parsed value even when the shape is wrong, so one pass reports every problem;
+ * each rule checks the types it relies on and stays quiet where the shape check already spoke.
+ */
+import { AUTH_MODES, SLUG_PATTERN, type Catalog } from '../schema/manifest.ts';
+import { didYouMean } from './suggest.ts';
+import { formatPath, type ParsedYaml, type PathSegment } from './yaml-safe.ts';
+import type { Problem } from './types.ts';
+
+/** Words that make a scope look like it acts (spends, destroys, speaks, deploys) rather than reads. */
+export const DESTRUCTIVE_WORDS = new Set([
+  'write', 'delete', 'destroy', 'remove', 'purge', 'refund', 'publish', 'send', 'broadcast', 'deploy',
+  'execute', 'exec', 'run', 'create', 'update', 'edit', 'modify', 'insert', 'transfer', 'charge', 'pay',
+  'payout', 'post', 'upload', 'manage', 'admin', 'cancel', 'revoke', 'invite', 'merge', 'push', 'import',
+]);
+
+/** The words of a scope name: `write_orders`, `chat:write`, `.../youtube.upload`, `sendMessage`. */
+export function scopeWords(name: string): string[] {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+}
+
+export function looksDestructive(name: string): string | undefined {
+  return scopeWords(name).find((w) => DESTRUCTIVE_WORDS.has(w));
+}
+
+/** A scaffold placeholder: a value that is or begins with TODO (case-sensitive, so "Todoist" is fine). */
+export const isPlaceholder = (s: string): boolean => /^\s*TODO/.test(s);
+/** Secret keys keep their filled prefix, so the field part may be the placeholder: PROVIDER_SHOPIFY_TODO. */
+const isKeyPlaceholder = (s: string): boolean => isPlaceholder(s) || /(^|_)TODO(_|$)/.test(s);
+
+export const secretKeyPrefix = (slug: string): string => `PROVIDER_${slug.toUpperCase()}_`;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.map((x) => (isObj(x) ? x : {})) : []);
+
+export interface RuleOutput {
+  errors: Problem[];
+  warnings: Problem[];
+  /** Paths holding placeholders: other errors at these paths are noise and get dropped. */
+  placeholderPaths: Set<string>;
+}
+
+export function manifestRules(value: Obj, parsed: ParsedYaml, file: string, catalog: Catalog, folderSlug: string): RuleOutput {
+  const out: RuleOutput = { errors: [], warnings: [], placeholderPaths: new Set() };
+  const problem = (path: readonly PathSegment[], code: string, message: string, at: 'key' | 'value' = 'value', locateAt: readonly PathSegment[] = path): Problem => ({
+    file, ...parsed.locate(locateAt, at), path: formatPath(path), code, message,
+  });
+  const error = (...a: Parameters<typeof problem>) => out.errors.push(problem(...a));
+
+  // Placeholders anywhere.
+  const visit = (v: unknown, path: PathSegment[]) => {
+    if (typeof v === 'string') {
+      const isKey = path.length === 3 && path[0] === 'secrets' && path[2] === 'key';
+      if (isKey ? isKeyPlaceholder(v) : isPlaceholder(v)) {
+        out.placeholderPaths.add(formatPath(path));
+        error(path, 'todo_placeholder', `the scaffold placeholder ${JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v)} is still here. Replace it with the real value (the template's comments say how), or delete the field if it is optional.`);
+      }
+    } else if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...path, i]));
+    else if (isObj(v)) for (const [k, x] of Object.entries(v)) visit(x, [...path, k]);
+  };
+  visit(value, []);
+
+  const slug = typeof value.provider_slug === 'string' && SLUG_PATTERN.test(value.provider_slug) ? value.provider_slug : undefined;
+  if (slug && slug !== folderSlug) {
+    error(['provider_slug'], 'slug_mismatch', `provider_slug "${slug}" must equal the folder name "${folderSlug}". Set provider_slug: ${folderSlug}, or move the folder to connectors/${slug}/.`);
+  }
+
+  // Auth mode and secrets.
+  const secrets = list(value.secrets);
+  const authMode = (AUTH_MODES as readonly unknown[]).includes(value.auth_mode) ? value.auth_mode : undefined;
+  if (authMode === 'none' && secrets.length > 0) {
+    error(['secrets'], 'secrets_not_allowed', 'auth_mode none takes no secrets. Remove the secrets list, or set auth_mode to byok, oauth or oauth_and_byok.', 'key');
+  } else if (authMode && authMode !== 'none' && secrets.length === 0 && (value.secrets === undefined || Array.isArray(value.secrets))) {
+    const at: PathSegment[] = value.secrets === undefined ? ['auth_mode'] : ['secrets'];
+    error(['secrets'], 'secrets_required', `auth_mode ${authMode} needs at least one secret: list the keys the connector loads (e.g. ${secretKeyPrefix(slug ?? folderSlug)}API_KEY), or set auth_mode: none.`, 'key', at);
+  }
+  const prefix = secretKeyPrefix(slug ?? folderSlug);
+  const keysSeen = new Map<string, number>();
+  secrets.forEach((s, i) => {
+    if (typeof s.key !== 'string' || isKeyPlaceholder(s.key)) return;
+    if (!s.key.startsWith(prefix) || s.key.length === prefix.length) {
+      error(['secrets', i, 'key'], 'secret_key_prefix', `secret key "${s.key}" must start with ${prefix} and name the field after it, e.g. ${prefix}API_KEY.`);
+    }
+    const first = keysSeen.get(s.key);
+    if (first !== undefined) error(['secrets', i, 'key'], 'duplicate_secret_key', `secret key "${s.key}" is already declared in secrets[${first}]. Remove the duplicate.`);
+    else keysSeen.set(s.key, i);
+  });
+
+  // Scopes and firearms.
+  const firearmIds = catalog.firearmTypes.map((f) => f.id);
+  const scopesSeen = new Map<string, number>();
+  list(value.scopes).forEach((scope, i) => {
+    const name = typeof scope.name === 'string' ? scope.name : undefined;
+    if (name !== undefined && !isPlaceholder(name)) {
+      const first = scopesSeen.get(name);
+      if (first !== undefined) error(['scopes', i, 'name'], 'duplicate_scope', `scope "${name}" is already declared in scopes[${first}]. Scope names are unique within a connector: remove or rename the duplicate.`);
+      else scopesSeen.set(name, i);
+    }
+    const armed = scope.requires_firearm;
+    const type = scope.firearm_type;
+    const hasType = type !== undefined && type !== null;
+    if (armed === true && !hasType) {
+      error(['scopes', i, 'firearm_type'], 'firearm_type_missing', `scope${name ? ` "${name}"` : ''} requires a firearm, so it needs a firearm_type from pipeline/catalog/firearm-types.yaml (e.g. ${firearmIds.slice(0, 3).join(', ') || 'GENERAL'}). Add firearm_type under requires_firearm.`, 'value', ['scopes', i, 'requires_firearm']);
+    } else if (armed === false && hasType) {
+      error(['scopes', i, 'firearm_type'], 'firearm_type_without_firearm', `firearm_type is set but requires_firearm is false. If this scope can spend money, destroy data, speak for the business or deploy code, set requires_firearm: true; otherwise remove firearm_type.`, 'key');
+    }
+    if (typeof type === 'string' && firearmIds.length && !isPlaceholder(type) && !firearmIds.includes(type)) {
+      error(['scopes', i, 'firearm_type'], 'unknown_firearm_type', `unknown firearm type "${type}".${didYouMean(type, firearmIds)} Types are listed in pipeline/catalog/firearm-types.yaml; use one of them or add the type there in the same pull request.`);
+    }
+    const word = name && !isPlaceholder(name) ? looksDestructive(name) : undefined;
+    if (word && armed === false) {
+      out.warnings.push(problem(['scopes', i, 'name'], 'destructive_scope_without_firearm', `scope "${name}" looks destructive ("${word}") but requires_firearm is false. If it can spend money, destroy data, speak for the business or deploy code, set requires_firearm: true with a firearm_type.`));
+    }
+  });
+
+  // KPI mappings.
+  const kpiIds = catalog.coreKpis.map((k) => k.id);
+  const pairsSeen = new Map<string, number>();
+  list(value.kpis).forEach((kpi, i) => {
+    const std = kpi.standard;
+    if (typeof std === 'string' && kpiIds.length && !isPlaceholder(std) && !kpiIds.includes(std)) {
+      error(['kpis', i, 'standard'], 'unknown_core_kpi', `unknown core KPI "${std}".${didYouMean(std, kpiIds)} Core KPIs are listed in pipeline/catalog/core-kpis.yaml; use one of them or add it there in the same pull request.`);
+    }
+    if (typeof kpi.raw === 'string' && typeof std === 'string') {
+      const pair = JSON.stringify([kpi.raw, std]);
+      const first = pairsSeen.get(pair);
+      if (first !== undefined) error(['kpis', i], 'duplicate_kpi_mapping', `the mapping ${kpi.raw} -> ${std} is already declared in kpis[${first}]. Remove the duplicate.`);
+      else pairsSeen.set(pair, i);
+    }
+  });
+  return out;
+}

@@ -1,0 +1,71 @@
+/**
+ * Which connector folders to check: all of connectors/, or the folders named by PATH arguments.
+ * Symbolic links in place of a connector folder are problems, not folders.
+ */
+import { readdir, lstat } from 'node:fs/promises';
+import path from 'node:path';
+import { SLUG_PATTERN } from '../schema/manifest.ts';
+import type { Problem } from './types.ts';
+
+export interface ScanResult {
+  /** Folder names under connectors/ to validate fully. */
+  folders: string[];
+  /** Every real folder under connectors/ (for the cross-file rules). */
+  allFolders: string[];
+  errors: Problem[];
+}
+
+const whole = (file: string, code: string, message: string): Problem => ({ file, line: 1, column: 1, path: '', code, message });
+
+export async function scanConnectors(repoRoot: string, paths?: string[]): Promise<ScanResult> {
+  const errors: Problem[] = [];
+  const dir = path.join(repoRoot, 'connectors');
+  let entries: import('node:fs').Dirent[] = [];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const allFolders: string[] = [];
+  const links = new Set<string>();
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    if (e.isSymbolicLink()) {
+      links.add(e.name);
+      errors.push(whole(`connectors/${e.name}`, 'symlink', `connectors/${e.name} is a symbolic link. Connector folders must be real folders: replace the link with the folder itself.`));
+    } else if (e.isDirectory()) allFolders.push(e.name);
+  }
+  allFolders.sort();
+
+  let folders = allFolders;
+  if (paths?.length) {
+    const wanted = new Set<string>();
+    const problems: Problem[] = [];
+    for (const p of paths) {
+      const folder = folderOf(repoRoot, p);
+      if (folder === undefined) {
+        problems.push(whole(p, 'invalid_path', `${p} is not a connector folder or manifest. Pass connectors/<slug> or connectors/<slug>/manifest.yaml.`));
+      } else if (!allFolders.includes(folder) && !links.has(folder)) {
+        problems.push(whole(path.posix.join('connectors', folder), 'missing_manifest', `connectors/${folder} does not exist. Create it with npm run connectors -- new ${folder}.`));
+      } else if (!links.has(folder)) wanted.add(folder);
+    }
+    // Only the symlink problems about the named folders stay.
+    const named = new Set(paths.map((p) => folderOf(repoRoot, p)));
+    errors.splice(0, errors.length, ...errors.filter((e) => named.has(e.file.split('/')[1])), ...problems);
+    folders = [...wanted].sort();
+  }
+  for (const f of folders) {
+    if (!SLUG_PATTERN.test(f)) {
+      errors.push(whole(`connectors/${f}`, 'invalid_folder_name', `the folder name "${f}" is not a valid provider slug (^[a-z][a-z0-9_]{1,62}$: lower case, digits, underscores). Rename the folder.`));
+    }
+  }
+  return { folders, allFolders, errors };
+}
+
+/** `connectors/x`, `connectors/x/`, `connectors/x/manifest.yaml` (relative or absolute) -> `x`. */
+function folderOf(repoRoot: string, p: string): string | undefined {
+  const rel = path.relative(path.join(repoRoot, 'connectors'), path.resolve(repoRoot, p)).split(path.sep);
+  if (!rel[0] || rel[0] === '..' || path.isAbsolute(rel[0])) return undefined;
+  if (rel.length === 1 || (rel.length === 2 && (rel[1] === 'manifest.yaml' || rel[1] === 'spec.yaml'))) return rel[0];
+  return undefined;
+}
