@@ -1,0 +1,276 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import {
+  createConnectorServer,
+  fail,
+  LICENCE_META_KEY,
+  ok,
+  scopeHandler,
+  type ConnectorServerOptions,
+  type LicenceChecker,
+  type LicenceRequest,
+  type SecretLoader,
+} from '../index.ts';
+import { connectInProcess, writeManifest } from './helpers.ts';
+
+const CANARY = 'canary-runtime-7f3c9e1d-never-show-me';
+
+const MANIFEST = `schema_version: 1
+provider_slug: acme_chat
+display_name: Acme Chat
+auth_mode: byok
+secrets:
+  - key: PROVIDER_ACME_CHAT_API_KEY
+    label: API key
+  - key: PROVIDER_ACME_CHAT_WEBHOOK
+    label: Webhook secret
+    optional: true
+scopes:
+  - name: channels:read
+    description: Read channels
+    requires_firearm: false
+  - name: chat:write
+    description: Post as the business
+    requires_firearm: true
+    firearm_type: CLIENT_VOICE
+  - name: leaky
+    description: A handler that tries to leak its key
+    requires_firearm: false
+  - name: todo_scope
+    description: Not written yet
+    requires_firearm: false
+`;
+
+/** A loader holding values in memory, standing in for the vault reader in these runtime tests. */
+function memoryVault(values: Record<string, string>): SecretLoader {
+  return async (keys) => ({
+    values: Object.fromEntries(keys.filter((k) => k.key in values).map((k) => [k.key, values[k.key] as string])),
+    missing: keys.filter((k) => !(k.key in values)).map((k) => k.key),
+  });
+}
+
+const handlers: ConnectorServerOptions['handlers'] = {
+  'channels:read': scopeHandler({ run: async () => ok({ channels: ['general'] }) }),
+  'chat:write': scopeHandler({
+    input: { text: z.string() },
+    run: async ({ text }) => ok({ posted: text }),
+  }),
+  leaky: scopeHandler({
+    input: { mode: z.enum(['return', 'throw', 'fail']) },
+    run: async ({ mode }, ctx) => {
+      const key = ctx.secrets.require('PROVIDER_ACME_CHAT_API_KEY');
+      ctx.log(`about to leak ${key}`);
+      if (mode === 'throw') throw new Error(`upstream said: bad token ${key}`);
+      if (mode === 'fail') return fail('upstream', `rejected ${key}`, { echoed: key });
+      return ok({ token: key, [key]: 'as a field name too' });
+    },
+  }),
+};
+
+let clients: Client[] = [];
+afterEach(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  clients = [];
+});
+
+async function start(overrides: Partial<ConnectorServerOptions> = {}) {
+  const logs: string[] = [];
+  const built = await createConnectorServer({
+    manifestPath: writeManifest(MANIFEST),
+    handlers,
+    loadSecrets: memoryVault({ PROVIDER_ACME_CHAT_API_KEY: CANARY }),
+    log: (line) => logs.push(line),
+    ...overrides,
+  });
+  if (!built.ok) throw new Error(built.message);
+  const { client, traffic } = await connectInProcess(built.server);
+  clients.push(client);
+  const call = async (name: string, args: Record<string, unknown> = {}, licence?: unknown) =>
+    (await client.callTool({
+      name,
+      arguments: args,
+      ...(licence === undefined ? {} : { _meta: { [LICENCE_META_KEY]: licence } }),
+    })) as CallToolResult;
+  return { client, traffic, logs, call };
+}
+
+describe('firearm scopes', () => {
+  it('are refused without a licence, with a typed error naming the firearm type', async () => {
+    const { call } = await start();
+    const result = await call('chat_write', { text: 'hello' });
+    expect(result.isError).toBe(true);
+    expect(result.structuredContent).toMatchObject({
+      error: { code: 'firearm_licence_required', firearm_type: 'CLIENT_VOICE', scope: 'chat:write', tool: 'chat_write' },
+    });
+    const text = result.content[0]?.type === 'text' ? result.content[0].text : '';
+    expect(text).toMatch(/^firearm_licence_required: .*CLIENT_VOICE/);
+  });
+
+  it('run when the host licence checker grants their type, and the checker sees the presented licence', async () => {
+    const asked: LicenceRequest[] = [];
+    const licences: LicenceChecker = {
+      async check(request) {
+        asked.push(request);
+        return request.firearmType === 'CLIENT_VOICE' && request.licence === 'grant-42'
+          ? { granted: true }
+          : { granted: false, reason: 'no such grant' };
+      },
+    };
+    const { call } = await start({ licences });
+
+    const refused = await call('chat_write', { text: 'hi' }, 'forged');
+    expect(refused.structuredContent).toMatchObject({ error: { code: 'firearm_licence_required', reason: 'no such grant' } });
+
+    const granted = await call('chat_write', { text: 'hi' }, 'grant-42');
+    expect(granted.isError).toBeFalsy();
+    expect(granted.structuredContent).toEqual({ posted: 'hi' });
+    expect(asked.at(-1)).toEqual({
+      providerSlug: 'acme_chat',
+      firearmType: 'CLIENT_VOICE',
+      scope: 'chat:write',
+      tool: 'chat_write',
+      licence: 'grant-42',
+    });
+  });
+
+  it('a licence checker that throws denies the call', async () => {
+    const { call } = await start({
+      licences: {
+        check: async () => {
+          throw new Error('licence service down');
+        },
+      },
+    });
+    const result = await call('chat_write', { text: 'hi' }, 'anything');
+    expect(result.structuredContent).toMatchObject({ error: { code: 'firearm_licence_required' } });
+  });
+
+  it('read scopes never ask the licence checker', async () => {
+    let asked = 0;
+    const { call } = await start({
+      licences: {
+        check: async () => {
+          asked += 1;
+          return { granted: false, reason: 'no' };
+        },
+      },
+    });
+    const result = await call('channels_read');
+    expect(result.structuredContent).toEqual({ channels: ['general'] });
+    expect(asked).toBe(0);
+  });
+});
+
+describe('tools', () => {
+  it('lists one tool per scope, firearm tools destructive and read tools read-only', async () => {
+    const { client } = await start();
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(['channels_read', 'chat_write', 'leaky', 'todo_scope']);
+    const write = tools.find((t) => t.name === 'chat_write');
+    expect(write?.annotations).toMatchObject({ destructiveHint: true, readOnlyHint: false });
+    expect(write?._meta).toMatchObject({ 'connector-factory/scope': 'chat:write', 'connector-factory/firearm_type': 'CLIENT_VOICE' });
+    expect(write?.inputSchema.properties).toHaveProperty('text');
+    expect(tools.find((t) => t.name === 'channels_read')?.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });
+  });
+
+  it('a scope without a handler answers not_implemented, and start warns about it', async () => {
+    const { call, logs } = await start();
+    const result = await call('todo_scope');
+    expect(result.structuredContent).toMatchObject({ error: { code: 'not_implemented', scope: 'todo_scope' } });
+    expect(logs.join('\n')).toContain('scope todo_scope has no handler');
+  });
+});
+
+describe('key values never leave the process', () => {
+  it('a key a handler returns, throws or logs is redacted from every MCP message and log line', async () => {
+    const { call, traffic, logs } = await start();
+    const returned = await call('leaky', { mode: 'return' });
+    const thrown = await call('leaky', { mode: 'throw' });
+    const failed = await call('leaky', { mode: 'fail' });
+
+    expect(returned.structuredContent).toEqual({ token: '[redacted]', '[redacted]': 'as a field name too' });
+    expect(thrown.structuredContent).toMatchObject({ error: { code: 'handler_failed', message: 'upstream said: bad token [redacted]' } });
+    expect(failed.structuredContent).toMatchObject({ error: { code: 'upstream', echoed: '[redacted]' } });
+    expect(traffic.length).toBeGreaterThan(6);
+    expect(JSON.stringify(traffic)).not.toContain(CANARY);
+    expect(logs.join('\n')).toContain('about to leak [redacted]');
+    expect(logs.join('\n')).not.toContain(CANARY);
+  });
+
+  it('the secrets object prints no value when logged or serialised', async () => {
+    let seen = '';
+    const built = await createConnectorServer({
+      manifestPath: writeManifest(MANIFEST),
+      handlers: {
+        'channels:read': scopeHandler({
+          run: async (_args, ctx) => {
+            seen = `${JSON.stringify({ s: ctx.secrets })} ${(await import('node:util')).inspect(ctx.secrets)}`;
+            return ok({});
+          },
+        }),
+      },
+      loadSecrets: memoryVault({ PROVIDER_ACME_CHAT_API_KEY: CANARY }),
+      log: () => {},
+    });
+    if (!built.ok) throw new Error(built.message);
+    const { client } = await connectInProcess(built.server);
+    clients.push(client);
+    await client.callTool({ name: 'channels_read', arguments: {} });
+    expect(seen).toContain('PROVIDER_ACME_CHAT_API_KEY');
+    expect(seen).not.toContain(CANARY);
+  });
+});
+
+describe('start', () => {
+  it('fails when a required key is not set, naming the key and the site page where to set it', async () => {
+    const built = await createConnectorServer({
+      manifestPath: writeManifest(MANIFEST),
+      handlers,
+      loadSecrets: memoryVault({}),
+      vault: { vaultDir: '/tmp/some-vault' },
+      siteUrl: 'http://127.0.0.1:5555/',
+    });
+    expect(built.ok).toBe(false);
+    if (built.ok) return;
+    expect(built.code).toBe('keys_missing');
+    expect(built.message).toContain('PROVIDER_ACME_CHAT_API_KEY (API key)');
+    expect(built.message).toContain('http://127.0.0.1:5555/connectors/acme_chat');
+    expect(built.message).toContain('/tmp/some-vault');
+    // The optional key is not a reason to stop.
+    expect(built.message).not.toContain('PROVIDER_ACME_CHAT_WEBHOOK');
+  });
+
+  it('fails when a handler names a scope the manifest does not declare', async () => {
+    const built = await createConnectorServer({
+      manifestPath: writeManifest(MANIFEST),
+      handlers: { ...handlers, 'chat:wrte': scopeHandler({ run: async () => ok({}) }) },
+      loadSecrets: memoryVault({ PROVIDER_ACME_CHAT_API_KEY: CANARY }),
+    });
+    expect(built).toMatchObject({ ok: false, code: 'handler_unknown_scope' });
+    if (!built.ok) expect(built.message).toContain('chat:wrte');
+  });
+
+  it('fails on a manifest that does not parse, naming the field', async () => {
+    const built = await createConnectorServer({
+      manifestPath: writeManifest(MANIFEST.replace('requires_firearm: false', 'requires_firearm: maybe')),
+      handlers,
+      loadSecrets: memoryVault({}),
+    });
+    expect(built).toMatchObject({ ok: false, code: 'manifest_invalid' });
+    if (!built.ok) expect(built.message).toContain('scopes.0.requires_firearm');
+  });
+
+  it('fails as vault_unreadable when the vault reader throws, without repeating anything but its message', async () => {
+    const built = await createConnectorServer({
+      manifestPath: writeManifest(MANIFEST),
+      handlers,
+      loadSecrets: async () => {
+        throw new Error('PROVIDER_ACME_CHAT_API_KEY.txt is readable by others');
+      },
+    });
+    expect(built).toMatchObject({ ok: false, code: 'vault_unreadable' });
+    if (!built.ok) expect(built.message).toContain('readable by others');
+  });
+});
