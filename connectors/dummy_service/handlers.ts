@@ -3,7 +3,7 @@
  * as a bearer token. Provider failures come back as tool errors with stable codes.
  */
 import { z } from 'zod';
-import { fail, ok, scopeHandler, type HandlerContext, type HandlerOutcome, type ScopeHandlers } from '../../pipeline/connector-runtime/index.ts';
+import { fail, ok, scopeHandler, type HandlerContext, type HandlerOutcome, type ScopeHandlers } from '#connector-runtime';
 
 export const API_KEY = 'PROVIDER_DUMMY_SERVICE_API_KEY';
 

@@ -6,7 +6,7 @@
  * Its key, PROVIDER_DUMMY_SERVICE_API_KEY, comes from the vault (VAULT_DIR, default ~/northstar-keys).
  */
 import { fileURLToPath } from 'node:url';
-import { isEntryPoint, runConnectorStdio, type ConnectorServerOptions } from '../../pipeline/connector-runtime/index.ts';
+import { isEntryPoint, runConnectorStdio, type ConnectorServerOptions } from '#connector-runtime';
 import { createDummyServiceHandlers } from './handlers.ts';
 
 export const manifestPath = fileURLToPath(new URL('./manifest.yaml', import.meta.url));

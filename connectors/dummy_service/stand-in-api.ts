@@ -13,7 +13,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_SITE_URL, isEntryPoint, vaultReaderLoader } from '../../pipeline/connector-runtime/index.ts';
+import { DEFAULT_SITE_URL, isEntryPoint, vaultReaderLoader } from '#connector-runtime';
 
 export interface StandInItem {
   id: string;
