@@ -1,0 +1,115 @@
+/**
+ * Everything the detail view shows about one connector, in one query: the provider row, its
+ * scopes, KPI mappings, declared keys, recent events and the last sync. Reads only.
+ */
+import type { Queryable } from '../ports.ts';
+import type { Status } from '../list-params.ts';
+import { toDate } from './list.ts';
+
+export interface ScopeView {
+  name: string;
+  description: string;
+  requires_firearm: boolean;
+  firearm_type: string | null;
+  firearm_label: string | null;
+}
+export interface KpiView {
+  raw_metric: string;
+  core_kpi: string;
+  core_kpi_label: string | null;
+  aggregation: string;
+  approved_at: string | null;
+  approved_by: string | null;
+}
+export interface SecretView {
+  key_name: string;
+  label: string;
+  description: string | null;
+  optional: boolean;
+}
+export interface EventView {
+  at: string;
+  kind: string;
+  actor: string;
+  details: Record<string, unknown>;
+}
+export interface ConnectorDetail {
+  provider_slug: string;
+  display_name: string;
+  description: string | null;
+  auth_mode: string;
+  docs_url: string | null;
+  status: Status;
+  manifest_path: string;
+  manifest_digest: string;
+  manifest: Record<string, unknown>;
+  approved_digest: string | null;
+  approved_manifest: Record<string, unknown> | null;
+  approved_at: Date | null;
+  approved_by: string | null;
+  retired_at: Date | null;
+  updated_at: Date;
+  scopes: ScopeView[];
+  kpis: KpiView[];
+  secrets: SecretView[];
+  events: EventView[];
+}
+
+const DETAIL_SQL = `
+  SELECT p.provider_slug, p.display_name, p.description, p.auth_mode, p.docs_url, p.status,
+    p.manifest_path, p.manifest_digest, p.manifest, p.approved_digest, p.approved_manifest,
+    p.approved_at, p.approved_by, p.retired_at, p.updated_at,
+    (SELECT coalesce(json_agg(json_build_object(
+        'name', s.name, 'description', s.description, 'requires_firearm', s.requires_firearm,
+        'firearm_type', s.firearm_type, 'firearm_label', f.label) ORDER BY s.position, s.name), '[]'::json)
+       FROM connector_scopes s LEFT JOIN firearm_types f ON f.id = s.firearm_type
+       WHERE s.provider_slug = p.provider_slug) AS scopes,
+    (SELECT coalesce(json_agg(json_build_object(
+        'raw_metric', m.raw_metric, 'core_kpi', m.core_kpi, 'core_kpi_label', c.label,
+        'aggregation', m.aggregation, 'approved_at', m.approved_at, 'approved_by', m.approved_by)
+        ORDER BY m.position, m.raw_metric, m.core_kpi), '[]'::json)
+       FROM kpi_mappings m LEFT JOIN core_kpis c ON c.id = m.core_kpi
+       WHERE m.provider_slug = p.provider_slug) AS kpis,
+    (SELECT coalesce(json_agg(json_build_object(
+        'key_name', k.key_name, 'label', k.label, 'description', k.description, 'optional', k.optional)
+        ORDER BY k.position, k.key_name), '[]'::json)
+       FROM connector_secrets k WHERE k.provider_slug = p.provider_slug) AS secrets,
+    (SELECT coalesce(json_agg(e), '[]'::json) FROM (
+        SELECT e.at, e.kind, e.actor, e.details FROM registry_events e
+        WHERE e.provider_slug = p.provider_slug ORDER BY e.at DESC, e.id DESC LIMIT 10) e) AS events,
+    (SELECT max(finished_at) FROM registry_syncs WHERE outcome <> 'failed') AS last_synced
+  FROM connector_providers p
+  WHERE p.provider_slug = $1`;
+
+const LAST_SYNC_SQL = `SELECT max(finished_at) AS last_synced FROM registry_syncs WHERE outcome <> 'failed'`;
+
+export async function getConnector(
+  db: Queryable,
+  slug: string,
+): Promise<{ connector: ConnectorDetail | null; lastSynced: Date | null }> {
+  const { rows } = await db.query<ConnectorDetail & { last_synced: Date | string | null }>(DETAIL_SQL, [slug]);
+  const row = rows[0];
+  if (!row) return { connector: null, lastSynced: await getLastSynced(db) };
+  const { last_synced, ...connector } = row;
+  return { connector, lastSynced: toDate(last_synced) };
+}
+
+/** The last successful sync, for pages that have nothing else to ask the registry. */
+export async function getLastSynced(db: Queryable): Promise<Date | null> {
+  const { rows } = await db.query<{ last_synced: Date | string | null }>(LAST_SYNC_SQL);
+  return toDate(rows[0]?.last_synced ?? null);
+}
+
+/** The declared key, if this connector declares it (the Set key route's 404 rule). */
+export async function findDeclaredKey(
+  db: Queryable,
+  slug: string,
+  keyName: string,
+): Promise<{ status: Status } | null> {
+  const { rows } = await db.query<{ status: Status }>(
+    `SELECT p.status FROM connector_secrets k JOIN connector_providers p USING (provider_slug)
+     WHERE k.provider_slug = $1 AND k.key_name = $2`,
+    [slug, keyName],
+  );
+  return rows[0] ?? null;
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { CSRF_MAX_AGE_SECONDS, createCsrfTokens } from '../http/csrf.ts';
+import { allowedHosts, hostAllowed, originAllowed } from '../http/security.ts';
+
+describe('CSRF tokens', () => {
+  it('accepts a token this process issued', () => {
+    const csrf = createCsrfTokens();
+    expect(csrf.verify(csrf.issue())).toBe(true);
+  });
+
+  it('refuses a token from another process (another random key)', () => {
+    expect(createCsrfTokens().verify(createCsrfTokens().issue())).toBe(false);
+  });
+
+  it('refuses missing, malformed and tampered tokens', () => {
+    const csrf = createCsrfTokens();
+    const [issued, nonce, mac] = csrf.issue().split('.') as [string, string, string];
+    for (const bad of [undefined, null, '', 'x', `${issued}.${nonce}`, `${issued}.${nonce}.${mac}x`, `${Number(issued) + 1}.${nonce}.${mac}`, `${issued}.other.${mac}`]) {
+      expect(csrf.verify(bad)).toBe(false);
+    }
+  });
+
+  it('refuses a token older than the maximum age', () => {
+    let now = 1_000_000_000_000;
+    const csrf = createCsrfTokens(() => now);
+    const token = csrf.issue();
+    now += (CSRF_MAX_AGE_SECONDS + 1) * 1000;
+    expect(csrf.verify(token)).toBe(false);
+  });
+});
+
+describe('Host and Origin rules', () => {
+  const hosts = allowedHosts('127.0.0.1', 4321);
+  it('allows only the loopback names with our port', () => {
+    for (const ok of ['127.0.0.1:4321', 'localhost:4321', '[::1]:4321', 'LOCALHOST:4321']) expect(hostAllowed({ host: ok }, hosts)).toBe(true);
+    for (const bad of [undefined, 'evil.example:4321', '127.0.0.1', '127.0.0.1:80', 'localhost:4322', 'attacker.localhost:4321']) {
+      expect(hostAllowed({ host: bad }, hosts)).toBe(false);
+    }
+  });
+
+  it('allows a missing Origin and our own, refuses any other', () => {
+    expect(originAllowed({ host: '127.0.0.1:4321' })).toBe(true);
+    expect(originAllowed({ host: '127.0.0.1:4321', origin: 'http://127.0.0.1:4321' })).toBe(true);
+    expect(originAllowed({ host: '127.0.0.1:4321', origin: 'http://evil.example' })).toBe(false);
+    expect(originAllowed({ host: '127.0.0.1:4321', origin: 'null' })).toBe(false);
+    expect(originAllowed({ host: '127.0.0.1:4321', origin: 'http://localhost:4321' })).toBe(false);
+  });
+});
