@@ -45,6 +45,9 @@ export interface ProviderChange {
   kind: ProviderChangeKind;
   status_before: ProviderStatus | null;
   status_after: ProviderStatus;
+  /** The registry's manifest digest before (null when added) and after the sync (the one to approve). */
+  digest_before: string | null;
+  digest_after: string;
   /** Top-level manifest fields whose value changed (display_name, description, auth_mode, docs_url). */
   fields_changed: string[];
   scopes: RowChanges<ScopeRow>;
@@ -80,4 +83,46 @@ export interface SyncResult {
   /** The registry_syncs row id, or null for a dry run. */
   sync_id: number | null;
   outcome: 'applied' | 'noop';
+  /** True for `sync --dry-run`: the plan was computed under the lock and nothing was written. */
+  dry_run?: boolean;
+  commit_sha?: string | null;
+  actor?: string;
+}
+
+/** One provider as the sync first reads it: cheap columns only, for every row in the registry. */
+export interface ProviderHead {
+  slug: string;
+  display_name: string;
+  auth_mode: AuthMode;
+  status: ProviderStatus;
+  manifest_digest: string;
+  approved_digest: string | null;
+}
+
+/** The rest of a provider, read only for those whose digest changed or that come back. */
+export interface ProviderDetail {
+  description: string | null;
+  docs_url: string | null;
+  scopes: ScopeRow[];
+  kpi_mappings: KpiMappingRow[];
+  secrets: SecretRow[];
+}
+
+export interface CatalogEntrySnapshot {
+  id: string;
+  label: string;
+  description: string;
+  unit?: string | null;
+  retired: boolean;
+}
+
+/** What the registry holds now, as far as the plan needs it. */
+export interface RegistrySnapshot {
+  /** False when the database has no registry schema yet: plan against an empty registry. */
+  has_schema: boolean;
+  providers: ProviderHead[];
+  /** Keyed by slug; present for every provider `providersNeedingDetail` names. */
+  details: Record<string, ProviderDetail>;
+  firearm_types: CatalogEntrySnapshot[];
+  core_kpis: CatalogEntrySnapshot[];
 }

@@ -1,0 +1,69 @@
+/**
+ * The registry test harness: every registry test runs on each backend in a fresh database.
+ *
+ *   describe.each(testBackends())('%s', (backend) => {
+ *     let db: Awaited<ReturnType<typeof freshDatabase>>;
+ *     beforeAll(async () => { db = await freshDatabase(backend); });
+ *     afterAll(() => db.drop());
+ *   });
+ */
+import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { serveOverWire } from './wire-server.ts';
+
+export type TestBackend = 'pglite' | 'postgres';
+
+export interface FreshDatabase {
+  backend: TestBackend;
+  /** A connection URL any process can use (children spawned by a test included). */
+  url: string;
+  /** Stops the server (pglite) or drops the database (postgres). */
+  drop(): Promise<void>;
+}
+
+/** Embedded PGlite always; the real PostgreSQL too when TEST_DATABASE_URL is set. */
+export function testBackends(): TestBackend[] {
+  return process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+/**
+ * pglite: an in-memory PGlite served over the wire protocol on a random loopback port, living in
+ * this process. postgres: `CREATE DATABASE cf_test_<random>` on the TEST_DATABASE_URL server,
+ * dropped WITH (FORCE) so a killed child's connection can't keep it alive.
+ */
+export async function freshDatabase(backend: TestBackend): Promise<FreshDatabase> {
+  if (backend === 'pglite') {
+    const db = await PGlite.create();
+    const server = await serveOverWire(db);
+    return {
+      backend,
+      url: server.url,
+      drop: async () => {
+        await server.close();
+        await db.close();
+      },
+    };
+  }
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) throw new Error('freshDatabase("postgres") needs TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)');
+  const name = `cf_test_${randomBytes(6).toString('hex')}`;
+  await withAdmin(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    backend,
+    url: url.toString(),
+    drop: () => withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+async function withAdmin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Applies a plan inside the caller's transaction with set-based statements: each table gets at
+ * most a handful of statements whatever the number of connectors, rows travel as one JSON array
+ * (jsonb_to_recordset) or parallel arrays (unnest), and nothing is sent for providers whose
+ * digest is unchanged. Upserts carry `WHERE ... IS DISTINCT FROM`, so a row whose values are
+ * already right is not rewritten and keeps its updated_at.
+ *
+ * Touches only: firearm_types and core_kpis (the catalogue), and the connector_providers rows
+ * named in the plan with their connector_scopes, kpi_mappings and connector_secrets rows.
+ */
+import type pg from 'pg';
+import type { Catalog } from '../schema/manifest.ts';
+import type { ValidConnector } from '../validate/types.ts';
+import { kpiRows, scopeRows, secretRows } from './plan.ts';
+import type { Plan, ProviderChange } from './types.ts';
+
+type Queryable = Pick<pg.ClientBase, 'query'>;
+
+const json = (rows: unknown[]) => JSON.stringify(rows);
+
+export async function applyCatalog(client: Queryable, plan: Plan, catalog: Catalog): Promise<void> {
+  const fa = plan.catalog.firearm_types;
+  const upsertFirearms = new Set([...fa.added, ...fa.changed.map((c) => c.after)].map((r) => r.id));
+  if (upsertFirearms.size > 0) {
+    await client.query(
+      `INSERT INTO firearm_types AS t (id, label, description)
+       SELECT id, label, description FROM jsonb_to_recordset($1::jsonb) AS r(id text, label text, description text)
+       ON CONFLICT (id) DO UPDATE SET label = EXCLUDED.label, description = EXCLUDED.description, retired_at = NULL, updated_at = now()
+       WHERE (t.label, t.description, t.retired_at) IS DISTINCT FROM (EXCLUDED.label, EXCLUDED.description, NULL)`,
+      [json(catalog.firearmTypes.filter((e) => upsertFirearms.has(e.id)))],
+    );
+  }
+  const ck = plan.catalog.core_kpis;
+  const upsertKpis = new Set([...ck.added, ...ck.changed.map((c) => c.after)].map((r) => r.id));
+  if (upsertKpis.size > 0) {
+    await client.query(
+      `INSERT INTO core_kpis AS t (id, label, description, unit)
+       SELECT id, label, description, unit FROM jsonb_to_recordset($1::jsonb) AS r(id text, label text, description text, unit text)
+       ON CONFLICT (id) DO UPDATE SET label = EXCLUDED.label, description = EXCLUDED.description, unit = EXCLUDED.unit,
+                                      retired_at = NULL, updated_at = now()
+       WHERE (t.label, t.description, t.unit, t.retired_at) IS DISTINCT FROM (EXCLUDED.label, EXCLUDED.description, EXCLUDED.unit, NULL)`,
+      [json(catalog.coreKpis.filter((e) => upsertKpis.has(e.id)).map((e) => ({ ...e, unit: e.unit ?? null })))],
+    );
+  }
+  // Removed entries are retired, not deleted: tombstoned scopes and mappings still reference them.
+  if (fa.removed.length > 0) {
+    await client.query(`UPDATE firearm_types SET retired_at = now(), updated_at = now() WHERE id = ANY($1::text[]) AND retired_at IS NULL`, [
+      fa.removed.map((r) => r.id),
+    ]);
+  }
+  if (ck.removed.length > 0) {
+    await client.query(`UPDATE core_kpis SET retired_at = now(), updated_at = now() WHERE id = ANY($1::text[]) AND retired_at IS NULL`, [
+      ck.removed.map((r) => r.id),
+    ]);
+  }
+}
+
+export async function applyProviders(client: Queryable, plan: Plan, connectors: ValidConnector[]): Promise<void> {
+  const bySlug = new Map(connectors.map((c) => [c.slug, c]));
+  const of = (kind: ProviderChange['kind']) => plan.providers.filter((p) => p.kind === kind);
+  const providerRow = (p: ProviderChange) => {
+    const c = bySlug.get(p.slug);
+    if (!c) throw new Error(`applyProviders: the plan names "${p.slug}" but no valid connector has that slug`);
+    const m = c.manifest;
+    return {
+      slug: c.slug,
+      display_name: m.display_name,
+      description: m.description ?? null,
+      auth_mode: m.auth_mode,
+      docs_url: m.docs_url ?? null,
+      status: p.status_after,
+      file: c.file,
+      digest: c.digest,
+      manifest: m,
+    };
+  };
+
+  const added = of('added');
+  if (added.length > 0) {
+    await client.query(
+      `INSERT INTO connector_providers (provider_slug, display_name, description, auth_mode, docs_url, status, manifest_path, manifest_digest, manifest)
+       SELECT slug, display_name, description, auth_mode, docs_url, status, file, digest, manifest
+         FROM jsonb_to_recordset($1::jsonb)
+           AS r(slug text, display_name text, description text, auth_mode text, docs_url text, status text, file text, digest text, manifest jsonb)`,
+      [json(added.map(providerRow))],
+    );
+  }
+
+  const updated = [...of('changed'), ...of('revived')];
+  if (updated.length > 0) {
+    // A revived provider starts over as a draft: its old approval is of a connector that was gone.
+    await client.query(
+      `UPDATE connector_providers AS p SET
+          display_name = r.display_name, description = r.description, auth_mode = r.auth_mode, docs_url = r.docs_url,
+          status = r.status, manifest_path = r.file, manifest_digest = r.digest, manifest = r.manifest,
+          approved_digest   = CASE WHEN r.revived THEN NULL ELSE p.approved_digest END,
+          approved_manifest = CASE WHEN r.revived THEN NULL ELSE p.approved_manifest END,
+          approved_at       = CASE WHEN r.revived THEN NULL ELSE p.approved_at END,
+          approved_by       = CASE WHEN r.revived THEN NULL ELSE p.approved_by END,
+          retired_at = NULL, updated_at = now()
+         FROM jsonb_to_recordset($1::jsonb)
+           AS r(slug text, display_name text, description text, auth_mode text, docs_url text, status text, file text, digest text,
+                manifest jsonb, revived boolean)
+        WHERE p.provider_slug = r.slug`,
+      [json(updated.map((p) => ({ ...providerRow(p), revived: p.kind === 'revived' })))],
+    );
+    const revived = of('revived').map((p) => p.slug);
+    if (revived.length > 0) {
+      await client.query(
+        `UPDATE kpi_mappings SET approved_at = NULL, approved_by = NULL, updated_at = now()
+          WHERE provider_slug = ANY($1::text[]) AND approved_at IS NOT NULL`,
+        [revived],
+      );
+    }
+  }
+
+  const retired = of('retired').map((p) => p.slug);
+  if (retired.length > 0) {
+    await client.query(
+      `UPDATE connector_providers SET status = 'retired', retired_at = now(), updated_at = now()
+        WHERE provider_slug = ANY($1::text[]) AND status <> 'retired'`,
+      [retired],
+    );
+  }
+
+  const touched = [...added, ...updated].map((p) => bySlug.get(p.slug)!);
+  if (touched.length > 0) await applyChildren(client, plan, touched);
+}
+
+/** Child rows of added, changed and revived providers: delete the removed, upsert the rest. */
+async function applyChildren(client: Queryable, plan: Plan, touched: ValidConnector[]): Promise<void> {
+  const removed = { scopes: [[], []] as string[][], kpis: [[], [], []] as string[][], secrets: [[], []] as string[][] };
+  for (const p of plan.providers) {
+    for (const s of p.scopes.removed) removed.scopes[0]!.push(p.slug), removed.scopes[1]!.push(s.name);
+    for (const k of p.kpi_mappings.removed) removed.kpis[0]!.push(p.slug), removed.kpis[1]!.push(k.raw_metric), removed.kpis[2]!.push(k.core_kpi);
+    for (const s of p.secrets.removed) removed.secrets[0]!.push(p.slug), removed.secrets[1]!.push(s.key_name);
+  }
+  if (removed.scopes[0]!.length > 0) {
+    await client.query(
+      `DELETE FROM connector_scopes AS s USING unnest($1::text[], $2::text[]) AS r(slug, name)
+        WHERE s.provider_slug = r.slug AND s.name = r.name`,
+      removed.scopes,
+    );
+  }
+  if (removed.kpis[0]!.length > 0) {
+    await client.query(
+      `DELETE FROM kpi_mappings AS k USING unnest($1::text[], $2::text[], $3::text[]) AS r(slug, raw_metric, core_kpi)
+        WHERE k.provider_slug = r.slug AND k.raw_metric = r.raw_metric AND k.core_kpi = r.core_kpi`,
+      removed.kpis,
+    );
+  }
+  if (removed.secrets[0]!.length > 0) {
+    await client.query(
+      `DELETE FROM connector_secrets AS s USING unnest($1::text[], $2::text[]) AS r(slug, key_name)
+        WHERE s.provider_slug = r.slug AND s.key_name = r.key_name`,
+      removed.secrets,
+    );
+  }
+
+  const scopes = touched.flatMap((c) => scopeRows(c.manifest).map((r, position) => ({ slug: c.slug, position, ...r })));
+  if (scopes.length > 0) {
+    await client.query(
+      `INSERT INTO connector_scopes AS s (provider_slug, name, description, requires_firearm, firearm_type, position)
+       SELECT slug, name, description, requires_firearm, firearm_type, position
+         FROM jsonb_to_recordset($1::jsonb) AS r(slug text, name text, description text, requires_firearm boolean, firearm_type text, position int)
+       ON CONFLICT (provider_slug, name) DO UPDATE SET
+         description = EXCLUDED.description, requires_firearm = EXCLUDED.requires_firearm,
+         firearm_type = EXCLUDED.firearm_type, position = EXCLUDED.position, updated_at = now()
+       WHERE (s.description, s.requires_firearm, s.firearm_type, s.position)
+             IS DISTINCT FROM (EXCLUDED.description, EXCLUDED.requires_firearm, EXCLUDED.firearm_type, EXCLUDED.position)`,
+      [json(scopes)],
+    );
+  }
+  const kpis = touched.flatMap((c) => kpiRows(c.manifest).map((r, position) => ({ slug: c.slug, position, ...r })));
+  if (kpis.length > 0) {
+    // A mapping whose aggregation changed loses its approval: the operator approved another rule.
+    await client.query(
+      `INSERT INTO kpi_mappings AS k (provider_slug, raw_metric, core_kpi, aggregation, position)
+       SELECT slug, raw_metric, core_kpi, aggregation, position
+         FROM jsonb_to_recordset($1::jsonb) AS r(slug text, raw_metric text, core_kpi text, aggregation text, position int)
+       ON CONFLICT (provider_slug, raw_metric, core_kpi) DO UPDATE SET
+         aggregation = EXCLUDED.aggregation, position = EXCLUDED.position, updated_at = now(),
+         approved_at = CASE WHEN k.aggregation = EXCLUDED.aggregation THEN k.approved_at END,
+         approved_by = CASE WHEN k.aggregation = EXCLUDED.aggregation THEN k.approved_by END
+       WHERE (k.aggregation, k.position) IS DISTINCT FROM (EXCLUDED.aggregation, EXCLUDED.position)`,
+      [json(kpis)],
+    );
+  }
+  const secrets = touched.flatMap((c) => secretRows(c.manifest).map((r, position) => ({ slug: c.slug, position, ...r })));
+  if (secrets.length > 0) {
+    await client.query(
+      `INSERT INTO connector_secrets AS s (provider_slug, key_name, label, description, optional, position)
+       SELECT slug, key_name, label, description, optional, position
+         FROM jsonb_to_recordset($1::jsonb) AS r(slug text, key_name text, label text, description text, optional boolean, position int)
+       ON CONFLICT (provider_slug, key_name) DO UPDATE SET
+         label = EXCLUDED.label, description = EXCLUDED.description, optional = EXCLUDED.optional,
+         position = EXCLUDED.position, updated_at = now()
+       WHERE (s.label, s.description, s.optional, s.position)
+             IS DISTINCT FROM (EXCLUDED.label, EXCLUDED.description, EXCLUDED.optional, EXCLUDED.position)`,
+      [json(secrets)],
+    );
+  }
+}

@@ -1,0 +1,6 @@
+/** The sentinel: plan and sync the registry from the repository. */
+export { computePlan, emptySnapshot, planIsEmpty, providersNeedingDetail, nextStatus, type DesiredState } from './plan.ts';
+export { readSnapshot } from './snapshot.ts';
+export { planSync, runSync, SYNC_LOCK, type Db, type PlanOptions, type PlanOutcome, type SyncOptions, type SyncOutcome, type Validate } from './sync.ts';
+export { renderPlan, renderSyncResult } from './render.ts';
+export type * from './types.ts';

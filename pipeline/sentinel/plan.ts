@@ -1,0 +1,223 @@
+/**
+ * The plan: a pure function of the valid manifests, the catalogues and the registry snapshot.
+ * No database, no files. The status rules live here (and in pipeline/registry/approvals.ts for
+ * what operators do):
+ *   new folder                          -> draft
+ *   approved, manifest changed          -> changed (approval kept, so the site can diff)
+ *   changed, back to the approved digest -> approved
+ *   folder gone                         -> retired (rows kept as a tombstone)
+ *   retired, folder back                -> draft (approval cleared)
+ */
+import type { Catalog, Manifest } from '../schema/manifest.ts';
+import type { ValidConnector } from '../validate/types.ts';
+import type {
+  CatalogEntrySnapshot,
+  CatalogRow,
+  KpiMappingRow,
+  Plan,
+  PlanCounts,
+  ProviderChange,
+  ProviderHead,
+  ProviderStatus,
+  RegistrySnapshot,
+  RowChanges,
+  ScopeRow,
+  SecretRow,
+} from './types.ts';
+
+export interface DesiredState {
+  connectors: ValidConnector[];
+  catalog: Catalog;
+}
+
+export function emptySnapshot(): RegistrySnapshot {
+  return { has_schema: false, providers: [], details: {}, firearm_types: [], core_kpis: [] };
+}
+
+/** Providers whose child rows the plan needs: digest changed, or retired and back. */
+export function providersNeedingDetail(desired: Pick<ValidConnector, 'slug' | 'digest'>[], heads: ProviderHead[]): string[] {
+  const wanted = new Map(desired.map((c) => [c.slug, c.digest]));
+  return heads
+    .filter((h) => {
+      const digest = wanted.get(h.slug);
+      return digest !== undefined && (digest !== h.manifest_digest || h.status === 'retired');
+    })
+    .map((h) => h.slug);
+}
+
+export function scopeRows(m: Manifest): ScopeRow[] {
+  return m.scopes.map((s) => ({
+    name: s.name,
+    description: s.description,
+    requires_firearm: s.requires_firearm,
+    firearm_type: s.firearm_type ?? null,
+  }));
+}
+export function kpiRows(m: Manifest): KpiMappingRow[] {
+  return m.kpis.map((k) => ({ raw_metric: k.raw, core_kpi: k.standard, aggregation: k.aggregation }));
+}
+export function secretRows(m: Manifest): SecretRow[] {
+  return m.secrets.map((s) => ({ key_name: s.key, label: s.label, description: s.description ?? null, optional: s.optional }));
+}
+
+/** The status a provider gets from this sync. */
+export function nextStatus(head: ProviderHead | undefined, digest: string): ProviderStatus {
+  if (!head || head.status === 'retired') return 'draft';
+  if (head.approved_digest === null) return 'draft';
+  return digest === head.approved_digest ? 'approved' : 'changed';
+}
+
+export function computePlan(desired: DesiredState, current: RegistrySnapshot): Plan {
+  const heads = new Map(current.providers.map((h) => [h.slug, h]));
+  const present = new Set(desired.connectors.map((c) => c.slug));
+  const providers: ProviderChange[] = [];
+  let unchanged = 0;
+
+  for (const c of desired.connectors) {
+    const head = heads.get(c.slug);
+    if (head && head.status !== 'retired' && head.manifest_digest === c.digest) {
+      unchanged += 1;
+      continue;
+    }
+    providers.push(providerChange(c, head, head ? current.details[c.slug] : undefined));
+  }
+  for (const head of current.providers) {
+    if (present.has(head.slug) || head.status === 'retired') continue;
+    providers.push({
+      slug: head.slug,
+      display_name: head.display_name,
+      auth_mode: head.auth_mode,
+      kind: 'retired',
+      status_before: head.status,
+      status_after: 'retired',
+      digest_before: head.manifest_digest,
+      digest_after: head.manifest_digest,
+      fields_changed: [],
+      scopes: noRows(),
+      kpi_mappings: noRows(),
+      secrets: noRows(),
+    });
+  }
+  providers.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+
+  const catalog = {
+    firearm_types: catalogChanges(desired.catalog.firearmTypes, current.firearm_types),
+    core_kpis: catalogChanges(desired.catalog.coreKpis, current.core_kpis),
+  };
+  return {
+    against_empty_registry: !current.has_schema,
+    providers,
+    unchanged,
+    catalog,
+    counts: countPlan(providers, unchanged, catalog),
+  };
+}
+
+function providerChange(c: ValidConnector, head: ProviderHead | undefined, detail: RegistrySnapshot['details'][string] | undefined): ProviderChange {
+  const m = c.manifest;
+  const base = {
+    slug: c.slug,
+    display_name: m.display_name,
+    auth_mode: m.auth_mode,
+    status_after: nextStatus(head, c.digest),
+    digest_after: c.digest,
+  };
+  if (!head) {
+    return {
+      ...base,
+      kind: 'added',
+      status_before: null,
+      digest_before: null,
+      fields_changed: [],
+      scopes: { added: scopeRows(m), changed: [], removed: [] },
+      kpi_mappings: { added: kpiRows(m), changed: [], removed: [] },
+      secrets: { added: secretRows(m), changed: [], removed: [] },
+    };
+  }
+  if (!detail) throw new Error(`computePlan: the snapshot lacks the rows of "${c.slug}" (see providersNeedingDetail)`);
+  const before = { display_name: head.display_name, description: detail.description, auth_mode: head.auth_mode, docs_url: detail.docs_url };
+  const after = { display_name: m.display_name, description: m.description ?? null, auth_mode: m.auth_mode, docs_url: m.docs_url ?? null };
+  return {
+    ...base,
+    kind: head.status === 'retired' ? 'revived' : 'changed',
+    status_before: head.status,
+    digest_before: head.manifest_digest,
+    fields_changed: (Object.keys(after) as (keyof typeof after)[]).filter((k) => before[k] !== after[k]),
+    scopes: diffRows(detail.scopes, scopeRows(m), (r) => r.name),
+    kpi_mappings: diffRows(detail.kpi_mappings, kpiRows(m), (r) => `${r.raw_metric}\u0000${r.core_kpi}`),
+    secrets: diffRows(detail.secrets, secretRows(m), (r) => r.key_name),
+  };
+}
+
+/** Rows matched by key; a row is changed when any of its fields differ. Order follows `after`. */
+export function diffRows<T extends object>(before: T[], after: T[], key: (row: T) => string): RowChanges<T> {
+  const old = new Map(before.map((r) => [key(r), r]));
+  const next = new Set(after.map(key));
+  const changes: RowChanges<T> = { added: [], changed: [], removed: [] };
+  for (const row of after) {
+    const prev = old.get(key(row));
+    if (!prev) changes.added.push(row);
+    else if (!sameFields(prev, row)) changes.changed.push({ before: prev, after: row });
+  }
+  for (const row of before) if (!next.has(key(row))) changes.removed.push(row);
+  return changes;
+}
+
+function sameFields(a: object, b: object): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  return Object.keys(y).every((k) => x[k] === y[k]) && Object.keys(x).every((k) => k in y);
+}
+
+function catalogChanges(
+  desired: { id: string; label: string; description: string; unit?: string }[],
+  current: CatalogEntrySnapshot[],
+): RowChanges<CatalogRow> {
+  const now = new Map(current.map((e) => [e.id, e]));
+  const ids = new Set(desired.map((e) => e.id));
+  const changes: RowChanges<CatalogRow> = { added: [], changed: [], removed: [] };
+  for (const e of desired) {
+    const prev = now.get(e.id);
+    const row = { id: e.id, label: e.label };
+    // A retired id that is back counts as added: it is available to manifests again.
+    if (!prev || prev.retired) changes.added.push(row);
+    else if (prev.label !== e.label || prev.description !== e.description || (prev.unit ?? null) !== (e.unit ?? null)) {
+      changes.changed.push({ before: { id: prev.id, label: prev.label }, after: row });
+    }
+  }
+  for (const e of current) if (!e.retired && !ids.has(e.id)) changes.removed.push({ id: e.id, label: e.label });
+  return changes;
+}
+
+function noRows<T>(): RowChanges<T> {
+  return { added: [], changed: [], removed: [] };
+}
+
+function count<T>(changes: RowChanges<T>[]): { added: number; changed: number; removed: number } {
+  return changes.reduce(
+    (n, c) => ({ added: n.added + c.added.length, changed: n.changed + c.changed.length, removed: n.removed + c.removed.length }),
+    { added: 0, changed: 0, removed: 0 },
+  );
+}
+
+function countPlan(providers: ProviderChange[], unchanged: number, catalog: Plan['catalog']): PlanCounts {
+  const kinds = { added: 0, changed: 0, unchanged, retired: 0, revived: 0 };
+  for (const p of providers) kinds[p.kind] += 1;
+  return {
+    providers: kinds,
+    scopes: count(providers.map((p) => p.scopes)),
+    kpi_mappings: count(providers.map((p) => p.kpi_mappings)),
+    secrets: count(providers.map((p) => p.secrets)),
+    firearm_types: count([catalog.firearm_types]),
+    core_kpis: count([catalog.core_kpis]),
+  };
+}
+
+/** True when applying the plan changes no row. */
+export function planIsEmpty(plan: Plan): boolean {
+  const c = plan.counts;
+  return (
+    plan.providers.length === 0 &&
+    c.firearm_types.added + c.firearm_types.changed + c.firearm_types.removed + c.core_kpis.added + c.core_kpis.changed + c.core_kpis.removed === 0
+  );
+}

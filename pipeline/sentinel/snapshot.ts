@@ -1,0 +1,64 @@
+/**
+ * Reads what the plan needs from the registry, cheaply: every provider's slug, status and digests
+ * (one narrow query), then child rows only for the providers whose digest changed or that come
+ * back. A no-op sync of 10,000 connectors therefore reads 10,000 short rows and nothing else.
+ * Read-only; the caller chooses the transaction.
+ */
+import type pg from 'pg';
+import { registryHasSchema } from '../registry/migrate.ts';
+import { emptySnapshot, providersNeedingDetail } from './plan.ts';
+import type { CatalogEntrySnapshot, KpiMappingRow, ProviderDetail, ProviderHead, RegistrySnapshot, ScopeRow, SecretRow } from './types.ts';
+import type { ValidConnector } from '../validate/types.ts';
+
+type Queryable = Pick<pg.ClientBase, 'query'>;
+
+export async function readSnapshot(client: Queryable, desired: Pick<ValidConnector, 'slug' | 'digest'>[]): Promise<RegistrySnapshot> {
+  if (!(await registryHasSchema(client))) return emptySnapshot();
+
+  const { rows: providers } = await client.query<ProviderHead>(
+    `SELECT provider_slug AS slug, display_name, auth_mode, status, manifest_digest, approved_digest
+       FROM connector_providers`,
+  );
+  const firearm_types = await readCatalog(client, 'firearm_types', 'NULL::text');
+  const core_kpis = await readCatalog(client, 'core_kpis', 'unit');
+  const needed = providersNeedingDetail(desired, providers);
+  return { has_schema: true, providers, details: await readDetails(client, needed), firearm_types, core_kpis };
+}
+
+async function readCatalog(client: Queryable, table: 'firearm_types' | 'core_kpis', unit: string): Promise<CatalogEntrySnapshot[]> {
+  const { rows } = await client.query<CatalogEntrySnapshot>(
+    `SELECT id, label, description, ${unit} AS unit, retired_at IS NOT NULL AS retired FROM ${table} ORDER BY id`,
+  );
+  return rows;
+}
+
+async function readDetails(client: Queryable, slugs: string[]): Promise<Record<string, ProviderDetail>> {
+  const details: Record<string, ProviderDetail> = {};
+  if (slugs.length === 0) return details;
+  const [providers, scopes, kpis, secrets] = [
+    await client.query<{ slug: string; description: string | null; docs_url: string | null }>(
+      `SELECT provider_slug AS slug, description, docs_url FROM connector_providers WHERE provider_slug = ANY($1::text[])`,
+      [slugs],
+    ),
+    await client.query<ScopeRow & { slug: string }>(
+      `SELECT provider_slug AS slug, name, description, requires_firearm, firearm_type
+         FROM connector_scopes WHERE provider_slug = ANY($1::text[]) ORDER BY provider_slug, position`,
+      [slugs],
+    ),
+    await client.query<KpiMappingRow & { slug: string }>(
+      `SELECT provider_slug AS slug, raw_metric, core_kpi, aggregation
+         FROM kpi_mappings WHERE provider_slug = ANY($1::text[]) ORDER BY provider_slug, position`,
+      [slugs],
+    ),
+    await client.query<SecretRow & { slug: string }>(
+      `SELECT provider_slug AS slug, key_name, label, description, optional
+         FROM connector_secrets WHERE provider_slug = ANY($1::text[]) ORDER BY provider_slug, position`,
+      [slugs],
+    ),
+  ];
+  for (const p of providers.rows) details[p.slug] = { description: p.description, docs_url: p.docs_url, scopes: [], kpi_mappings: [], secrets: [] };
+  for (const { slug, ...row } of scopes.rows) details[slug]?.scopes.push(row);
+  for (const { slug, ...row } of kpis.rows) details[slug]?.kpi_mappings.push(row);
+  for (const { slug, ...row } of secrets.rows) details[slug]?.secrets.push(row);
+  return details;
+}
