@@ -1,0 +1,86 @@
+/**
+ * A client for the vault-agent over its unix socket, for the site, `npm start` and tests. Every
+ * method resolves to a result — `{ ok: true, … }` or `{ ok: false, code, message, status? }` —
+ * and never rejects. `code: 'unavailable'` means no agent answers on the socket. The value given to
+ * put() is only ever written to the request body: no result or message carries it.
+ */
+import http from 'node:http';
+
+export type VaultFailure = { ok: false; code: string; message: string; status?: number };
+export type VaultResult<T extends object> = ({ ok: true } & T) | VaultFailure;
+
+export interface KeyTime {
+  name: string;
+  updated_at: string;
+}
+
+export interface VaultClient {
+  health(): Promise<VaultResult<object>>;
+  list(): Promise<VaultResult<{ secrets: KeyTime[] }>>;
+  status(name: string): Promise<VaultResult<{ name: string; set: boolean; updated_at: string | null }>>;
+  put(name: string, value: string): Promise<VaultResult<KeyTime>>;
+  remove(name: string): Promise<VaultResult<object>>;
+  /** Closes kept-alive connections. */
+  close(): void;
+}
+
+export interface ClientOptions {
+  /** Per-request timeout (default 10 s). */
+  timeoutMs?: number;
+}
+
+export function createVaultClient(socketPath: string, opts: ClientOptions = {}): VaultClient {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const timeout = opts.timeoutMs ?? 10_000;
+  const userAgent = `northstar-vault-client/1 pid=${process.pid}`;
+
+  function call<T extends object>(method: string, path: string, body?: string): Promise<VaultResult<T>> {
+    return new Promise((resolve) => {
+      const headers: Record<string, string | number> = { 'user-agent': userAgent, accept: 'application/json' };
+      if (body !== undefined) {
+        headers['content-type'] = 'application/json';
+        headers['content-length'] = Buffer.byteLength(body);
+      }
+      const req = http.request({ socketPath, method, path, headers, agent, timeout }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', () => resolve(failure('unavailable', `The connection to the vault-agent at ${socketPath} broke.`)));
+        res.on('end', () => {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            return resolve(failure('bad_response', `The vault-agent at ${socketPath} answered ${res.statusCode} without JSON.`, res.statusCode));
+          }
+          if (!parsed || typeof parsed !== 'object' || typeof (parsed as { ok?: unknown }).ok !== 'boolean') {
+            return resolve(failure('bad_response', `The vault-agent at ${socketPath} answered ${res.statusCode} without a result.`, res.statusCode));
+          }
+          const p = parsed as { ok: boolean; code?: unknown; message?: unknown };
+          if (p.ok) return resolve(parsed as VaultResult<T>);
+          resolve(failure(String(p.code ?? 'error'), String(p.message ?? 'The vault-agent refused the request.'), res.statusCode));
+        });
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+      // Socket errors are mapped to codes; their text (which names only the path) is not passed on.
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ETIMEDOUT') resolve(failure('timeout', `The vault-agent at ${socketPath} did not answer within ${timeout} ms.`));
+        else resolve(failure('unavailable', `No vault-agent is answering at ${socketPath} (${err.code ?? 'error'}). Start it with npm start or npm run vault-agent.`));
+      });
+      req.end(body);
+    });
+  }
+
+  const keyPath = (name: string) => `/v1/secrets/${encodeURIComponent(name)}`;
+  return {
+    health: () => call('GET', '/v1/health'),
+    list: () => call('GET', '/v1/secrets'),
+    status: (name) => call('GET', keyPath(name)),
+    put: (name, value) => call('PUT', keyPath(name), JSON.stringify({ value })),
+    remove: (name) => call('DELETE', keyPath(name)),
+    close: () => agent.destroy(),
+  };
+}
+
+function failure(code: string, message: string, status?: number): VaultFailure {
+  return status === undefined ? { ok: false, code, message } : { ok: false, code, message, status };
+}

@@ -1,0 +1,46 @@
+/**
+ * The agent's error codes and the one place that maps them to HTTP statuses. Every message is
+ * written here or in validate.ts from fixed text plus, at most, a valid key name.
+ */
+
+/** Stable error codes of the vault-agent API (the DESIGN.md contract lists the first five). */
+export type AgentErrorCode =
+  | 'invalid_name'
+  | 'invalid_value'
+  | 'too_large'
+  | 'unsupported_media_type'
+  | 'not_found'
+  | 'invalid_json'
+  | 'invalid_body'
+  | 'invalid_request'
+  | 'method_not_allowed'
+  | 'write_failed'
+  | 'internal';
+
+export interface AgentError {
+  code: AgentErrorCode;
+  message: string;
+}
+
+const STATUS: Record<AgentErrorCode, number> = {
+  invalid_name: 400,
+  invalid_value: 400,
+  invalid_json: 400,
+  invalid_body: 400,
+  invalid_request: 400,
+  not_found: 404,
+  method_not_allowed: 405,
+  too_large: 413,
+  unsupported_media_type: 415,
+  write_failed: 500,
+  internal: 500,
+};
+
+export function agentError(code: AgentErrorCode, message: string): AgentError {
+  return { code, message };
+}
+
+/** HTTP status for an error code. */
+export function statusFor(code: AgentErrorCode): number {
+  return STATUS[code];
+}

@@ -1,0 +1,40 @@
+/**
+ * `npm run vault-agent -- [--vault-dir DIR] [--socket PATH]`: reads flags and environment once,
+ * starts the agent, prints where it listens, and stops cleanly on SIGINT/SIGTERM (removing the
+ * socket). Exit codes: 0 after a clean stop, 1 when it cannot start, 2 for a usage error.
+ */
+import { parseArgs, USAGE } from './args.ts';
+import { startVaultAgent, VaultAgentStartError } from './server.ts';
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (!args.ok) {
+    console.error(`${args.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+  const agent = await startVaultAgent({
+    vaultDir: args.vaultDir,
+    socketPath: args.socketPath,
+    ageRecipients: process.env.VAULT_AGE_RECIPIENTS,
+    log: (line) => console.log(line),
+  });
+  const stop = (signal: string) => {
+    console.log(`vault-agent: ${signal} received, shutting down`);
+    agent.close().then(
+      () => (process.exitCode = 0),
+      () => (process.exitCode = 1),
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof VaultAgentStartError ? err.message : `vault-agent failed: ${err instanceof Error ? err.name : String(err)}`);
+  process.exitCode = 1;
+});

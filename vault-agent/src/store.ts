@@ -1,0 +1,197 @@
+/**
+ * The key store on disk: one file per key in the vault dir, `{NAME}.txt` (plain) or
+ * `{NAME}.sops.json` (SOPS). Writes go through replaceFile + a shared directory fsync, under a
+ * per-name lock; writing one format removes the other. Status comes from lstat, never from
+ * reading a file, so status and list can't leak a value.
+ */
+import { constants, promises as fs, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createDirSync, isCode, replaceFile, TEMP_PREFIX, type AtomicWriteOptions } from './atomic-write.ts';
+import { createKeyedLock } from './name-lock.ts';
+import { NAME_PATTERN } from './validate.ts';
+import { encryptVaultValue } from '../sops/encrypt.ts';
+
+export const PLAIN_SUFFIX = '.txt';
+export const SOPS_SUFFIX = '.sops.json';
+
+export interface KeyStatus {
+  name: string;
+  updated_at: string;
+}
+
+/** An expected store failure; `message` names the key and the errno, never the value. */
+export class StoreError extends Error {
+  constructor(
+    readonly code: 'write_failed' | 'not_found',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+export interface VaultStore {
+  put(name: string, value: string): Promise<KeyStatus>;
+  remove(name: string): Promise<void>;
+  status(name: string): Promise<KeyStatus | null>;
+  list(): Promise<KeyStatus[]>;
+  /** Waits for writes in flight, then releases the directory handle. */
+  close(): Promise<void>;
+  readonly mode: 'plain' | 'sops';
+}
+
+export interface StoreOptions extends AtomicWriteOptions {
+  /** The vault dir, already checked by checkPrivateDir. */
+  dir: string;
+  /** A handle on the vault dir opened with O_DIRECTORY|O_NOFOLLOW: used for fsync and identity checks. */
+  dirHandle: FileHandle;
+  /** Age recipients: when present, keys are written as SOPS documents. */
+  recipients?: string[];
+}
+
+export function createStore(opts: StoreOptions): VaultStore {
+  const { dir, dirHandle } = opts;
+  const recipients = opts.recipients && opts.recipients.length > 0 ? opts.recipients : undefined;
+  const syncDir = createDirSync(dirHandle);
+  const lock = createKeyedLock();
+  let identity: Promise<Stats> | undefined;
+
+  /** Refuses to write if the vault path no longer names the directory we checked at start. */
+  async function assertSameDir(): Promise<void> {
+    identity ??= dirHandle.stat();
+    const [held, now] = await Promise.all([identity, fs.lstat(dir)]);
+    if (!now.isDirectory() || now.ino !== held.ino || now.dev !== held.dev) {
+      throw new StoreError('write_failed', `the vault dir ${dir} was replaced since the agent started; restart the vault-agent`);
+    }
+  }
+
+  return {
+    mode: recipients ? 'sops' : 'plain',
+
+    async put(name, value) {
+      // Encrypt outside the lock: it is CPU work that does not depend on the file.
+      const data = recipients ? Buffer.from(await encryptVaultValue(value, recipients), 'utf8') : Buffer.from(value, 'utf8');
+      const [target, other] = recipients ? [SOPS_SUFFIX, PLAIN_SUFFIX] : [PLAIN_SUFFIX, SOPS_SUFFIX];
+      const mtime = await lock.run(name, async () => {
+        try {
+          await assertSameDir();
+          const m = await replaceFile(dir, name + target, name, data, opts);
+          await unlinkIfPresent(join(dir, name + other));
+          return m;
+        } catch (err) {
+          throw asStoreError(err, `could not write key ${name}`);
+        }
+      });
+      await syncDir().catch((err) => {
+        throw asStoreError(err, `key ${name} was written but the vault dir could not be synced`);
+      });
+      return { name, updated_at: mtime.toISOString() };
+    },
+
+    async remove(name) {
+      const removed = await lock.run(name, async () => {
+        try {
+          await assertSameDir();
+          const a = await unlinkIfPresent(join(dir, name + PLAIN_SUFFIX));
+          const b = await unlinkIfPresent(join(dir, name + SOPS_SUFFIX));
+          return a || b;
+        } catch (err) {
+          throw asStoreError(err, `could not delete key ${name}`);
+        }
+      });
+      if (!removed) throw new StoreError('not_found', `Key ${name} is not set, so there is nothing to delete.`);
+      await syncDir().catch((err) => {
+        throw asStoreError(err, `key ${name} was deleted but the vault dir could not be synced`);
+      });
+    },
+
+    async status(name) {
+      const times = await Promise.all([keyMtime(join(dir, name + PLAIN_SUFFIX)), keyMtime(join(dir, name + SOPS_SUFFIX))]);
+      const newest = newestOf(times);
+      return newest ? { name, updated_at: newest.toISOString() } : null;
+    },
+
+    async list() {
+      const byName = new Map<string, Date>();
+      for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+        if (!entry.isFile()) continue; // symlinks and anything else are never keys
+        const name = keyNameOf(entry.name);
+        if (!name) continue;
+        const t = await keyMtime(join(dir, entry.name));
+        const prev = byName.get(name);
+        if (t && (!prev || t > prev)) byName.set(name, t);
+      }
+      return [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, t]) => ({ name, updated_at: t.toISOString() }));
+    },
+
+    async close() {
+      await lock.idle();
+      await dirHandle.close().catch(() => {});
+    },
+  };
+}
+
+/** The key name a vault file holds, or null for anything that is not `{NAME}.txt` / `{NAME}.sops.json`. */
+export function keyNameOf(file: string): string | null {
+  for (const suffix of [SOPS_SUFFIX, PLAIN_SUFFIX]) {
+    if (file.endsWith(suffix)) {
+      const name = file.slice(0, -suffix.length);
+      return NAME_PATTERN.test(name) ? name : null;
+    }
+  }
+  return null;
+}
+
+/**
+ * Start-up housekeeping: removes temp files a killed writer left behind and makes key files 0600
+ * (opened with O_NOFOLLOW, so a planted symlink is never chmod-ed through). Returns what it removed.
+ */
+export async function cleanVaultDir(dir: string): Promise<{ removedTemps: number }> {
+  let removedTemps = 0;
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith(TEMP_PREFIX)) {
+      await fs.unlink(join(dir, entry.name)).catch(() => {});
+      removedTemps++;
+    } else if (entry.isFile() && keyNameOf(entry.name)) {
+      const fh = await fs.open(join(dir, entry.name), constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => null);
+      if (fh) {
+        const st = await fh.stat();
+        if ((st.mode & 0o777) !== 0o600 && st.uid === process.getuid?.()) await fh.chmod(0o600);
+        await fh.close();
+      }
+    }
+  }
+  return { removedTemps };
+}
+
+async function keyMtime(path: string): Promise<Date | null> {
+  try {
+    const st = await fs.lstat(path);
+    return st.isFile() ? st.mtime : null;
+  } catch {
+    return null;
+  }
+}
+
+function newestOf(times: (Date | null)[]): Date | null {
+  let best: Date | null = null;
+  for (const t of times) if (t && (!best || t > best)) best = t;
+  return best;
+}
+
+async function unlinkIfPresent(path: string): Promise<boolean> {
+  try {
+    await fs.unlink(path);
+    return true;
+  } catch (err) {
+    if (isCode(err, 'ENOENT')) return false;
+    throw err;
+  }
+}
+
+function asStoreError(err: unknown, what: string): StoreError {
+  if (err instanceof StoreError) return err;
+  const code = typeof err === 'object' && err && 'code' in err ? String((err as { code: unknown }).code) : 'unknown error';
+  return new StoreError('write_failed', `${what} (${code}). Check that the vault dir is writable and the disk is not full.`);
+}
