@@ -6,10 +6,11 @@
  * marker, so every value goes through `text()` or `code()`.
  */
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
+/** Text never becomes a tag or an entity; quotes are harmless outside attributes, so they stay readable. */
 function escapeHtml(value: string): string {
-  return value.replace(/[&<>"]/g, (c) => HTML_ESCAPES[c]!);
+  return value.replace(/[&<>]/g, (c) => HTML_ESCAPES[c]!);
 }
 
 /** Plain text: HTML-escaped, markdown punctuation backslash-escaped, on one line. */

@@ -179,6 +179,11 @@ export function keysSection(plan: Plan, max: number): string[] {
 
 /** Catalogue entries added, changed or removed. */
 export function catalogSection(plan: Plan): string[] {
+  const { firearm_types: f, core_kpis: k } = plan.catalog;
+  if (plan.against_empty_registry && f.added.length + k.added.length > 0) {
+    // Against an empty registry every entry is new; listing the whole catalogue says nothing.
+    return ['### Catalogues', `${plural(f.added.length, 'firearm type')} and ${plural(k.added.length, 'core KPI')}, all new to an empty registry.`];
+  }
   const rows: string[][] = [];
   for (const [name, changes] of [
     ['firearm type', plan.catalog.firearm_types],

@@ -18,6 +18,8 @@ export function provider(p: Partial<ProviderChange> & Pick<ProviderChange, 'slug
     auth_mode: 'byok',
     status_before: null,
     status_after: 'draft',
+    digest_before: p.kind === 'added' ? null : 'b'.repeat(64),
+    digest_after: 'a'.repeat(64),
     fields_changed: [],
     scopes: none(),
     kpi_mappings: none(),

@@ -1,0 +1,48 @@
+/**
+ * The PR check's plan: against the registry when REGISTRY_DATABASE_URL is given, in a read-only
+ * transaction on a read-only session (the database itself refuses any write), else against an
+ * empty registry. The connection string never reaches a message.
+ */
+import pg from 'pg';
+import { computePlan, emptySnapshot } from '../sentinel/plan.ts';
+import { readSnapshot } from '../sentinel/snapshot.ts';
+import type { ValidationResult } from '../validate/types.ts';
+import type { PlanOutcome } from './pr-check.ts';
+
+/** Replaces the URL and its password wherever they appear. */
+export function redactUrl(message: string, url: string): string {
+  let out = message.split(url).join('<REGISTRY_DATABASE_URL>');
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    if (password) out = out.split(password).join('***');
+  } catch {
+    // Not a URL: nothing more to take out than the whole string.
+  }
+  return out;
+}
+
+export async function planAgainstRegistry(url: string | null, full: ValidationResult): Promise<PlanOutcome> {
+  const desired = { connectors: full.connectors, catalog: full.catalog };
+  if (!url) return { ok: true, plan: computePlan(desired, emptySnapshot()) };
+
+  const client = new pg.Client({
+    connectionString: url,
+    options: '-c default_transaction_read_only=on',
+    connectionTimeoutMillis: 15_000,
+    application_name: 'connector-factory pr-check',
+  });
+  // A dropped connection after we are done must not crash the check.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const snapshot = await readSnapshot(client, full.connectors);
+    await client.query('COMMIT');
+    return { ok: true, plan: computePlan(desired, snapshot) };
+  } catch (err) {
+    const reason = redactUrl((err as Error).message || String(err), url);
+    return { ok: false, message: `the registry could not be read (${reason}); check the REGISTRY_DATABASE_URL secret` };
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
