@@ -1,0 +1,30 @@
+/**
+ * `npm run bench`: the entry. Reads flags and env once, runs the bench, prints the table (and with
+ * --json the final JSON line) on stdout and progress on stderr. Benchmarks report; they do not
+ * fail on a missed target, only on bad usage (2) or when the bench itself cannot run (1).
+ */
+import { BenchUsageError, USAGE, parseBenchArgs } from './args.ts';
+import { formatJsonLine, formatTable } from './report.ts';
+import { runBench } from './run.ts';
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseBenchArgs(argv);
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const report = await runBench({ ...args, log: (line) => process.stderr.write(`bench: ${line}\n`) });
+  process.stdout.write(`${formatTable(report)}\n`);
+  if (args.json) process.stdout.write(`${formatJsonLine(report)}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = err instanceof BenchUsageError ? 2 : 1;
+  },
+);

@@ -1,0 +1,257 @@
+/**
+ * runBench: generates N connectors, measures every figure (each the median of `runs` runs, every
+ * measured operation in a fresh child process) and returns the report. A figure whose part is not
+ * built yet, or whose measurement failed, is null with the reason; nothing is ever estimated.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { changeOneManifest, generateRepo, type GeneratedTree } from './generate.ts';
+import { FIGURES, median, round, type BenchReport, type FigureKey, type Figures, type Machine } from './report.ts';
+import { measureSite } from './site-load.ts';
+import { runTask, startHost, type Host } from './spawn.ts';
+import type { ValidateOutcome } from './tasks/validate.ts';
+import type { SyncOutcome } from './tasks/sync.ts';
+import type { RowByRowOutcome } from './tasks/row-by-row.ts';
+import type { CopyFloorOutcome } from './tasks/copy-floor.ts';
+import type { VaultOutcome } from './tasks/vault.ts';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface BenchOptions {
+  connectors: number;
+  /** Runs per figure; the figure is their median. */
+  runs: number;
+  /** Real PostgreSQL server to create fresh databases on; else the embedded registry. */
+  databaseUrl?: string;
+  seed: number;
+  /** Length of each site load phase (warm-up, latency, throughput) per page. */
+  siteSeconds: number;
+  /** Key writes per vault run. */
+  vaultWrites: number;
+  /** Keep the temp tree for inspection. */
+  keep?: boolean;
+  log: (line: string) => void;
+}
+
+type Db = Host<{ url: string }>;
+
+export async function runBench(opts: BenchOptions): Promise<BenchReport> {
+  const figures = Object.fromEntries(FIGURES.map((f) => [f.key, null])) as Figures;
+  const report: BenchReport = {
+    connectors: opts.connectors,
+    backend: opts.databaseUrl ? 'postgres' : 'embedded',
+    runs: opts.runs,
+    seed: opts.seed,
+    machine: machine(),
+    figures,
+    reasons: {},
+    samples: {},
+    details: {},
+  };
+  const record = (key: FigureKey, values: number[], digits = 4) => {
+    report.samples[key] = values.map((v) => round(v, digits));
+    figures[key] = round(median(values), digits);
+  };
+  const section = async (name: string, keys: FigureKey[], needs: string[], fn: () => Promise<void>) => {
+    const missing = needs.filter((p) => !existsSync(path.join(REPO_ROOT, p)));
+    if (missing.length) {
+      for (const k of keys) report.reasons[k] = `${missing.join(', ')} not built yet`;
+      opts.log(`${name}: skipped, ${missing.join(', ')} not built yet`);
+      return;
+    }
+    try {
+      await fn();
+    } catch (err) {
+      const reason = firstLine((err as Error).message);
+      opts.log(`${name}: failed: ${(err as Error).message}`);
+      for (const k of keys) if (figures[k] === null) report.reasons[k] = reason;
+    }
+  };
+  const times = <T>(count: number, fn: (i: number) => Promise<T>) =>
+    Array.from({ length: count }).reduce<Promise<T[]>>(async (acc, _, i) => [...(await acc), await fn(i)], Promise.resolve([]));
+
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'cf-bench-'));
+  const hosts: { close(): Promise<unknown> }[] = [];
+  try {
+    opts.log(`generating ${opts.connectors} connectors in ${tmp}`);
+    const genStart = performance.now();
+    const tree = await generateRepo({ dir: tmp, connectors: opts.connectors, seed: opts.seed });
+    report.details.generate_s = round((performance.now() - genStart) / 1000, 3);
+
+    let dbCount = 0;
+    const freshDb = async (): Promise<Db> => {
+      const input = opts.databaseUrl
+        ? { backend: 'postgres', serverUrl: opts.databaseUrl }
+        : { backend: 'embedded', dataDir: path.join(tmp, `registry-${dbCount++}`) };
+      const host = await startHost<{ url: string }>('fresh-database', input);
+      hosts.push(host);
+      return host;
+    };
+    const closeDb = async (db: Db) => {
+      hosts.splice(hosts.indexOf(db), 1);
+      await db.close();
+    };
+
+    await section('validate', ['validate_s', 'peak_rss_mb_validate'], ['pipeline/validate/index.ts'], async () => {
+      const runs = await times(opts.runs, async (i) => {
+        const r = await runTask<ValidateOutcome>('validate', { repoRoot: tree.repoRoot });
+        opts.log(`validate ${i + 1}/${opts.runs}: ${r.result.seconds.toFixed(3)} s, ${Math.round(r.maxRssMb)} MiB`);
+        return r;
+      });
+      record('validate_s', runs.map((r) => r.result.seconds));
+      record('peak_rss_mb_validate', [Math.max(...runs.map((r) => r.maxRssMb))], 1);
+    });
+
+    await section('validate floor', ['validate_floor_s'], [], async () => {
+      const runs = await times(opts.runs, () => runTask<ValidateOutcome>('validate-floor', { jsonRoot: tree.jsonRoot }));
+      record('validate_floor_s', runs.map((r) => r.result.seconds));
+    });
+
+    const SYNC_PARTS = ['pipeline/validate/index.ts', 'pipeline/registry/connect.ts', 'pipeline/registry/embedded.ts', 'pipeline/registry/migrate.ts', 'pipeline/sentinel/index.ts'];
+    let liveDb: Db | null = null;
+    await section('sync', ['sync_cold_s', 'peak_rss_mb_sync', 'sync_noop_s', 'sync_one_change_s'], SYNC_PARTS, async () => {
+      const sync = (db: Db) => runTask<SyncOutcome>('sync', { databaseUrl: db.value.url, repoRoot: tree.repoRoot });
+      const cold = await times(opts.runs, async (i) => {
+        const db = await freshDb();
+        const r = await sync(db);
+        if (r.result.providers && r.result.providers.added !== opts.connectors) {
+          throw new Error(`the cold sync added ${r.result.providers.added} providers, expected ${opts.connectors}`);
+        }
+        opts.log(`sync cold ${i + 1}/${opts.runs}: ${r.result.seconds.toFixed(3)} s, ${Math.round(r.maxRssMb)} MiB`);
+        if (liveDb) await closeDb(liveDb);
+        liveDb = db; // the last one stays: the no-op, one-change and site runs use it
+        return r;
+      });
+      record('sync_cold_s', cold.map((r) => r.result.seconds));
+      record('peak_rss_mb_sync', [Math.max(...cold.map((r) => r.maxRssMb))], 1);
+
+      const noop = await times(opts.runs, async (i) => {
+        const r = await sync(liveDb!);
+        const p = r.result.providers;
+        if (p && p.added + p.changed + p.retired + p.revived > 0) throw new Error(`the no-op sync changed providers: ${JSON.stringify(p)}`);
+        opts.log(`sync no-op ${i + 1}/${opts.runs}: ${r.result.seconds.toFixed(3)} s (${r.result.outcome})`);
+        return r.result.seconds;
+      });
+      record('sync_noop_s', noop);
+
+      const oneChange = await times(opts.runs, async (i) => {
+        await changeOneManifest(tree, (i * 7919 + 1) % opts.connectors, i + 1);
+        const r = await sync(liveDb!);
+        if (r.result.providers && r.result.providers.changed !== 1) {
+          throw new Error(`after one manifest changed the sync reported ${r.result.providers.changed} changed providers`);
+        }
+        opts.log(`sync one change ${i + 1}/${opts.runs}: ${r.result.seconds.toFixed(3)} s`);
+        return r.result.seconds;
+      });
+      record('sync_one_change_s', oneChange);
+    });
+
+    await section('sync floor', ['sync_floor_s'], ['pipeline/registry/migrate.ts', 'pipeline/registry/wire-server.ts'], async () => {
+      const runs = await times(opts.runs, async (i) => {
+        const base = { repoRoot: tree.repoRoot, seed: tree.seed, connectors: opts.connectors };
+        let r: { result: CopyFloorOutcome };
+        if (opts.databaseUrl) {
+          const db = await freshDb();
+          r = await runTask<CopyFloorOutcome>('copy-floor', { ...base, databaseUrl: db.value.url }).finally(() => closeDb(db));
+        } else {
+          const dataDir = path.join(tmp, `floor-${i}`);
+          await mkdir(dataDir);
+          r = await runTask<CopyFloorOutcome>('copy-floor', { ...base, dataDir });
+          await rm(dataDir, { recursive: true, force: true });
+        }
+        opts.log(`sync floor ${i + 1}/${opts.runs}: ${r.result.seconds.toFixed(3)} s, ${r.result.rows} rows`);
+        report.details.rows_per_cold_sync = r.result.rows;
+        return r.result.seconds;
+      });
+      record('sync_floor_s', runs);
+    });
+
+    await section('row by row', ['row_by_row_s'], ['pipeline/validate/index.ts', 'pipeline/registry/embedded.ts', 'pipeline/registry/migrate.ts'], async () => {
+      const runs = await times(opts.runs, async (i) => {
+        const db = await freshDb();
+        const r = await runTask<RowByRowOutcome>('row-by-row', { databaseUrl: db.value.url, repoRoot: tree.repoRoot }).finally(() => closeDb(db));
+        opts.log(`row by row ${i + 1}/${opts.runs}: ${r.result.seconds.toFixed(3)} s, ${r.result.rows} rows`);
+        return r.result.seconds;
+      });
+      record('row_by_row_s', runs);
+    });
+
+    await section('site', ['site_list_p50_ms', 'site_detail_p50_ms', 'site_rps', 'site_static_rps'], ['site/server.ts', 'vault-agent/src/main.ts', ...SYNC_PARTS], async () => {
+      if (!liveDb) throw new Error('no registry holds the generated connectors (the sync did not run)');
+      await measureSiteSection(opts, tree, tmp, liveDb, record, report, hosts);
+    });
+
+    await section('vault', ['vault_writes_per_s', 'vault_floor_writes_per_s'], ['vault-agent/src/bench.ts'], async () => {
+      const runs = await times(opts.runs, async (i) => {
+        const dir = path.join(tmp, `vault-${i}`);
+        const r = await runTask<VaultOutcome>('vault', { dir, clients: 50, writes: opts.vaultWrites });
+        opts.log(`vault ${i + 1}/${opts.runs}: ${Math.round(r.result.vault_writes_per_s)} writes/s through vault-agent, ${Math.round(r.result.vault_floor_writes_per_s)} bare`);
+        await rm(dir, { recursive: true, force: true });
+        return r.result;
+      });
+      record('vault_writes_per_s', runs.map((r) => r.vault_writes_per_s), 1);
+      record('vault_floor_writes_per_s', runs.map((r) => r.vault_floor_writes_per_s), 1);
+    });
+    return report;
+  } finally {
+    for (const host of hosts.reverse()) await host.close().catch((err: Error) => opts.log(`while stopping a bench host: ${err.message}`));
+    if (opts.keep) opts.log(`kept ${tmp}`);
+    else await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function measureSiteSection(
+  opts: BenchOptions,
+  tree: GeneratedTree,
+  tmp: string,
+  db: Db,
+  record: (key: FigureKey, values: number[], digits?: number) => void,
+  report: BenchReport,
+  hosts: { close(): Promise<unknown> }[],
+): Promise<void> {
+  const { startVaultProcess } = await import('../start/vault-process.ts');
+  const vault = await startVaultProcess({
+    repoRoot: REPO_ROOT,
+    vaultDir: path.join(tmp, 'site-vault'),
+    socketPath: path.join(tmp, 'vault.sock'),
+    log: () => undefined,
+  });
+  hosts.push({ close: () => vault.stop() });
+  const site = await startHost<{ url: string }>('site', { databaseUrl: db.value.url, vaultSocket: vault.socketPath });
+  hosts.push(site);
+  const detailSlug = tree.slugs[Math.floor(tree.slugs.length / 2)]!;
+  const runs = [];
+  for (let i = 0; i < opts.runs; i++) {
+    const load = await measureSite({ baseUrl: site.value.url, detailSlug, seconds: opts.siteSeconds });
+    opts.log(
+      `site ${i + 1}/${opts.runs}: list p50 ${load.list.p50_ms} ms ${Math.round(load.list.rps)} req/s, detail p50 ${load.detail.p50_ms} ms ${Math.round(load.detail.rps)} req/s, static ${Math.round(load.static.rps)} req/s`,
+    );
+    runs.push(load);
+  }
+  record('site_list_p50_ms', runs.map((r) => r.list.p50_ms), 2);
+  record('site_detail_p50_ms', runs.map((r) => r.detail.p50_ms), 2);
+  record('site_rps', runs.map((r) => Math.min(r.list.rps, r.detail.rps)), 1);
+  record('site_static_rps', runs.map((r) => r.static.rps), 1);
+  report.details.site_list_rps = round(median(runs.map((r) => r.list.rps)), 1);
+  report.details.site_detail_rps = round(median(runs.map((r) => r.detail.rps)), 1);
+  report.details.site_static_path = runs[0]!.static.path;
+}
+
+function machine(): Machine {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpu_model: cpus[0]?.model.trim() ?? 'unknown',
+    memory_mb: Math.round(os.totalmem() / 2 ** 20),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}
+
+function firstLine(message: string): string {
+  const line = message.split('\n').find((l) => l.trim()) ?? message;
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}

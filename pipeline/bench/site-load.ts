@@ -1,0 +1,72 @@
+/**
+ * Load against the running site with autocannon, on loopback only and bounded in time:
+ * p50 latency with one connection (one request at a time, so it is the server's time plus the
+ * loopback hop, not queueing), then throughput with several connections.
+ */
+import autocannon from 'autocannon';
+
+export interface SiteLoadOptions {
+  /** http://127.0.0.1:PORT */
+  baseUrl: string;
+  /** A connector's slug for the detail page. */
+  detailSlug: string;
+  /** Length of each measured phase. */
+  seconds: number;
+  /** Connections for the throughput phase. */
+  connections?: number;
+}
+
+export interface PageLoad {
+  path: string;
+  p50_ms: number;
+  rps: number;
+}
+
+export interface SiteLoad {
+  list: PageLoad;
+  detail: PageLoad;
+  static: PageLoad;
+}
+
+export async function measureSite(opts: SiteLoadOptions): Promise<SiteLoad> {
+  const base = new URL(opts.baseUrl);
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(base.hostname)) {
+    throw new Error(`the site load generator only runs against loopback, not ${base.hostname}`);
+  }
+  const listPath = '/';
+  const detailPath = `/connectors/${encodeURIComponent(opts.detailSlug)}`;
+  const staticPath = await findStaticAsset(opts.baseUrl, listPath);
+  const measure = async (path: string): Promise<PageLoad> => {
+    const url = new URL(path, opts.baseUrl).toString();
+    await run(url, 1, Math.min(1, opts.seconds)); // warm-up: first renders, JIT, connection pools
+    const latency = await run(url, 1, opts.seconds);
+    const throughput = await run(url, opts.connections ?? 10, opts.seconds);
+    return { path, p50_ms: latency.latency.p50, rps: throughput.requests.average };
+  };
+  return { list: await measure(listPath), detail: await measure(detailPath), static: await measure(staticPath) };
+}
+
+async function run(url: string, connections: number, seconds: number): Promise<autocannon.Result> {
+  const result = await autocannon({ url, connections, duration: seconds, pipelining: 1 });
+  const bad = result.non2xx + result.errors + result.timeouts;
+  if (bad > 0 || result.requests.total === 0) {
+    const status = await fetch(url).then(
+      (r) => `HTTP ${r.status}`,
+      (e: Error) => e.message,
+    );
+    throw new Error(
+      `${new URL(url).pathname} answered ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts of ${result.requests.total} requests (a single request now: ${status})`,
+    );
+  }
+  return result;
+}
+
+/** The first stylesheet or script the list page links from the site's own origin. */
+async function findStaticAsset(baseUrl: string, listPath: string): Promise<string> {
+  const response = await fetch(new URL(listPath, baseUrl));
+  const html = await response.text();
+  if (!response.ok) throw new Error(`the list page answered HTTP ${response.status}`);
+  const match = /(?:href|src)="(\/[^"?#]+\.(?:css|js|svg|woff2?))"/.exec(html);
+  if (!match?.[1]) throw new Error('the list page links no static asset (css, js, svg, font) to measure against');
+  return match[1];
+}

@@ -1,0 +1,39 @@
+/**
+ * row_by_row_s: the same cold sync done the way the original sentinel did it: validate everything,
+ * then one INSERT (one round trip) per row, all in one transaction, into an empty registry.
+ * It is the comparison the set-based sentinel is measured against, not a way to sync.
+ */
+import pg from 'pg';
+import { secondsSince } from '../files.ts';
+import { countRows, insertStatement, registryRows } from '../rows.ts';
+
+export interface RowByRowOutcome {
+  seconds: number;
+  rows: number;
+}
+
+export async function rowByRowTask(input: { databaseUrl: string; repoRoot: string }): Promise<RowByRowOutcome> {
+  const { validateRepo } = await import('../../validate/index.ts');
+  const client = new pg.Client({ connectionString: input.databaseUrl });
+  await client.connect();
+  try {
+    const start = performance.now();
+    const startedAt = new Date();
+    const validation = await validateRepo({ repoRoot: input.repoRoot });
+    if (!validation.ok) throw new Error(`the generated tree did not validate (${validation.errors.length} errors)`);
+    const tables = registryRows(validation.catalog, validation.connectors);
+    await client.query('BEGIN');
+    for (const t of tables) {
+      const sql = insertStatement(t);
+      for (const row of t.rows) await client.query(sql, row);
+    }
+    await client.query(
+      `INSERT INTO registry_syncs (started_at, actor, outcome, counts) VALUES ($1, 'bench row-by-row', 'applied', $2)`,
+      [startedAt, JSON.stringify({ providers: { added: validation.connectors.length } })],
+    );
+    await client.query('COMMIT');
+    return { seconds: secondsSince(start), rows: countRows(tables) };
+  } finally {
+    await client.end();
+  }
+}
