@@ -34,7 +34,14 @@ export interface ConnectorServerOptions {
 export type StartupCode = 'manifest_invalid' | 'handler_unknown_scope' | 'keys_missing' | 'vault_unreadable';
 
 export type ConnectorServerResult =
-  | { ok: true; server: McpServer; manifest: Manifest; tools: ToolSpec[] }
+  | {
+      ok: true;
+      server: McpServer;
+      manifest: Manifest;
+      tools: ToolSpec[];
+      /** The text with every loaded key value replaced by [redacted]. */
+      redact: (text: string) => string;
+    }
   | { ok: false; code: StartupCode; message: string };
 
 const stderrLine = (line: string) => void process.stderr.write(`${line}\n`);
@@ -121,7 +128,7 @@ export async function createConnectorServer(opts: ConnectorServerOptions): Promi
       },
     );
   }
-  return { ok: true, server, manifest, tools: specs.specs };
+  return { ok: true, server, manifest, tools: specs.specs, redact: (text) => secrets.redact(text) };
 }
 
 async function runHandler(run: () => Promise<HandlerOutcome>): Promise<HandlerOutcome> {

@@ -23,6 +23,7 @@ export async function runConnectorStdio(opts: ConnectorServerOptions): Promise<v
     process.exitCode = 1;
     return;
   }
+  redactStderr(built.redact);
   await built.server.connect(new StdioServerTransport());
   process.stderr.write(
     `${built.manifest.provider_slug}: serving ${built.tools.length} tool(s) over stdio: ${built.tools.map((t) => t.name).join(', ')}\n`,
@@ -38,4 +39,13 @@ export function isEntryPoint(moduleUrl: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Handlers and libraries may write to stderr directly; no key value gets through that way either. */
+function redactStderr(redact: (text: string) => string): void {
+  const write = process.stderr.write.bind(process.stderr) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : null;
+    return text === null ? write(chunk, ...rest) : write(redact(text), ...rest);
+  }) as typeof process.stderr.write;
 }
