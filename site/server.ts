@@ -61,9 +61,10 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
   ownPool?.on('error', (err) => log(`registry connection lost: ${err.message}`));
   const db = options.pool ?? ownPool!;
   const csrf = createCsrfTokens();
+  const vault = createVaultPort(options.vaultSocket);
   const baseLocals = {
     db,
-    vault: createVaultPort(options.vaultSocket),
+    vault,
     approvals: createApprovalsPort(db),
     actor: options.actor ?? `${os.userInfo().username}@god-config`,
     log,
@@ -121,6 +122,7 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      vault.close();
       await ownPool?.end();
     },
   };

@@ -125,7 +125,7 @@ describe.each(testBackends())('site security (%s)', (backend) => {
   it('approves a draft with the digest shown, refuses a stale digest, and records who and when', async () => {
     const { rows } = await f.db.query(`SELECT manifest_digest FROM connector_providers WHERE provider_slug = 'beta_crm'`);
     const stale = await post('/api/connectors/beta_crm/approve', form({ digest: 'f'.repeat(64), csrf }));
-    expect(stale.headers.location).toBe('/connectors/beta_crm?error=stale_digest#status');
+    expect(stale.headers.location).toBe('/connectors/beta_crm?error=conflict#status');
     const ok = await post('/api/connectors/beta_crm/approve', form({ digest: rows[0].manifest_digest, csrf }));
     expect(ok.headers.location).toBe('/connectors/beta_crm?approved=1#status');
     const kpi = await post('/api/connectors/beta_crm/kpis/approve', json({ raw_metric: 'total_sales', core_kpi: 'gross_sales' }), { 'x-csrf-token': csrf });

@@ -73,10 +73,7 @@ export function statusFor(code: string): number {
     case 'unsupported_media_type':
       return 415;
     case 'conflict':
-    case 'digest_mismatch':
-    case 'stale_digest':
     case 'retired':
-    case 'not_approvable':
       return 409;
     case 'vault_unavailable':
     case 'unavailable':

@@ -14,14 +14,17 @@ export interface Flash {
   key?: string;
 }
 
+const STALE =
+  'The manifest changed after this page was loaded, so it was not approved. Review the current version below and approve again.';
 const APPROVAL_REASONS: Record<string, string> = {
-  stale_digest:
-    'The manifest changed after this page was loaded, so it was not approved. Review the current version below and approve again.',
-  digest_mismatch:
-    'The manifest changed after this page was loaded, so it was not approved. Review the current version below and approve again.',
-  conflict: 'The registry changed while approving. Review the page and try again.',
-  not_approvable: 'Only draft and changed connectors can be approved.',
-  already_approved: 'This manifest is already approved.',
+  conflict: STALE,
+  stale_digest: STALE,
+  retired: 'This connector is retired and read-only.',
+  invalid_body: 'The form was incomplete. Reload the page and try again.',
+};
+const KPI_REASONS: Record<string, string> = {
+  conflict: 'The mapping changed after this page was loaded, so it was not approved. Review it below and approve again.',
+  not_found: 'That mapping is no longer in the manifest. Reload the page.',
   retired: 'This connector is retired and read-only.',
   invalid_body: 'The form was incomplete. Reload the page and try again.',
 };
@@ -40,7 +43,9 @@ export function readFlash(params: URLSearchParams, declaredKeys: string[]): Flas
     if (key && KEY_NAME_RE.test(key) && declaredKeys.includes(key)) {
       return { kind: 'error', card: 'auth', key, text: `Key ${key} was not set. ${reasonFor(error)}` };
     }
-    return { kind: 'error', card: 'status', text: APPROVAL_REASONS[error] ?? `That did not work (${error}). Reload the page and try again.` };
+    const card = params.get('on') === 'kpis' ? 'kpis' : 'status';
+    const text = (card === 'kpis' ? KPI_REASONS : APPROVAL_REASONS)[error];
+    return { kind: 'error', card, text: text ?? `That did not work (${error}). Reload the page and try again.` };
   }
   return null;
 }

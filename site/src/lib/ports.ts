@@ -23,7 +23,14 @@ export type ApprovalResult = { ok: true } | { ok: false; code: string; message: 
 /** Approvals write the registry row and a registry_events record in one step. */
 export interface ApprovalsPort {
   approveProvider(input: { slug: string; digest: string; actor: string }): Promise<ApprovalResult>;
-  approveKpiMapping(input: { slug: string; raw_metric: string; core_kpi: string; actor: string }): Promise<ApprovalResult>;
+  /** `aggregation`: what the operator saw; a mapping changed since is refused (conflict). */
+  approveKpiMapping(input: {
+    slug: string;
+    raw_metric: string;
+    core_kpi: string;
+    aggregation?: string;
+    actor: string;
+  }): Promise<ApprovalResult>;
 }
 
 export interface SiteLocals {
