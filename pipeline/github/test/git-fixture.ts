@@ -151,10 +151,15 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `connectors <args>` with exactly this environment (nothing inherited but PATH and HOME). */
+/** Runs `connectors <args>` (the npm script: tsx pipeline/cli/main.ts) with exactly this environment. */
 export function runCli(args: string[], cwd: string, env: Record<string, string>): Promise<CliRun> {
+  return runTsx(CLI, args, cwd, env);
+}
+
+/** Runs a TypeScript entry file with tsx; nothing is inherited from the test's environment but PATH and HOME. */
+export function runTsx(script: string, args: string[], cwd: string, env: Record<string, string>): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX, CLI, ...args], {
+    const child = spawn(process.execPath, [TSX, script, ...args], {
       cwd,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
