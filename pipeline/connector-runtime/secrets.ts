@@ -3,12 +3,15 @@
  * keeps their values out of every MCP message and log line the runtime writes.
  */
 import { inspect } from 'node:util';
+import { DEFAULT_SITE_URL } from '../../vault-agent/reader/errors.ts';
 import type { Manifest } from '../schema/manifest.ts';
+
+export { DEFAULT_SITE_URL };
 
 /** The vault reader's batch call (vault-agent/reader/index.ts `loadSecrets`), as the runtime uses it. */
 export type SecretLoader = (
   keys: { key: string; optional?: boolean }[],
-  opts: VaultOptions,
+  opts: VaultOptions & { setUrl?: string },
 ) => Promise<{ values: Record<string, string>; missing: string[] }>;
 
 export interface VaultOptions {
@@ -17,9 +20,6 @@ export interface VaultOptions {
   /** An age identity for SOPS-encrypted key files. */
   ageIdentity?: string;
 }
-
-/** The site the operator sets keys on; `npm start` serves it here unless told otherwise. */
-export const DEFAULT_SITE_URL = 'http://127.0.0.1:4321';
 
 const REDACTED = '[redacted]';
 
@@ -99,7 +99,8 @@ export async function loadManifestKeys(
   try {
     loaded = await load(
       manifest.secrets.map((s) => ({ key: s.key, optional: s.optional })),
-      vault,
+      // The reader's own messages then point at this connector's page too.
+      { ...vault, setUrl: page },
     );
   } catch (err) {
     // The reader's messages name keys and paths, never values (its contract).

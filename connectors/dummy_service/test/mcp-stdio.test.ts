@@ -4,6 +4,8 @@
  * and searched for the key's canary value.
  */
 import { spawn } from 'node:child_process';
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -102,6 +104,18 @@ describe('dummy_service start failures', () => {
     expect(result.stderr).toContain(KEY_NAME);
     expect(result.stderr).toContain('http://127.0.0.1:4321/connectors/dummy_service');
     expect(result.stdout).toBe('');
+  });
+
+  it('a key file the vault reader refuses (a symbolic link) stops the start naming the key, never its value', async () => {
+    const real = vaultWith({ [KEY_NAME]: CANARY });
+    const vault = vaultWith({});
+    symlinkSync(join(real, `${KEY_NAME}.txt`), join(vault, `${KEY_NAME}.txt`));
+    const result = await runConnector({ VAULT_DIR: vault, DUMMY_SERVICE_BASE_URL: 'http://127.0.0.1:9' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(KEY_NAME);
+    expect(result.stderr).toContain('symbolic link');
+    expect(result.stderr).toContain('http://127.0.0.1:4321/connectors/dummy_service');
+    expect(result.stderr + result.stdout).not.toContain(CANARY);
   });
 
   it('a missing DUMMY_SERVICE_BASE_URL stops the start with exit 1 and says what to set', async () => {
