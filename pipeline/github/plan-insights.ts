@@ -90,11 +90,5 @@ export function keysToSet(plan: Plan): KeyToSet[] {
   return plan.providers.filter(live).flatMap((p) => p.secrets.added.map((s) => ({ ...s, slug: p.slug })));
 }
 
-/** Whether the plan changes anything at all. */
-export function planIsEmpty(plan: Plan): boolean {
-  const c = plan.catalog;
-  return (
-    plan.providers.length === 0 &&
-    [c.firearm_types, c.core_kpis].every((r) => r.added.length + r.changed.length + r.removed.length === 0)
-  );
-}
+/** Whether the plan changes anything at all: the sentinel's own definition. */
+export { planIsEmpty } from '../sentinel/plan.ts';

@@ -73,7 +73,11 @@ export function renderSyncSummary(output: SyncOutput, commitSha: string | null):
   ].join('\n\n')}\n`;
 }
 
-/** When the sync printed nothing usable (it failed before planning). */
-export function renderSyncFailure(reason: string): string {
-  return `## Registry sync\n\n❌ The sync did not complete: ${text(reason)}. Nothing was written; see the step log.\n`;
+/** When the sync printed nothing usable (it failed before planning), with the problems it refused if any. */
+export function renderSyncFailure(reason: string, validation?: CheckReport['validation']): string {
+  return `${[
+    '## Registry sync',
+    `❌ The sync did not complete: ${text(reason)}. Nothing was written; see the step log.`,
+    ...(validation ? problemsSection(validation, MAX_ROWS) : []),
+  ].join('\n\n')}\n`;
 }

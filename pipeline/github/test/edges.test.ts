@@ -118,6 +118,8 @@ describe('the sync summary step', () => {
   it('reports a sync that printed nothing or only validation errors', () => {
     expect(summariseSyncOutput(null, null)).toContain('printed no result');
     expect(summariseSyncOutput('{"ok":false,"errors":[{},{}]}', null)).toContain('2 validation error(s)');
+    const refused = JSON.stringify({ ok: false, checked: 3, errors: [{ file: 'connectors/x/manifest.yaml', line: 4, column: 3, path: 'scopes', code: 'c', message: 'm' }], warnings: [] });
+    expect(summariseSyncOutput(refused, null)).toContain('<code>connectors/x/manifest.yaml:4:3</code>');
     expect(summariseSyncOutput('not json', null)).toContain('not the JSON');
   });
 });
