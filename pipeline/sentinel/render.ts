@@ -2,6 +2,8 @@
  * Human output of `plan` and `sync`: what changes, provider by provider, with the child rows and
  * the new firearm scopes called out (those are what a reviewer must look at first).
  */
+import { formatHuman, formatProblem } from '../validate/format.ts';
+import type { ValidationResult } from '../validate/types.ts';
 import type { CatalogRow, KpiMappingRow, Plan, ProviderChange, RowChanges, ScopeRow, SecretRow, SyncResult } from './types.ts';
 
 /** Providers shown in full; the rest are counted (the JSON output has them all). */
@@ -135,4 +137,18 @@ export function newFirearmScopes(plan: Plan): { slug: string; scope: ScopeRow }[
     }
   }
   return found;
+}
+
+/** A failed validation as `plan`/`sync` print it: every problem, then why nothing was planned or written. */
+export function renderValidationFailure(validation: ValidationResult, action: 'plan' | 'sync'): string {
+  const tail =
+    action === 'sync'
+      ? 'Nothing was written to the registry: a sync applies only when every manifest and catalogue is valid.'
+      : 'No plan: fix the problems above, then run plan again.';
+  return `${formatHuman(validation)}\n${tail}\n`;
+}
+
+/** The warnings of a valid run, one line each (empty when there are none). */
+export function renderWarnings(validation: ValidationResult): string {
+  return validation.warnings.map((p) => `${formatProblem(p, 'warning')}\n`).join('');
 }

@@ -104,7 +104,6 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
     const syncId = await recordSync(client, { plan, outcome, actor, commitSha, startedAt });
     await opts.beforeCommit?.(client);
     await client.query('COMMIT');
-    opts.log?.(`sync ${syncId}: ${outcome}`);
     return { validation, result: { plan, sync_id: syncId, outcome, dry_run: false, commit_sha: commitSha, actor } };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {
