@@ -108,15 +108,16 @@ export async function startStandInApi(opts: StandInOptions): Promise<StandInApi>
 // Run alone: the stand-in accepts the key the operator set in the vault (through the site).
 if (isEntryPoint(import.meta.url)) {
   const key = 'PROVIDER_DUMMY_SERVICE_API_KEY';
-  const loaded = await vaultReaderLoader([{ key }], {});
-  const apiKey = loaded.values[key];
+  const page = `${DEFAULT_SITE_URL}/connectors/dummy_service`;
+  const loaded = await vaultReaderLoader([{ key }], { setUrl: page }).catch((err: Error) => err);
+  const apiKey = loaded instanceof Error ? undefined : loaded.values[key];
   if (apiKey === undefined) {
-    process.stderr.write(
-      `stand-in API: the key ${key} is not set in the vault. Set it on ${DEFAULT_SITE_URL}/connectors/dummy_service, then run this again.\n`,
-    );
+    const why = loaded instanceof Error ? loaded.message : `the key ${key} is not set in the vault. Set it on ${page}, then run this again.`;
+    process.stderr.write(`stand-in API: ${why}\n`);
     process.exitCode = 1;
   } else {
     const api = await startStandInApi({ apiKey, port: Number(process.env.DUMMY_SERVICE_PORT ?? 0) });
     process.stdout.write(`DUMMY_SERVICE_BASE_URL=${api.url}\n`);
+    process.stderr.write('stand-in API: accepting the vault key as bearer token; Ctrl-C to stop.\n');
   }
 }
