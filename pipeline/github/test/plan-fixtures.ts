@@ -80,6 +80,7 @@ export function busyPlan(): Plan {
           changed: [
             { before: scope('chat:write'), after: scope('chat:write', 'CLIENT_VOICE') },
             { before: scope('files:delete', 'CODE_DELETE'), after: scope('files:delete') },
+            { before: scope('refunds:create', 'REFUND_ISSUE'), after: scope('refunds:create', 'GENERAL') },
           ],
           removed: [scope('admin:deploy', 'PROD_DEPLOY')],
         },

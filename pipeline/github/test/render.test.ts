@@ -38,6 +38,7 @@ describe('the sticky PR comment', () => {
     const section = body.split('### 🚨 NEW FIREARM SCOPES')[1]!.split('###')[0]!;
     expect(section).toContain('<code>refund_orders</code> | <code>REFUND_ISSUE</code> | new scope');
     expect(section).toContain('<code>chat:write</code> | <code>CLIENT_VOICE</code> | now requires a firearm');
+    expect(section).toContain('<code>refunds:create</code> | <code>REFUND_ISSUE</code> → <code>GENERAL</code> | firearm type changed');
   });
 
   it('shows scopes that lose their firearm, since a dropped gate is as risky as a new one', () => {
