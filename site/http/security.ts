@@ -18,10 +18,19 @@ export function hostAllowed(headers: IncomingHttpHeaders, allowed: Set<string>):
   return typeof host === 'string' && allowed.has(host.toLowerCase());
 }
 
-/** An Origin, when present, must be this very site as the browser reached it. */
+/**
+ * An Origin, when present, must be this very site as the browser reached it. One exception:
+ * under our `Referrer-Policy: no-referrer` browsers send `Origin: null` on a same-origin form
+ * post, so "null" passes only when the browser itself says the request is same-origin
+ * (Sec-Fetch-Site, which page scripts cannot set); a sandboxed frame elsewhere sends
+ * `cross-site` and is refused. Any Sec-Fetch-Site other than same-origin or none is refused.
+ */
 export function originAllowed(headers: IncomingHttpHeaders): boolean {
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
   const origin = headers.origin;
   if (origin === undefined) return true;
+  if (origin === 'null') return site === 'same-origin';
   return origin === `http://${headers.host ?? ''}`.toLowerCase();
 }
 

@@ -45,4 +45,17 @@ describe('Host and Origin rules', () => {
     expect(originAllowed({ host: '127.0.0.1:4321', origin: 'null' })).toBe(false);
     expect(originAllowed({ host: '127.0.0.1:4321', origin: 'http://localhost:4321' })).toBe(false);
   });
+
+  it('accepts Origin "null" (no-referrer form posts) only when the browser marks the request same-origin', () => {
+    expect(originAllowed({ host: '127.0.0.1:4321', origin: 'null', 'sec-fetch-site': 'same-origin' })).toBe(true);
+    expect(originAllowed({ host: '127.0.0.1:4321', origin: 'null', 'sec-fetch-site': 'cross-site' })).toBe(false);
+    expect(originAllowed({ host: '127.0.0.1:4321', origin: 'null' })).toBe(false);
+  });
+
+  it('refuses a request the browser marks cross-site or same-site, whatever its Origin', () => {
+    for (const site of ['cross-site', 'same-site']) {
+      expect(originAllowed({ host: '127.0.0.1:4321', 'sec-fetch-site': site })).toBe(false);
+      expect(originAllowed({ host: '127.0.0.1:4321', origin: 'http://127.0.0.1:4321', 'sec-fetch-site': site })).toBe(false);
+    }
+  });
 });

@@ -52,6 +52,13 @@ describe('manifest diff', () => {
     ]);
   });
 
+  it('lists fields in manifest order whatever order the stored JSON has', () => {
+    const after = { kpis: [], scopes: base.scopes, display_name: 'Other', secrets: base.secrets, auth_mode: 'oauth' };
+    const paths = diffManifests({ ...base }, after).map((c) => c.path);
+    expect(paths.slice(0, 3)).toEqual(['schema_version', 'provider_slug', 'display_name']);
+    expect(paths.indexOf('auth_mode')).toBeLessThan(paths.indexOf('kpis[total_sales → gross_sales]'));
+  });
+
   it('treats a missing approved manifest as everything added', () => {
     expect(diffManifests(null, { display_name: 'X' })).toEqual([{ path: 'display_name', kind: 'added', before: undefined, after: 'X' }]);
   });

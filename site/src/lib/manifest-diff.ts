@@ -23,13 +23,23 @@ const LIST_KEYS: Record<string, (item: Obj) => string> = {
   kpis: (k) => `${String(k.raw)} → ${String(k.standard)}`,
 };
 
+/**
+ * Fields in the order the manifest is written (the database returns jsonb keys in its own order);
+ * anything else after them.
+ */
+const FIELD_ORDER = ['schema_version', 'provider_slug', 'display_name', 'description', 'auth_mode', 'docs_url', 'secrets', 'scopes', 'kpis'];
+const rank = (field: string) => {
+  const i = FIELD_ORDER.indexOf(field);
+  return i === -1 ? FIELD_ORDER.length : i;
+};
+
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export function diffManifests(before: Obj | null, after: Obj): FieldChange[] {
   const changes: FieldChange[] = [];
   const old = before ?? {};
-  const fields = unionKeys(old, after);
+  const fields = unionKeys(old, after).sort((a, b) => rank(a) - rank(b));
   for (const field of fields) {
     const a = old[field];
     const b = after[field];
