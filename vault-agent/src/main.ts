@@ -23,15 +23,19 @@ async function main(): Promise<void> {
     ageRecipients: process.env.VAULT_AGE_RECIPIENTS,
     log: (line) => console.log(line),
   });
+  let stopping = false;
   const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     console.log(`vault-agent: ${signal} received, shutting down`);
     agent.close().then(
       () => (process.exitCode = 0),
       () => (process.exitCode = 1),
     );
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  // `on`, not `once`: tsx's own signal relay re-raises the signal when it sees no other listener.
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 main().catch((err: unknown) => {
