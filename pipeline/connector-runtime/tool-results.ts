@@ -34,7 +34,7 @@ export function firearmRefusal(spec: ToolSpec, firearmType: string, reason: stri
     ok: false,
     code: ERROR_CODES.firearmLicenceRequired,
     message:
-      `${spec.name} is a firearm scope (${spec.scope.name}) and needs a ${firearmType} licence: ${reason}. ` +
+      `${spec.name} is a firearm scope${spec.name === spec.scope.name ? '' : ` (${spec.scope.name})`} and needs a ${firearmType} licence: ${reason}. ` +
       `Ask a human operator for a ${firearmType} licence and present it in the request _meta under "connector-factory/licence".`,
     details: { firearm_type: firearmType, scope: spec.scope.name, tool: spec.name, reason },
   };
