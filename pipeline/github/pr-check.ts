@@ -76,6 +76,7 @@ export async function runPrCheck(deps: PrCheckDeps): Promise<PrCheckResult> {
   // The plan needs every connector, not only the touched ones.
   const full = scope.all ? validation : await deps.validate(undefined);
   const planned = await planFor(deps, full);
+  if (!planned.ok) io.warning(`No registry plan: ${planned.message}.`);
 
   const report: CheckReport = {
     validation: { ok: validation.ok, checked: validation.checked, errors: validation.errors, warnings: validation.warnings },

@@ -205,6 +205,7 @@ describe('pr-check with a registry it cannot reach', () => {
     const run = await prCheck(fixed, { REGISTRY_DATABASE_URL: url });
     expect(run.code).toBe(0);
     expect(run.summary).toContain('**No plan**: the registry could not be read');
+    expect(run.stdout).toMatch(/^::warning::No registry plan: the registry could not be read/m);
     expect(run.outputs.planned).toBe('false');
     expect(run.everything + gh.comments.map((c) => c.body).join('')).not.toContain(DB_PASSWORD);
   });
