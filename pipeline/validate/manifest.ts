@@ -5,6 +5,7 @@
 import { manifestSchema, type Catalog, type Manifest } from '../schema/manifest.ts';
 import { manifestDigest } from '../schema/digest.ts';
 import { decodeManifestBytes } from './decode.ts';
+import { NO_POSITIONS, fastParse } from './fast-path.ts';
 import { manifestRules } from './rules.ts';
 import { shapeProblems } from './shape.ts';
 import { parseYamlSafely } from './yaml-safe.ts';
@@ -26,6 +27,8 @@ const byPosition = (a: Problem, b: Problem) => a.line - b.line || a.column - b.c
  * `folderSlug` is the name of the folder under connectors/ that holds it.
  */
 export function validateManifestText(text: string, file: string, catalog: Catalog, folderSlug: string): ManifestResult {
+  const fast = fastAccept(text, file, catalog, folderSlug);
+  if (fast) return fast;
   const parsed = parseYamlSafely(text, file);
   if (!parsed.value) return { errors: parsed.problems.sort(byPosition), warnings: [] };
   const slug = parsed.value.provider_slug;
@@ -41,6 +44,30 @@ export function validateManifestText(text: string, file: string, catalog: Catalo
 
   const manifest = shape.data as Manifest;
   return { errors, warnings, declaredSlug, connector: { slug: manifest.provider_slug, file, manifest, digest: manifestDigest(manifest) } };
+}
+
+/** A clean manifest without positions (see fast-path.ts), or undefined to run the full validator. */
+function fastAccept(text: string, file: string, catalog: Catalog, folderSlug: string): ManifestResult | undefined {
+  const value = fastParse(text);
+  if (!value) return undefined;
+  const shape = manifestSchema.safeParse(value);
+  if (!shape.success) return undefined;
+  const rules = manifestRules(value, NO_POSITIONS, file, catalog, folderSlug);
+  if (rules.errors.length || rules.warnings.length) return undefined;
+  const manifest = shape.data;
+  return {
+    errors: [], warnings: [],
+    declaredSlug: { slug: manifest.provider_slug, ...lineOf(text, /^provider_slug:[ \t]*["']?/m) },
+    connector: { slug: manifest.provider_slug, file, manifest, digest: manifestDigest(manifest) },
+  };
+}
+
+/** Line and column just after a match: where provider_slug's value starts. */
+function lineOf(text: string, re: RegExp): { line: number; column: number } {
+  const m = re.exec(text);
+  if (!m) return { line: 1, column: 1 };
+  const before = text.slice(0, m.index);
+  return { line: before.split('\n').length, column: m[0].length + 1 };
 }
 
 /** The same from raw bytes: refuses oversized files and invalid UTF-8 first. */

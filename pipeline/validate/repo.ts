@@ -18,8 +18,10 @@ export interface ValidateRepoOptions {
   repoRoot: string;
   /** Connector folders or manifests (absolute, or relative to repoRoot); default every connector. */
   paths?: string[];
-  /** Use worker threads for large trees (default true); tests turn it off or force it on. */
+  /** Worker threads for large trees (default true); false keeps all work on the main thread, 'always' uses the pool for any count. */
   workers?: boolean | 'always';
+  /** Worker threads besides the main thread when the pool is used (default: one per extra core). */
+  poolWorkers?: number;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight, keeping the results in order. */
@@ -36,7 +38,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
-export const READ_CONCURRENCY = 64;
+export const READ_CONCURRENCY = 16;
 
 export async function checkFolders(repoRoot: string, folders: string[], catalog: Catalog): Promise<ManifestResult[]> {
   return mapLimit(folders, READ_CONCURRENCY, (f) => checkConnectorFolder(repoRoot, f, catalog));
@@ -45,9 +47,11 @@ export async function checkFolders(repoRoot: string, folders: string[], catalog:
 export async function validateRepo(opts: ValidateRepoOptions): Promise<ValidationResult> {
   const repoRoot = path.resolve(opts.repoRoot);
   const [loaded, scan] = await Promise.all([loadCatalog(repoRoot), scanConnectors(repoRoot, opts.paths)]);
-  const usePool = opts.workers === 'always' || (opts.workers !== false && scan.folders.length > POOL_THRESHOLD);
+  // Many folders: chunks shared by the main thread and worker threads (none when workers is false).
+  const usePool = opts.workers === 'always' || scan.folders.length > POOL_THRESHOLD;
+  const workerCount = opts.workers === false ? 0 : opts.poolWorkers;
   const results = usePool
-    ? await checkFoldersInPool(repoRoot, scan.folders, loaded.catalog)
+    ? await checkFoldersInPool(repoRoot, scan.folders, loaded.catalog, workerCount)
     : await checkFolders(repoRoot, scan.folders, loaded.catalog);
 
   const errors: Problem[] = [...loaded.errors, ...scan.errors];

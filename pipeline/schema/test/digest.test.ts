@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, manifestDigest } from '../digest.ts';
+import { realisticManifest } from '../../validate/generate-tree.ts';
+import jsyaml from 'js-yaml';
+
+/** The reference definition: JSON.stringify with a replacer that sorts object keys. */
+const reference = (value: unknown) =>
+  JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+
+describe('canonicalJson', () => {
+  it('equals JSON.stringify with sorted keys on every kind of value', () => {
+    const samples: unknown[] = [
+      null, 1, -0.5, 'x', true, [], {}, [1, 'a', null, undefined], { b: 1, a: { d: [3, { z: 1, y: undefined }], c: 'é"\n' } },
+      { 'B': 1, 'a': 2, '10': 3, '9': 4, 'é': 5 }, jsyaml.load(realisticManifest('shop_x')),
+    ];
+    for (const s of samples) expect(canonicalJson(s)).toBe(reference(s));
+  });
+
+  it('gives the same digest whatever the key order', () => {
+    expect(manifestDigest({ a: 1, b: [{ y: 2, x: 1 }] })).toBe(manifestDigest({ b: [{ x: 1, y: 2 }], a: 1 }));
+    expect(manifestDigest({ a: 1 })).not.toBe(manifestDigest({ a: 2 }));
+  });
+});

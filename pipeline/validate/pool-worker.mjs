@@ -1,0 +1,12 @@
+// Worker thread entry for pool.ts. Plain JavaScript so that it starts under any runner (tsx, vitest,
+// node): it loads the TypeScript validator through tsx's scoped importer.
+import { parentPort, workerData } from 'node:worker_threads';
+import { tsImport } from 'tsx/esm/api';
+
+const { checkConnectorFolderSync } = await tsImport('./check-file.ts', import.meta.url);
+const { catalog } = workerData;
+
+parentPort.on('message', ({ chunk, repoRoot, folders }) => {
+  const results = folders.map((folder) => checkConnectorFolderSync(repoRoot, folder, catalog));
+  parentPort.postMessage({ chunk, results });
+});
