@@ -62,8 +62,12 @@ export async function loadSecrets(keys: { key: string; optional?: boolean }[], o
 export async function decryptSopsFile(path: string, opts: Pick<ReaderOptions, 'ageIdentity'> = {}): Promise<Record<string, PlainValue>> {
   const fh = await openNoFollow(path, '', opts);
   if (!fh) throw new VaultReadError('unreadable', '', `The sops file ${path} does not exist.`);
-  const text = await readLimited(fh, MAX_SOPS_FILE_BYTES, '', path, opts);
-  return decryptText(text, formatFromPath(path), '', path, opts);
+  try {
+    const text = await readLimited(fh, MAX_SOPS_FILE_BYTES, '', path, opts);
+    return await decryptText(text, formatFromPath(path), '', path, opts);
+  } finally {
+    await fh.close().catch(() => {});
+  }
 }
 
 /** The value, or null when neither key file exists. */

@@ -105,3 +105,13 @@ export async function expectPrivateModes(agent: RunningVaultAgent): Promise<stri
 export async function removeDir(d: string): Promise<void> {
   await fs.rm(d, { recursive: true, force: true });
 }
+
+/** The error a promise rejects with; fails the test if it resolves. */
+export async function rejectionOf<E = Error>(p: Promise<unknown>): Promise<E> {
+  try {
+    await p;
+  } catch (e) {
+    return e as E;
+  }
+  throw new Error('expected a rejection');
+}
