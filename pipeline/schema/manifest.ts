@@ -65,8 +65,10 @@ export const manifestSchema = z
       .regex(SLUG_PATTERN, 'must match ^[a-z][a-z0-9_]{1,62}$ (lower case, digits, underscores)')
       .describe('Equal to the folder name under connectors/.'),
     display_name: notBlank(80).describe('The name operators see.'),
-    description: z.string().max(500).optional(),
-    auth_mode: z.enum(AUTH_MODES),
+    description: z.string().max(500).optional().describe('What the connector does, for the operator reviewing it.'),
+    auth_mode: z
+      .enum(AUTH_MODES)
+      .describe('oauth (user authorizes), byok (operator pastes a key), oauth_and_byok (both), none (no secrets at all).'),
     docs_url: z
       .url({ protocol: /^https$/, message: 'must be an https:// URL' })
       .optional()

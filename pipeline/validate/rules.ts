@@ -31,6 +31,9 @@ export const isPlaceholder = (s: string): boolean => /^\s*TODO/.test(s);
 /** Secret keys keep their filled prefix, so the field part may be the placeholder: PROVIDER_SHOPIFY_TODO. */
 const isKeyPlaceholder = (s: string): boolean => isPlaceholder(s) || /(^|_)TODO(_|$)/.test(s);
 
+/** Fields a manifest may leave out, so a placeholder there can also just be deleted. */
+const OPTIONAL_FIELD = /^(?:description|docs_url|secrets\[\d+\]\.(?:description|optional)|kpis\[\d+\]\.aggregation)$/;
+
 export const secretKeyPrefix = (slug: string): string => `PROVIDER_${slug.toUpperCase()}_`;
 
 type Obj = Record<string, unknown>;
@@ -57,7 +60,7 @@ export function manifestRules(value: Obj, parsed: ParsedYaml, file: string, cata
       const isKey = path.length === 3 && path[0] === 'secrets' && path[2] === 'key';
       if (isKey ? isKeyPlaceholder(v) : isPlaceholder(v)) {
         out.placeholderPaths.add(formatPath(path));
-        error(path, 'todo_placeholder', `the scaffold placeholder ${JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v)} is still here. Replace it with the real value (the template's comments say how), or delete the field if it is optional.`);
+        error(path, 'todo_placeholder', `the scaffold placeholder ${JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v)} is still here. Replace it with the real value (the template's comments say how)${OPTIONAL_FIELD.test(formatPath(path)) ? ', or delete the line: the field is optional' : ''}.`);
       }
     } else if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...path, i]));
     else if (isObj(v)) for (const [k, x] of Object.entries(v)) visit(x, [...path, k]);
