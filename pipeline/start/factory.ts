@@ -58,7 +58,7 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
       if (opts.databaseUrl) return { value: opts.databaseUrl, note: redactUrl(opts.databaseUrl) };
       const registry = await startEmbeddedRegistry({ dataDir: opts.dataDir });
       cleanups.push(() => registry.close());
-      return { value: registry.url, note: `embedded PGlite in ${path.relative(opts.repoRoot, opts.dataDir) || '.'}` };
+      return { value: registry.url, note: `embedded PGlite in ${displayPath(opts.repoRoot, opts.dataDir)}` };
     });
 
     await step(log, 'migrations', async () => {
@@ -166,6 +166,11 @@ function redactUrl(url: string): string {
   } catch {
     return 'DATABASE_URL';
   }
+}
+
+function displayPath(root: string, target: string): string {
+  const rel = path.relative(root, target);
+  return rel && !rel.startsWith('..') ? rel : target;
 }
 
 function summarizePaths(root: string, files: string[]): string {

@@ -53,7 +53,7 @@ export async function startVaultProcess(opts: {
   child.stdout?.removeAllListeners('data');
   child.stderr?.removeAllListeners('data');
   const forward = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n').filter(Boolean)) opts.log(`vault-agent: ${line}`);
+    for (const line of chunk.toString().split('\n').filter(Boolean)) opts.log(`vault-agent: ${line.replace(/^vault-agent: /, '')}`);
   };
   child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);

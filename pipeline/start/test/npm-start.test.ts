@@ -1,0 +1,126 @@
+/**
+ * `npm start` as a newcomer runs it: in a fresh copy of the repository, on the embedded registry.
+ * The factory must print its URL, follow a manifest edit onto the site within moments, and on
+ * Ctrl-C (SIGINT to the whole process group, as a terminal sends it) leave no process, socket or
+ * registry claim behind.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Copies what `npm start` needs (not .git, .data or node_modules, which is linked). */
+export function copyRepo(into: string): void {
+  for (const entry of ['package.json', 'tsconfig.json', 'connectors', '_template', 'pipeline', 'site', 'vault-agent']) {
+    cpSync(path.join(repoRoot, entry), path.join(into, entry), {
+      recursive: true,
+      preserveTimestamps: true, // keeps the built site fresh, so the copy does not rebuild it
+      filter: (src) => !src.includes(`${path.sep}node_modules`) && !src.includes(`${path.sep}.astro`),
+    });
+  }
+  symlinkSync(path.join(repoRoot, 'node_modules'), path.join(into, 'node_modules'));
+}
+
+function groupProcesses(pgid: number): string[] {
+  const out = execFileSync('ps', ['-eo', 'pgid=,pid=,args='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .filter((line) => line.trim().split(/\s+/)[0] === String(pgid))
+    .map((line) => line.trim());
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('npm start', () => {
+  let tmp: string;
+  let work: string;
+  let child: ChildProcess;
+  let output = '';
+  const socketPath = () => path.join(tmp, 'run', 'vault-agent.sock');
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'cf-start-'));
+    chmodSync(tmp, 0o700);
+    work = path.join(tmp, 'repo');
+    copyRepo(work);
+    child = spawn('npm', ['start', '--', '--port', '0'], {
+      cwd: work,
+      detached: true, // its own process group, like a terminal job
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        DATABASE_URL: '',
+        VAULT_DIR: path.join(tmp, 'vault'),
+        VAULT_AGENT_SOCKET: socketPath(),
+      },
+    });
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  });
+
+  afterAll(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone, as it should be
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('prints the site URL and the vault, and serves the registry it synced', async () => {
+    const url = await waitFor('the site URL', () => /God Config: (http:\/\/\S+)/.exec(output)?.[1], 120_000);
+    expect(output).toContain(`Vault:      ${path.join(tmp, 'vault')}`);
+    const page = await (await fetch(url)).text();
+    expect(page).toContain('dummy_service');
+  });
+
+  it('re-syncs a manifest edit and the site shows it', async () => {
+    const url = /God Config: (http:\/\/\S+)/.exec(output)![1]!;
+    const manifest = path.join(work, 'connectors/dummy_service/manifest.yaml');
+    const text = readFileSync(manifest, 'utf8');
+    expect(text).toMatch(/^display_name: .+$/m);
+    writeFileSync(manifest, text.replace(/^display_name: .+$/m, 'display_name: Dummy Service Renamed'));
+    await waitFor(
+      'the renamed connector on the site',
+      async () => ((await (await fetch(`${url}/connectors/dummy_service`)).text()).includes('Dummy Service Renamed') ? true : undefined),
+      15_000,
+    );
+    expect(output).toMatch(/change in connectors\/dummy_service\/manifest\.yaml/);
+  });
+
+  it('reports a broken manifest instead of crashing, and keeps serving', async () => {
+    const url = /God Config: (http:\/\/\S+)/.exec(output)![1]!;
+    const manifest = path.join(work, 'connectors/dummy_service/manifest.yaml');
+    const text = readFileSync(manifest, 'utf8');
+    writeFileSync(manifest, text.replace(/^auth_mode: .+$/m, 'auth_mode: byokk'));
+    await waitFor('the validation problem in the output', () => (/manifest\.yaml:\d+:\d+ auth_mode/.test(output) ? true : undefined), 15_000);
+    expect((await fetch(url)).status).toBe(200);
+    writeFileSync(manifest, text);
+  });
+
+  it('stops every part on SIGINT: no process, socket or registry claim left', async () => {
+    const pgid = child.pid!;
+    expect(groupProcesses(pgid).some((p) => p.includes('vault-agent/src/main.ts'))).toBe(true);
+    expect(existsSync(socketPath())).toBe(true);
+    const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
+    process.kill(-pgid, 'SIGINT');
+    // npm itself ends by the signal; the factory below it ends with code 0 after cleaning up.
+    expect(['SIGINT', 'code 0']).toContain(await exited);
+    await waitFor('the process group to empty', () => (groupProcesses(pgid).length === 0 ? true : undefined), 15_000);
+    expect(existsSync(socketPath())).toBe(false);
+    expect(existsSync(path.join(work, '.data', 'registry.json'))).toBe(false);
+    expect(output).toContain('stopped.');
+  });
+});
