@@ -13,7 +13,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const report = await runBench({ ...args, log: (line) => process.stderr.write(`bench: ${line}\n`) });
+  const started = performance.now();
+  const log = (line: string) => process.stderr.write(`bench [${((performance.now() - started) / 1000).toFixed(1)} s]: ${line}\n`);
+  const report = await runBench({ ...args, log });
   process.stdout.write(`${formatTable(report)}\n`);
   if (args.json) process.stdout.write(`${formatJsonLine(report)}\n`);
   return 0;

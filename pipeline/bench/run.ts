@@ -4,7 +4,7 @@
  * built yet, or whose measurement failed, is null with the reason; nothing is ever estimated.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,11 +81,23 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     const tree = await generateRepo({ dir: tmp, connectors: opts.connectors, seed: opts.seed });
     report.details.generate_s = round((performance.now() - genStart) / 1000, 3);
 
+    // initdb of a new PGlite takes seconds, so the embedded registries are copies of one freshly
+    // migrated, closed data dir: the same empty registry, without paying initdb for every run.
     let dbCount = 0;
+    let template: string | null = null;
+    const freshEmbeddedDir = async (name: string) => {
+      if (!template) {
+        template = path.join(tmp, 'registry-template');
+        await runTask('registry-template', { dataDir: template });
+      }
+      const dataDir = path.join(tmp, `${name}-${dbCount++}`);
+      await cp(template, dataDir, { recursive: true });
+      return dataDir;
+    };
     const freshDb = async (): Promise<Db> => {
       const input = opts.databaseUrl
         ? { backend: 'postgres', serverUrl: opts.databaseUrl }
-        : { backend: 'embedded', dataDir: path.join(tmp, `registry-${dbCount++}`) };
+        : { backend: 'embedded', dataDir: await freshEmbeddedDir('registry') };
       const host = await startHost<{ url: string }>('fresh-database', input);
       hosts.push(host);
       return host;
@@ -157,8 +169,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
           const db = await freshDb();
           r = await runTask<CopyFloorOutcome>('copy-floor', { ...base, databaseUrl: db.value.url }).finally(() => closeDb(db));
         } else {
-          const dataDir = path.join(tmp, `floor-${i}`);
-          await mkdir(dataDir);
+          const dataDir = await freshEmbeddedDir('floor');
           r = await runTask<CopyFloorOutcome>('copy-floor', { ...base, dataDir });
           await rm(dataDir, { recursive: true, force: true });
         }
@@ -227,7 +238,7 @@ async function measureSiteSection(
   for (let i = 0; i < opts.runs; i++) {
     const load = await measureSite({ baseUrl: site.value.url, detailSlug, seconds: opts.siteSeconds });
     opts.log(
-      `site ${i + 1}/${opts.runs}: list p50 ${load.list.p50_ms} ms ${Math.round(load.list.rps)} req/s, detail p50 ${load.detail.p50_ms} ms ${Math.round(load.detail.rps)} req/s, static ${Math.round(load.static.rps)} req/s`,
+      `site ${i + 1}/${opts.runs}: list p50 ${load.list.p50_ms.toFixed(2)} ms ${Math.round(load.list.rps)} req/s, detail p50 ${load.detail.p50_ms.toFixed(2)} ms ${Math.round(load.detail.rps)} req/s, static ${Math.round(load.static.rps)} req/s`,
     );
     runs.push(load);
   }

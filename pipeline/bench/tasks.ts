@@ -17,6 +17,7 @@ export const TASKS: Record<string, () => Promise<Task>> = {
   sync: () => import('./tasks/sync.ts').then((m) => m.syncTask as Task),
   'row-by-row': () => import('./tasks/row-by-row.ts').then((m) => m.rowByRowTask as Task),
   'copy-floor': () => import('./tasks/copy-floor.ts').then((m) => m.copyFloorTask as Task),
+  'registry-template': () => import('./tasks/fresh-database.ts').then((m) => m.registryTemplateTask as Task),
   'fresh-database': () => import('./tasks/fresh-database.ts').then((m) => m.freshDatabaseHost as Task),
   site: () => import('./tasks/site.ts').then((m) => m.siteHost as Task),
   vault: () => import('./tasks/vault.ts').then((m) => m.vaultTask as Task),

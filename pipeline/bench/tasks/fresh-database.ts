@@ -46,3 +46,16 @@ async function admin(serverUrl: string, sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/** Creates a migrated, empty embedded registry in `dataDir` and closes it, for copying. */
+export async function registryTemplateTask(input: { dataDir: string }): Promise<Record<string, never>> {
+  const { migrateRegistry } = await import('../../registry/migrate.ts');
+  const { startEmbeddedRegistry } = await import('../../registry/embedded.ts');
+  const registry = await startEmbeddedRegistry({ dataDir: input.dataDir });
+  try {
+    await migrateRegistry(registry.url);
+  } finally {
+    await registry.close();
+  }
+  return {};
+}
