@@ -31,7 +31,10 @@ export interface StartOptions {
   vaultDir?: string;
   /** Socket path (default: VAULT_AGENT_SOCKET or <runtime dir>/vault-agent.sock). */
   socketPath?: string;
-  /** Age recipients (list, or a comma/space separated string); set = SOPS mode. */
+  /**
+   * Age recipients (list, or a comma/space separated string): non-empty = SOPS mode. Default:
+   * VAULT_AGE_RECIPIENTS; pass '' or [] to force plain mode whatever the environment says.
+   */
   ageRecipients?: string[] | string;
   /** Receives one line per start, stop and request (never a value). Default: silent. */
   log?: (line: string) => void;
@@ -53,7 +56,7 @@ export async function startVaultAgent(opts: StartOptions = {}): Promise<RunningV
   const socketPath = resolveSocketPath(opts.socketPath);
 
   let recipients: string[] | undefined;
-  const r = opts.ageRecipients;
+  const r = opts.ageRecipients ?? process.env.VAULT_AGE_RECIPIENTS;
   if (r !== undefined && (typeof r === 'string' ? r.trim() !== '' : r.length > 0)) {
     const parsed = parseRecipients(typeof r === 'string' ? r : r.join(','));
     if (!parsed.ok) throw new VaultAgentStartError(parsed.message);

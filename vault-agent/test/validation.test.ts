@@ -173,3 +173,19 @@ describe('routes', () => {
     expect([del.status, del.json.code]).toEqual([404, 'not_found']);
   });
 });
+
+describe('malformed HTTP', () => {
+  test('a request that is not HTTP still gets a JSON 400', async () => {
+    const { connect } = await import('node:net');
+    const text = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const s = connect(agent.socketPath, () => s.write(`NOT HTTP ${CANARY}\r\n\r\n`));
+      s.on('data', (c) => (out += c.toString()));
+      s.on('end', () => resolve(out));
+      s.on('error', reject);
+    });
+    expect(text).toMatch(/^HTTP\/1\.1 400 /);
+    expect(text).toContain('"code":"invalid_request"');
+    expect(text).not.toContain(CANARY);
+  });
+});
