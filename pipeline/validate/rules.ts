@@ -10,20 +10,27 @@ import { didYouMean } from './suggest.ts';
 import { formatPath, type ParsedYaml, type PathSegment } from './yaml-safe.ts';
 import type { Problem } from './types.ts';
 
-/** Words that make a scope look like it acts (spends, destroys, speaks, deploys) rather than reads. */
+/** Verbs that make a scope look like it acts (spends, destroys, speaks, deploys) rather than reads. */
 export const DESTRUCTIVE_WORDS = new Set([
-  'write', 'delete', 'destroy', 'remove', 'purge', 'refund', 'publish', 'send', 'broadcast', 'deploy',
-  'execute', 'exec', 'run', 'create', 'update', 'edit', 'modify', 'insert', 'transfer', 'charge', 'pay',
-  'payout', 'post', 'upload', 'manage', 'admin', 'cancel', 'revoke', 'invite', 'merge', 'push', 'import',
+  'write', 'delete', 'destroy', 'remove', 'purge', 'publish', 'send', 'broadcast', 'deploy', 'execute',
+  'exec', 'create', 'update', 'edit', 'modify', 'insert', 'manage', 'admin', 'cancel', 'revoke', 'invite',
+  'merge', 'pay',
 ]);
+/** Words that are actions or the resource acted on (charge_read reads charges): destructive unless a read word qualifies them. */
+export const AMBIGUOUS_WORDS = new Set(['refund', 'charge', 'payout', 'transfer', 'post', 'upload', 'push', 'import', 'run']);
+const READ_WORDS = new Set(['read', 'readonly', 'view', 'list', 'get', 'search']);
 
 /** The words of a scope name: `write_orders`, `chat:write`, `.../youtube.upload`, `sendMessage`. */
 export function scopeWords(name: string): string[] {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
 }
 
+/** The word that makes a scope name look destructive, or undefined. */
 export function looksDestructive(name: string): string | undefined {
-  return scopeWords(name).find((w) => DESTRUCTIVE_WORDS.has(w));
+  const words = scopeWords(name);
+  const strong = words.find((w) => DESTRUCTIVE_WORDS.has(w));
+  if (strong) return strong;
+  return words.some((w) => READ_WORDS.has(w)) ? undefined : words.find((w) => AMBIGUOUS_WORDS.has(w));
 }
 
 /** A scaffold placeholder: a value that is or begins with TODO (case-sensitive, so "Todoist" is fine). */
