@@ -69,7 +69,11 @@ export function parseYamlSafely(text: string, file: string): ParsedYaml {
     add(extra.range[0], [], 'multiple_documents', 'the file holds more than one YAML document (a second `---`). Keep exactly one document per manifest.');
   }
   for (const err of doc.errors) {
-    add(err.pos[0], [], 'yaml_syntax', `YAML syntax error: ${err.message.split('\n')[0]}. Fix the YAML syntax here.`);
+    if (/call stack/i.test(err.message)) {
+      add(err.pos[0], [], 'too_deep', `the file nests too deeply to parse; a manifest is three levels deep. Check the brackets and indentation.`);
+    } else {
+      add(err.pos[0], [], 'yaml_syntax', `YAML syntax error: ${err.message.split('\n')[0]}. Fix the YAML syntax here.`);
+    }
   }
   const directive = doc.directives?.yaml;
   if (directive?.explicit && directive.version !== '1.2') {
@@ -79,8 +83,9 @@ export function parseYamlSafely(text: string, file: string): ParsedYaml {
 
   const root = doc.contents as Node | null;
   if (!isMap(root)) {
-    const what = root === null ? 'empty' : isSeq(root) ? 'a list' : 'a single value';
-    add(root?.range?.[0] ?? 0, [], 'not_a_mapping', `the top level of the file is ${what}, not a mapping. A manifest starts with \`schema_version: 1\` followed by its fields.`);
+    const empty = root === null || (isScalar(root) && root.value === null && !root.tag);
+    const what = empty ? 'empty' : isSeq(root) ? 'a list' : 'a single value';
+    add(empty ? 0 : (root?.range?.[0] ?? 0), [], 'not_a_mapping', `the top level of the file is ${what}, not a mapping. A manifest starts with \`schema_version: 1\` followed by its fields.`);
     return { value: undefined, problems, locate };
   }
 
@@ -109,7 +114,7 @@ export function parseYamlSafely(text: string, file: string): ParsedYaml {
       return 1;
     }
     if (node.tag) {
-      add(node.range?.[0] ?? 0, path, 'custom_tag', `the tag ${node.tag.replace(/^tag:yaml\.org,2002:/, '!!')} is not allowed in a manifest. Remove it and write a plain value.`);
+      add(tagOffset(text, node.range?.[0] ?? 0), path, 'custom_tag', `the tag ${node.tag.replace(/^tag:yaml\.org,2002:/, '!!')} is not allowed in a manifest. Remove it and write a plain value.`);
     }
     if (node.anchor) anchors.set(node.anchor, node);
     let size = 1;
@@ -147,7 +152,8 @@ export function parseYamlSafely(text: string, file: string): ParsedYaml {
     return size;
   };
   walk(root, [], 0);
-  if (bomb || problems.some((p) => p.code !== 'duplicate_key' && p.code !== 'custom_tag' && p.code !== 'invalid_key')) {
+  // Duplicate keys and tags still give a usable value, so the other rules can run too.
+  if (bomb || problems.some((p) => p.code !== 'duplicate_key' && p.code !== 'custom_tag')) {
     return { value: undefined, problems, locate };
   }
 
@@ -158,6 +164,13 @@ export function parseYamlSafely(text: string, file: string): ParsedYaml {
     add(0, [], 'alias_limit', `the YAML could not be expanded safely (${(err as Error).message}). Write the values out instead of using aliases.`);
     return { value: undefined, problems, locate };
   }
+}
+
+/** Where a node's tag (`!shout value`) starts: the node's range begins after it. */
+function tagOffset(text: string, valueOffset: number): number {
+  const lineStart = text.lastIndexOf('\n', valueOffset - 1) + 1;
+  const m = /(![^\s]*)\s+$/.exec(text.slice(lineStart, valueOffset));
+  return m ? lineStart + m.index : valueOffset;
 }
 
 /** The byte offset of a field path: follows map keys and list indexes, resolving aliases on the way. */

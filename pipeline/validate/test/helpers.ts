@@ -1,0 +1,68 @@
+/** Shared test fixtures: the real catalogues, a valid manifest, and positions found in text. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Catalog } from '../../schema/manifest.ts';
+import { validateCatalogText } from '../catalog.ts';
+import type { Problem } from '../types.ts';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export function realCatalog(): Catalog {
+  const read = (f: string) => readFileSync(path.join(REPO_ROOT, f), 'utf8');
+  return {
+    firearmTypes: validateCatalogText('firearm_types', read('pipeline/catalog/firearm-types.yaml'), 'f').entries,
+    coreKpis: validateCatalogText('core_kpis', read('pipeline/catalog/core-kpis.yaml'), 'k').entries,
+  };
+}
+
+/** A valid manifest for connectors/acme/; tests edit it with replace(). */
+export const VALID = `# yaml-language-server: $schema=../../_template/manifest.schema.json
+schema_version: 1
+provider_slug: acme
+display_name: Acme Shop
+description: A test shop.
+auth_mode: byok
+docs_url: https://acme.example/docs
+secrets:
+  - key: PROVIDER_ACME_API_KEY
+    label: API key
+    description: Settings > API
+  - key: PROVIDER_ACME_WEBHOOK_SECRET
+    label: Webhook secret
+    optional: true
+scopes:
+  - name: read_orders
+    description: Read orders
+    requires_firearm: false
+  - name: refund_orders
+    description: Refund orders
+    requires_firearm: true
+    firearm_type: REFUND_ISSUE
+kpis:
+  - raw: total_sales
+    standard: gross_sales
+    aggregation: sum
+  - raw: order_count
+    standard: orders
+`;
+
+/** 1-based line and column of `needle` inside the first line containing `lineText`. */
+export function pos(text: string, lineText: string, needle = lineText): { line: number; column: number } {
+  const lines = text.split('\n');
+  const i = lines.findIndex((l) => l.includes(lineText));
+  if (i < 0) throw new Error(`fixture has no line with ${JSON.stringify(lineText)}`);
+  const col = lines[i]!.indexOf(needle);
+  if (col < 0) throw new Error(`line ${i + 1} has no ${JSON.stringify(needle)}`);
+  return { line: i + 1, column: col + 1 };
+}
+
+/** Replaces exactly one occurrence (fails loudly if the fixture changed). */
+export function edit(text: string, from: string, to: string): string {
+  const at = text.indexOf(from);
+  if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error(`fixture must contain ${JSON.stringify(from)} exactly once`);
+  return text.slice(0, at) + to + text.slice(at + from.length);
+}
+
+export const codes = (problems: Problem[]) => problems.map((p) => p.code);
+export const only = (problems: Problem[], code: string) => problems.filter((p) => p.code === code);
