@@ -5,25 +5,11 @@
  * registry claim behind.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-/** Copies what `npm start` needs (not .git, .data or node_modules, which is linked). */
-export function copyRepo(into: string): void {
-  for (const entry of ['package.json', 'tsconfig.json', 'connectors', '_template', 'pipeline', 'site', 'vault-agent']) {
-    cpSync(path.join(repoRoot, entry), path.join(into, entry), {
-      recursive: true,
-      preserveTimestamps: true, // keeps the built site fresh, so the copy does not rebuild it
-      filter: (src) => !src.includes(`${path.sep}node_modules`) && !src.includes(`${path.sep}.astro`),
-    });
-  }
-  symlinkSync(path.join(repoRoot, 'node_modules'), path.join(into, 'node_modules'));
-}
+import { copyRepo, waitFor } from './helpers.ts';
 
 function groupProcesses(pgid: number): string[] {
   const out = execFileSync('ps', ['-eo', 'pgid=,pid=,args='], { encoding: 'utf8' });
@@ -31,16 +17,6 @@ function groupProcesses(pgid: number): string[] {
     .split('\n')
     .filter((line) => line.trim().split(/\s+/)[0] === String(pgid))
     .map((line) => line.trim());
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('npm start', () => {
