@@ -2,9 +2,10 @@
  * Per-name serialization and durability under load: 100 concurrent PUTs to one name end with
  * exactly one of the values, whole; 1,000 writes across 50 names lose nothing.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { randomTempName } from '../src/atomic-write.ts';
 import { createVaultClient } from '../src/client.ts';
 import { expectPrivateModes, privateTempDir, removeDir, startTestAgent, type TestAgent } from './helpers.ts';
 
@@ -60,4 +61,26 @@ test('1,000 writes across 50 names by 50 concurrent clients lose nothing', async
   const audit = (await fs.readFile(agent.auditLogPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
   expect(audit.filter((r) => r.name?.startsWith('LOAD_KEY_') && r.outcome === 'ok')).toHaveLength(1000);
   expect(await expectPrivateModes(agent)).toEqual([]);
+});
+
+test('writes to one name never overlap: each starts only after the previous one is renamed into place', async () => {
+  const dir = await privateTempDir();
+  let overlaps = 0;
+  let starts = 0;
+  const seq = await startTestAgent(dir, {
+    // Called as a write creates its temp file: no other temp file for that name may exist then.
+    tempName: (key) => {
+      starts++;
+      overlaps += readdirSync(join(dir, 'vault')).filter((f) => f.startsWith(`.tmp-${key}.`)).length;
+      return randomTempName(key);
+    },
+  });
+  const clients = Array.from({ length: 40 }, () => createVaultClient(seq.socketPath));
+  const results = await Promise.all(clients.map((c, i) => c.put('SERIAL_KEY', valueOf(`s${i}`, 5_000))));
+  for (const c of clients) c.close();
+  await seq.close();
+  await removeDir(dir);
+  expect(results.every((r) => r.ok)).toBe(true);
+  expect(starts).toBe(40);
+  expect(overlaps).toBe(0);
 });
