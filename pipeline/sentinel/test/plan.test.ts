@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { manifestDigest } from '../../schema/digest.ts';
+import { manifestSchema, type Catalog } from '../../schema/manifest.ts';
+import type { ValidConnector } from '../../validate/types.ts';
+import { computePlan, diffRows, emptySnapshot, nextStatus, providersNeedingDetail } from '../plan.ts';
+import type { ProviderHead, RegistrySnapshot } from '../types.ts';
+
+const catalog: Catalog = {
+  firearmTypes: [{ id: 'CODE_DELETE', label: 'Delete', description: 'Deletes data' }],
+  coreKpis: [{ id: 'gross_sales', label: 'Gross sales', description: 'Sales' }],
+};
+
+function connector(slug: string, display_name = `Svc ${slug}`): ValidConnector {
+  const manifest = manifestSchema.parse({
+    schema_version: 1,
+    provider_slug: slug,
+    display_name,
+    auth_mode: 'none',
+    scopes: [{ name: 'read', description: 'Read', requires_firearm: false }],
+  });
+  return { slug, file: `connectors/${slug}/manifest.yaml`, manifest, digest: manifestDigest(manifest) };
+}
+
+const head = (slug: string, over: Partial<ProviderHead> = {}): ProviderHead => ({
+  slug,
+  display_name: `Svc ${slug}`,
+  auth_mode: 'none',
+  status: 'draft',
+  manifest_digest: connector(slug).digest,
+  approved_digest: null,
+  ...over,
+});
+
+describe('computePlan (pure)', () => {
+  it('the status rules: new draft, approved+changed, back to approved, retired comes back as draft', () => {
+    expect(nextStatus(undefined, 'd1')).toBe('draft');
+    expect(nextStatus(head('acme', { status: 'draft' }), 'd2')).toBe('draft');
+    expect(nextStatus(head('acme', { status: 'approved', approved_digest: 'd1' }), 'd2')).toBe('changed');
+    expect(nextStatus(head('acme', { status: 'changed', approved_digest: 'd1' }), 'd1')).toBe('approved');
+    expect(nextStatus(head('acme', { status: 'changed', approved_digest: 'd1' }), 'd3')).toBe('changed');
+    expect(nextStatus(head('acme', { status: 'retired', approved_digest: 'd1' }), 'd1')).toBe('draft');
+  });
+
+  it('reads child rows only for providers whose digest changed or that come back', () => {
+    const desired = [connector('same'), connector('edited', 'New name'), connector('back')];
+    const heads = [head('same'), head('edited'), head('back', { status: 'retired' }), head('gone')];
+    expect(providersNeedingDetail(desired, heads)).toEqual(['edited', 'back']);
+  });
+
+  it('an unchanged registry gives an empty plan', () => {
+    const snapshot: RegistrySnapshot = {
+      has_schema: true,
+      providers: [head('acme')],
+      details: {},
+      firearm_types: [{ id: 'CODE_DELETE', label: 'Delete', description: 'Deletes data', retired: false }],
+      core_kpis: [{ id: 'gross_sales', label: 'Gross sales', description: 'Sales', unit: null, retired: false }],
+    };
+    const plan = computePlan({ connectors: [connector('acme')], catalog }, snapshot);
+    expect(plan.providers).toEqual([]);
+    expect(plan.unchanged).toBe(1);
+    expect(plan.catalog).toEqual({
+      firearm_types: { added: [], changed: [], removed: [] },
+      core_kpis: { added: [], changed: [], removed: [] },
+    });
+  });
+
+  it('against an empty registry everything is added, in slug order', () => {
+    const plan = computePlan({ connectors: [connector('zeta'), connector('alpha')], catalog }, emptySnapshot());
+    expect(plan.against_empty_registry).toBe(true);
+    expect(plan.providers.map((p) => [p.slug, p.kind, p.status_after])).toEqual([
+      ['alpha', 'added', 'draft'],
+      ['zeta', 'added', 'draft'],
+    ]);
+    expect(plan.counts.scopes.added).toBe(2);
+    expect(plan.counts.firearm_types.added).toBe(1);
+  });
+
+  it('diffRows matches rows by key and reports field changes', () => {
+    const before = [
+      { k: 'a', v: 1 },
+      { k: 'b', v: 2 },
+    ];
+    const after = [
+      { k: 'b', v: 3 },
+      { k: 'c', v: 4 },
+    ];
+    expect(diffRows(before, after, (r) => r.k)).toEqual({
+      added: [{ k: 'c', v: 4 }],
+      changed: [{ before: { k: 'b', v: 2 }, after: { k: 'b', v: 3 } }],
+      removed: [{ k: 'a', v: 1 }],
+    });
+  });
+});
