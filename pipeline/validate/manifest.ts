@@ -27,8 +27,11 @@ const byPosition = (a: Problem, b: Problem) => a.line - b.line || a.column - b.c
  * `folderSlug` is the name of the folder under connectors/ that holds it.
  */
 export function validateManifestText(text: string, file: string, catalog: Catalog, folderSlug: string): ManifestResult {
-  const fast = fastAccept(text, file, catalog, folderSlug);
-  if (fast) return fast;
+  return fastAccept(text, file, catalog, folderSlug) ?? validateManifestTextFully(text, file, catalog, folderSlug);
+}
+
+/** The full positional validator alone, without the fast path (the reference the fast path is tested against). */
+export function validateManifestTextFully(text: string, file: string, catalog: Catalog, folderSlug: string): ManifestResult {
   const parsed = parseYamlSafely(text, file);
   if (!parsed.value) return { errors: parsed.problems.sort(byPosition), warnings: [] };
   const slug = parsed.value.provider_slug;

@@ -18,15 +18,28 @@ export const POOL_THRESHOLD = 500;
 const CHUNK = 250;
 const MAX_WORKERS = 3;
 
+export interface PoolOptions {
+  /** Worker threads besides the main thread (default: one per extra core, at most 3). */
+  workers?: number;
+  /** Folders per chunk (default 250). */
+  chunkSize?: number;
+  /** Whether the main thread takes chunks too (default true; tests turn it off to exercise the workers). */
+  mainThreadWorks?: boolean;
+  /** Filled in with who did how many chunks. */
+  stats?: { mainChunks: number; workerChunks: number };
+}
+
 export interface PoolRequest { chunk: number; repoRoot: string; folders: string[] }
 export interface PoolReply { chunk: number; results: ManifestResult[] }
 
 /** Worker threads besides the main thread: one per extra core, at most MAX_WORKERS. */
 export const defaultWorkerCount = (): number => Math.max(0, Math.min(availableParallelism() - 1, MAX_WORKERS));
 
-export async function checkFoldersInPool(repoRoot: string, folders: string[], catalog: Catalog, workers = defaultWorkerCount()): Promise<ManifestResult[]> {
+export async function checkFoldersInPool(repoRoot: string, folders: string[], catalog: Catalog, opts: PoolOptions = {}): Promise<ManifestResult[]> {
+  const { workers = defaultWorkerCount(), chunkSize = CHUNK, mainThreadWorks = true } = opts;
+  const stats = opts.stats ?? { mainChunks: 0, workerChunks: 0 };
   const chunks: string[][] = [];
-  for (let i = 0; i < folders.length; i += CHUNK) chunks.push(folders.slice(i, i + CHUNK));
+  for (let i = 0; i < folders.length; i += chunkSize) chunks.push(folders.slice(i, i + chunkSize));
   const results: ManifestResult[][] = new Array(chunks.length);
   const queue = chunks.map((_, i) => i);
   let pending = chunks.length;
@@ -40,7 +53,7 @@ export async function checkFoldersInPool(repoRoot: string, folders: string[], ca
   };
 
   const live = new Set<Worker>();
-  for (let w = 0; w < Math.min(workers, chunks.length - 1); w++) {
+  for (let w = 0; w < Math.min(workers, mainThreadWorks ? chunks.length - 1 : chunks.length); w++) {
     const worker = new Worker(new URL('./pool-worker.mjs', import.meta.url), { workerData: { catalog }, execArgv: [] });
     live.add(worker);
     let current: number | undefined;
@@ -51,6 +64,7 @@ export async function checkFoldersInPool(repoRoot: string, folders: string[], ca
     };
     worker.once('online', feed);
     worker.on('message', (reply: PoolReply) => {
+      stats.workerChunks++;
       complete(reply.chunk, reply.results);
       feed();
     });
@@ -69,8 +83,9 @@ export async function checkFoldersInPool(repoRoot: string, folders: string[], ca
 
   // The main thread works too, and finishes whatever dead workers left behind.
   while (pending > 0) {
-    const i = queue.shift();
+    const i = mainThreadWorks || live.size === 0 ? queue.shift() : undefined;
     if (i !== undefined) {
+      stats.mainChunks++;
       complete(i, chunks[i]!.map((f) => checkConnectorFolderSync(repoRoot, f, catalog)));
       await yieldToEventLoop();
     } else {

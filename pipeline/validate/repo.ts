@@ -10,7 +10,7 @@ import { loadCatalog } from './catalog.ts';
 import { checkConnectorFolder } from './check-file.ts';
 import { MAX_MANIFEST_BYTES } from './decode.ts';
 import type { ManifestResult } from './manifest.ts';
-import { POOL_THRESHOLD, checkFoldersInPool } from './pool.ts';
+import { POOL_THRESHOLD, checkFoldersInPool, type PoolOptions } from './pool.ts';
 import { scanConnectors } from './scan.ts';
 import type { Problem, ValidationResult, ValidConnector } from './types.ts';
 
@@ -20,8 +20,8 @@ export interface ValidateRepoOptions {
   paths?: string[];
   /** Worker threads for large trees (default true); false keeps all work on the main thread, 'always' uses the pool for any count. */
   workers?: boolean | 'always';
-  /** Worker threads besides the main thread when the pool is used (default: one per extra core). */
-  poolWorkers?: number;
+  /** Tuning for the pool (worker count, chunk size); mostly for tests and the bench. */
+  pool?: PoolOptions;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight, keeping the results in order. */
@@ -49,9 +49,9 @@ export async function validateRepo(opts: ValidateRepoOptions): Promise<Validatio
   const [loaded, scan] = await Promise.all([loadCatalog(repoRoot), scanConnectors(repoRoot, opts.paths)]);
   // Many folders: chunks shared by the main thread and worker threads (none when workers is false).
   const usePool = opts.workers === 'always' || scan.folders.length > POOL_THRESHOLD;
-  const workerCount = opts.workers === false ? 0 : opts.poolWorkers;
+  const pool = opts.workers === false ? { ...opts.pool, workers: 0, mainThreadWorks: true } : opts.pool;
   const results = usePool
-    ? await checkFoldersInPool(repoRoot, scan.folders, loaded.catalog, workerCount)
+    ? await checkFoldersInPool(repoRoot, scan.folders, loaded.catalog, pool)
     : await checkFolders(repoRoot, scan.folders, loaded.catalog);
 
   const errors: Problem[] = [...loaded.errors, ...scan.errors];

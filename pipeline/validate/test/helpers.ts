@@ -66,3 +66,17 @@ export function edit(text: string, from: string, to: string): string {
 
 export const codes = (problems: Problem[]) => problems.map((p) => p.code);
 export const only = (problems: Problem[], code: string) => problems.filter((p) => p.code === code);
+
+/** The classic "billion laughs": nine levels of nine aliases each, 9^9 strings when expanded. */
+export const BILLION_LAUGHS = `schema_version: 1
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+`;
+

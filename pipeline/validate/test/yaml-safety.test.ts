@@ -5,23 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { validateManifestText } from '../manifest.ts';
 import { MAX_EXPANDED_NODES } from '../yaml-safe.ts';
-import { VALID, codes, edit, pos, realCatalog } from './helpers.ts';
+import { BILLION_LAUGHS, VALID, codes, edit, pos, realCatalog } from './helpers.ts';
 
 const catalog = realCatalog();
 const check = (text: string) => validateManifestText(text, 'connectors/acme/manifest.yaml', catalog, 'acme');
-
-/** The classic "billion laughs": nine levels of nine aliases each, 9^9 strings when expanded. */
-export const BILLION_LAUGHS = `schema_version: 1
-a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-`;
 
 describe('YAML safety', () => {
   it('a duplicate key is an error at the second key', () => {
