@@ -7,7 +7,9 @@ export default defineConfig({
   output: 'server',
   // 'middleware' mode exports a handler instead of starting a server, so site/server.ts decides
   // the bind address, Host allowlist, CSRF and headers.
-  adapter: node({ mode: 'middleware' }),
+  // Pages render to a whole response before sending: an error mid-render becomes a clean 500
+  // instead of a truncated page with status 200, and the page goes out in one write.
+  adapter: node({ mode: 'middleware', experimentalDisableStreaming: true }),
   // server.ts checks Origin itself (only when present, as DESIGN.md asks); Astro's own check
   // would refuse curl-style requests without an Origin header and compares against a guessed host.
   security: { checkOrigin: false },

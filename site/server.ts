@@ -53,7 +53,16 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
     throw new Error('startSite needs the registry: pass databaseUrl (or DATABASE_URL) or an open pool.');
   }
   await ensureSiteBuilt({ log });
-  const { handler } = (await import(pathToFileURL(ENTRY_FILE).href)) as { handler: AstroHandler };
+  const { handler, pageMap } = (await import(pathToFileURL(ENTRY_FILE).href)) as {
+    handler: AstroHandler;
+    pageMap: Map<string, () => Promise<unknown>>;
+  };
+  // Astro's page map calls import() on every request. Under tsx (npm start) each of those is a
+  // round trip to the module-hooks thread, so load every page once now and hand back the module.
+  for (const [component, load] of pageMap) {
+    const loaded = await load();
+    pageMap.set(component, () => Promise.resolve(loaded));
+  }
   const serveStatic = await createStaticHandler(CLIENT_DIR);
 
   const ownPool = options.pool ? null : new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 4 });

@@ -32,23 +32,41 @@ export function containsPattern(q: string): string {
   return `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-// $1 pattern | null, $2 auth | null, $3 'yes'|'no'|null, $4 keys missing only, $5 names vault-agent holds.
-const FILTERS = `
-  ($1::text IS NULL OR lower(p.display_name) LIKE $1 OR p.provider_slug LIKE $1)
-  AND ($2::text IS NULL OR p.auth_mode = $2)
-  AND ($3::text IS NULL OR ($3 = 'yes') = EXISTS (
-        SELECT 1 FROM connector_scopes s WHERE s.provider_slug = p.provider_slug AND s.requires_firearm))
-  AND (NOT $4::boolean OR EXISTS (
-        SELECT 1 FROM connector_secrets k
-        WHERE k.provider_slug = p.provider_slug AND NOT k.optional AND k.key_name <> ALL ($5::text[])))`;
+/**
+ * The WHERE clause for the active filters only. Filters left out are not written as
+ * `$n IS NULL OR ...`: an OR around EXISTS keeps PostgreSQL from turning it into a semi-join,
+ * and it would then run one subquery per connector (10,000 of them).
+ */
+export function whereClause(filters: ListFilters, heldKeys: string[], withStatus: boolean): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const param = (value: unknown) => `$${params.push(value)}`;
+  const clauses: string[] = [];
+  if (filters.q) {
+    const pattern = param(containsPattern(filters.q));
+    clauses.push(`(lower(p.display_name) LIKE ${pattern} OR p.provider_slug LIKE ${pattern})`);
+  }
+  if (filters.auth) clauses.push(`p.auth_mode = ${param(filters.auth)}`);
+  if (filters.firearm) {
+    clauses.push(`${filters.firearm === 'yes' ? '' : 'NOT '}EXISTS (
+      SELECT 1 FROM connector_scopes s WHERE s.provider_slug = p.provider_slug AND s.requires_firearm)`);
+  }
+  if (filters.missing) {
+    clauses.push(`EXISTS (
+      SELECT 1 FROM connector_secrets k
+      WHERE k.provider_slug = p.provider_slug AND NOT k.optional AND k.key_name <> ALL (${param(heldKeys)}::text[]))`);
+  }
+  if (withStatus && filters.status) clauses.push(`p.status = ${param(filters.status)}`);
+  return { sql: clauses.length ? clauses.join(' AND ') : 'true', params };
+}
 
-const PAGE_SQL = `
+function pageSql(where: string, held: string, limit: string, offset: string): string {
+  return `
   WITH page AS (
     SELECT p.provider_slug, p.display_name, p.status, p.auth_mode
     FROM connector_providers p
-    WHERE ${FILTERS} AND ($6::text IS NULL OR p.status = $6)
+    WHERE ${where}
     ORDER BY lower(p.display_name), p.provider_slug
-    LIMIT $7 OFFSET $8
+    LIMIT ${limit} OFFSET ${offset}
   )
   SELECT page.*,
     (SELECT count(*) FROM connector_scopes s WHERE s.provider_slug = page.provider_slug)::int AS scopes,
@@ -58,34 +76,35 @@ const PAGE_SQL = `
   FROM page
   CROSS JOIN LATERAL (
     SELECT count(*)::int AS keys_declared,
-           count(*) FILTER (WHERE c.key_name = ANY ($5::text[]))::int AS keys_set,
-           count(*) FILTER (WHERE NOT c.optional AND c.key_name <> ALL ($5::text[]))::int AS keys_missing
+           count(*) FILTER (WHERE c.key_name = ANY (${held}::text[]))::int AS keys_set,
+           count(*) FILTER (WHERE NOT c.optional AND c.key_name <> ALL (${held}::text[]))::int AS keys_missing
     FROM connector_secrets c WHERE c.provider_slug = page.provider_slug
   ) k
   ORDER BY lower(page.display_name), page.provider_slug`;
+}
 
-const COUNTS_SQL = `
+function countsSql(where: string): string {
+  return `
   SELECT
     (SELECT coalesce(json_object_agg(status, n), '{}'::json)
-       FROM (SELECT p.status, count(*)::int AS n FROM connector_providers p WHERE ${FILTERS} GROUP BY p.status) c
+       FROM (SELECT p.status, count(*)::int AS n FROM connector_providers p WHERE ${where} GROUP BY p.status) c
     ) AS counts,
     (SELECT max(finished_at) FROM registry_syncs WHERE outcome <> 'failed') AS last_synced`;
+}
 
 /**
  * One page of connectors for these filters. `heldKeys` are the key names vault-agent holds
  * (from one list() call), or null when vault-agent is unreachable: keys then count as not set.
  */
 export async function listConnectors(db: Queryable, filters: ListFilters, heldKeys: string[] | null): Promise<ListPage> {
-  const shared = [
-    filters.q ? containsPattern(filters.q) : null,
-    filters.auth,
-    filters.firearm,
-    filters.missing,
-    heldKeys ?? [],
-  ];
+  const held = heldKeys ?? [];
+  const rows = whereClause(filters, held, true);
+  const p = (v: unknown) => `$${rows.params.push(v)}`;
+  const pageQuery = pageSql(rows.sql, p(held), p(PAGE_SIZE), p((filters.page - 1) * PAGE_SIZE));
+  const counted = whereClause(filters, held, false);
   const [page, counts] = await Promise.all([
-    db.query<ListRow>(PAGE_SQL, [...shared, filters.status, PAGE_SIZE, (filters.page - 1) * PAGE_SIZE]),
-    db.query<{ counts: Partial<Record<Status, number>>; last_synced: Date | string | null }>(COUNTS_SQL, shared),
+    db.query<ListRow>(pageQuery, rows.params),
+    db.query<{ counts: Partial<Record<Status, number>>; last_synced: Date | string | null }>(countsSql(counted.sql), counted.params),
   ]);
   const row = counts.rows[0];
   const countsByStatus = Object.fromEntries(STATUSES.map((s) => [s, row?.counts?.[s] ?? 0])) as Record<Status, number>;
