@@ -1,5 +1,7 @@
 /// <reference types="astro/client" />
 
 declare namespace App {
-  interface Locals extends import('./lib/ports.ts').SiteLocals {}
+  // What site/server.ts hands every page (see src/lib/ports.ts).
+  type SiteLocals = import('./lib/ports.ts').SiteLocals;
+  interface Locals extends SiteLocals {}
 }

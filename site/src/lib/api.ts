@@ -23,8 +23,9 @@ export async function parseBody<S extends z.ZodObject>(request: Request, schema:
   try {
     if (isJson(request)) {
       raw = await request.json();
+      // .strict() keeps the shape; its inferred type is wider only because S is generic here.
       const result = schema.strict().safeParse(raw);
-      return result.success ? { ok: true, data: result.data } : { ok: false, message: describe(result.error) };
+      return result.success ? { ok: true, data: result.data as z.output<S> } : { ok: false, message: describe(result.error) };
     }
     const form = await request.formData();
     raw = Object.fromEntries([...form.entries()].filter(([, v]) => typeof v === 'string'));
