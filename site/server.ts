@@ -16,7 +16,7 @@ import { guardRequest } from './http/guard.ts';
 import { SECURITY_HEADERS, allowedHosts } from './http/security.ts';
 import { createVaultPort } from './http/vault.ts';
 import { createApprovalsPort } from './http/approvals.ts';
-import type { SiteLocals } from './src/lib/ports.ts';
+import type { PipelineStateView, SiteLocals } from './src/lib/ports.ts';
 
 export { ensureSiteBuilt } from './build.ts';
 
@@ -37,6 +37,8 @@ export interface StartSiteOptions {
   actor?: string;
   /** Connections the site's own pool may open. Default 4. */
   poolSize?: number;
+  /** `npm start`'s latest sync outcome, shown on every page while a manifest is broken. */
+  pipelineState?: () => PipelineStateView;
 }
 
 export interface RunningSite {
@@ -99,7 +101,11 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
       if (serveStatic(req, res, pathname)) return;
       // Pages hold forms and live registry state: never cached, by the browser or anyone.
       res.setHeader('Cache-Control', 'no-store');
-      await handler(req, res, undefined, { ...baseLocals, csrfToken: csrf.issue() });
+      await handler(req, res, undefined, {
+        ...baseLocals,
+        csrfToken: csrf.issue(),
+        pipelineState: options.pipelineState?.() ?? null,
+      });
     } catch (err) {
       log(`error serving ${req.method} ${pathname}: ${(err as Error).name}`);
       if (!res.headersSent) {

@@ -3,6 +3,7 @@
  * be set right now), and a retired connector (shown read-only, nothing can be set or approved).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PipelineStateView } from '../src/lib/ports.ts';
 import { testBackends } from '../../pipeline/registry/testing.ts';
 import { csrfFrom, startFixture, type SiteFixture } from './helpers/fixture.ts';
 import { form, request } from './helpers/http.ts';
@@ -14,8 +15,11 @@ describe.each(testBackends())('degraded states (%s)', (backend) => {
   let f: SiteFixture;
   let csrf: string;
 
+  // What npm start reports after a sync that found a broken manifest.
+  const pipeline: PipelineStateView = { validation: null, syncedAt: new Date(), error: null };
+
   beforeAll(async () => {
-    f = await startFixture(backend);
+    f = await startFixture(backend, { pipelineState: () => pipeline });
     await seedCatalog(f.db);
     await seedConnectors(f.db, [sampleManifest('acme_shop'), sampleManifest('old_tool')]);
     await f.db.query(`UPDATE connector_providers SET status = 'retired', retired_at = now() WHERE provider_slug = 'old_tool'`);
@@ -80,5 +84,19 @@ describe.each(testBackends())('degraded states (%s)', (backend) => {
     const nowhere = await request(`${f.url}/nowhere`);
     expect(nowhere.status).toBe(404);
     expect(nowhere.body).toContain('Page not found');
+  });
+
+  it('says on every page when npm start found broken manifests, and stops saying it once they are fixed', async () => {
+    pipeline.validation = {
+      ok: false,
+      errors: [{ file: 'connectors/acme_shop/manifest.yaml', line: 7, column: 12, path: 'auth_mode', message: 'must be one of oauth, byok' }],
+    };
+    for (const p of ['/', '/connectors/acme_shop', '/syncs']) {
+      const body = (await request(`${f.url}${p}`)).body;
+      expect(body).toContain('1 problem in the manifests');
+      expect(body).toContain('connectors/acme_shop/manifest.yaml:7:12');
+    }
+    pipeline.validation = { ok: true, errors: [] };
+    expect((await request(`${f.url}/`)).body).not.toContain('pipeline-banner');
   });
 });

@@ -33,7 +33,28 @@ export interface ApprovalsPort {
   }): Promise<ApprovalResult>;
 }
 
+/** One manifest problem from the latest sync's validation (pipeline/validate Problem). */
+export interface PipelineProblem {
+  file: string;
+  line: number;
+  column: number;
+  path: string;
+  message: string;
+}
+
+/**
+ * What `npm start` knows about its latest sync, so a broken manifest is visible on the site
+ * (the registry keeps the last good state until it is fixed).
+ */
+export interface PipelineStateView {
+  validation: { ok: boolean; errors: PipelineProblem[] } | null;
+  syncedAt: Date | null;
+  error: string | null;
+}
+
 export interface SiteLocals {
+  /** The latest sync by `npm start`, when the site runs under it; null otherwise. */
+  pipelineState: PipelineStateView | null;
   db: Queryable;
   vault: VaultPort;
   approvals: ApprovalsPort;

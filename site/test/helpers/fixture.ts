@@ -11,7 +11,7 @@ import pg from 'pg';
 import { freshDatabase, type FreshDatabase, type TestBackend } from '../../../pipeline/registry/testing.ts';
 import { migrateRegistry } from '../../../pipeline/registry/migrate.ts';
 import { startVaultAgent, type RunningVaultAgent } from '../../../vault-agent/src/server.ts';
-import { startSite, type RunningSite } from '../../server.ts';
+import { startSite, type RunningSite, type StartSiteOptions } from '../../server.ts';
 
 export interface SiteFixture {
   backend: TestBackend;
@@ -30,7 +30,7 @@ export interface SiteFixture {
   close(): Promise<void>;
 }
 
-export async function startFixture(backend: TestBackend): Promise<SiteFixture> {
+export async function startFixture(backend: TestBackend, extra: Partial<StartSiteOptions> = {}): Promise<SiteFixture> {
   const database: FreshDatabase = await freshDatabase(backend);
   await migrateRegistry(database.url);
   const db = new pg.Pool({ connectionString: database.url, max: 2 });
@@ -45,7 +45,14 @@ export async function startFixture(backend: TestBackend): Promise<SiteFixture> {
   await startVault();
   let site: RunningSite;
   try {
-    site = await startSite({ port: 0, databaseUrl: database.url, vaultSocket, log: (l) => logs.push(`site: ${l}`), actor: 'tester' });
+    site = await startSite({
+      port: 0,
+      databaseUrl: database.url,
+      vaultSocket,
+      log: (l) => logs.push(`site: ${l}`),
+      actor: 'tester',
+      ...extra,
+    });
   } catch (err) {
     await agent!.close();
     await db.end();
