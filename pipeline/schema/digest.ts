@@ -2,39 +2,26 @@ import { createHash } from 'node:crypto';
 
 /**
  * JSON with object keys sorted at every level, so equal data always serializes equally.
- * Same output as JSON.stringify with a key-sorting replacer (undefined members dropped, undefined
- * in arrays as null), written out by hand because the sentinel digests 10,000 manifests per run.
+ * Same output as JSON.stringify with a replacer that rebuilds each object with sorted keys, built
+ * the same way (a sorted copy, then one native JSON.stringify) because that is several times faster
+ * than a replacer when the sentinel digests 10,000 manifests.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value) ?? 'null';
+  return JSON.stringify(sortedCopy(value));
 }
 
-function write(v: unknown): string | undefined {
-  if (v === null || typeof v !== 'object') {
-    return typeof v === 'function' || typeof v === 'symbol' ? undefined : JSON.stringify(v);
-  }
-  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(v);
-  if (Array.isArray(v)) {
-    let out = '[';
-    for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + (write(v[i]) ?? 'null');
-    return `${out}]`;
-  }
-  const keys = Object.keys(v).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  // The replacer's rebuilt object lists integer-like keys first, in numeric order (JS property order).
-  const ints = keys.filter(isArrayIndex);
-  if (ints.length) keys.splice(0, keys.length, ...ints.sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isArrayIndex(k)));
-  let out = '{';
-  let first = true;
-  for (const k of keys) {
-    const s = write((v as Record<string, unknown>)[k]);
-    if (s === undefined) continue;
-    out += `${first ? '' : ','}${JSON.stringify(k)}:${s}`;
-    first = false;
-  }
-  return `${out}}`;
+function sortedCopy(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  // Dates and the like serialize through toJSON, as with the replacer.
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return v;
+  if (Array.isArray(v)) return v.map(sortedCopy);
+  // Null prototype: a "__proto__" key stays an ordinary member, as Object.fromEntries keeps it.
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const k of Object.keys(v).sort(byCodeUnit)) out[k] = sortedCopy((v as Record<string, unknown>)[k]);
+  return out;
 }
 
-const isArrayIndex = (k: string): boolean => /^(?:0|[1-9][0-9]*)$/.test(k) && Number(k) < 4294967295;
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The manifest digest: sha256 (hex) of the canonical JSON of the parsed manifest (defaults applied).

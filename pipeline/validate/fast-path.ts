@@ -12,15 +12,43 @@
 import jsyaml from 'js-yaml';
 import type { ParsedYaml } from './yaml-safe.ts';
 
-/** Indicators at the start of a node, block scalars, directives, document markers, tabs, complex keys. */
-const RISKY = /(?:^[ \t]*|:[ \t]+|-[ \t]+|[[{,][ \t]*)[!&*|>%@`]|^[ \t]*\?(?:[ \t]|$)|^(?:---|\.\.\.)|\t|<</m;
+/** Characters that start a tag, anchor, alias, block scalar, directive or complex key, plus tabs and merge keys. */
+const INDICATOR = /[!&*|>%@`?\t<]/g;
+
+/**
+ * Whether the text uses a YAML feature the fast path leaves to the full parser: an indicator at the
+ * start of a node (after indentation, `key: `, `- `, or a flow bracket or comma), a tab, a merge
+ * key, or a document marker. Indicators inside text ("Settings > API") are fine. A scan from one
+ * indicator to the next, since they are rare: one big regex with line anchors cost 20 µs per file.
+ */
+export function usesRiskyYaml(text: string): boolean {
+  if (text.startsWith('---') || text.startsWith('...') || text.includes('\n---') || text.includes('\n...')) return true;
+  INDICATOR.lastIndex = 0;
+  for (let m = INDICATOR.exec(text); m; m = INDICATOR.exec(text)) {
+    const c = m[0];
+    if (c === '\t') return true;
+    if (c === '<') {
+      if (text[m.index + 1] === '<') return true;
+      continue;
+    }
+    let j = m.index - 1;
+    while (j >= 0 && text[j] === ' ') j--;
+    const before = j < 0 ? '\n' : text[j]!;
+    if (c === '?') {
+      if (before === '\n' && /[ \n]/.test(text[m.index + 1] ?? '\n')) return true;
+      continue;
+    }
+    if (before === '\n' || before === ':' || before === '-' || before === '[' || before === '{' || before === ',') return true;
+  }
+  return false;
+}
 /** What YAML 1.2's core schema reads as null, bool, int or float when written plain. */
 const CORE_NON_STRING = /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))?$/;
 const SCHEMA_VERSION_LINE = /^schema_version:[ \t]*1[ \t]*(?:#.*)?$/m;
 
 /** The parsed value when the text is plain enough for both parsers to agree; undefined otherwise. */
 export function fastParse(text: string): Record<string, unknown> | undefined {
-  if (RISKY.test(text) || !SCHEMA_VERSION_LINE.test(text)) return undefined;
+  if (usesRiskyYaml(text) || !SCHEMA_VERSION_LINE.test(text)) return undefined;
   let value: unknown;
   try {
     value = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, json: false, onWarning: () => { throw new Error('warning'); } });

@@ -1,10 +1,15 @@
 /**
- * Validates many connector folders on every core. The folders are cut into chunks on one queue;
- * the main thread takes chunks itself (blocking reads, about 25 ms per chunk, yielding between
- * chunks) while worker threads start, and each worker takes chunks as soon as it is up. Starting a
- * worker costs a few hundred milliseconds (it loads the TypeScript validator), so the pool is used
- * only above POOL_THRESHOLD folders, and the main thread's work hides the start-up. A worker that
- * fails to start or dies hands its chunk back to the queue: the pool is only ever a speed-up.
+ * Validates many connector folders, on more than one core when one is not enough.
+ *
+ * The folders are cut into chunks on one queue, and the main thread takes chunks itself (blocking
+ * reads, tens of milliseconds per chunk, yielding between chunks). After each chunk it projects the
+ * CPU time the rest will take from the last chunk's cost; only when that exceeds spawnAboveMs does it
+ * start worker threads, which then take chunks from the same queue. Why adaptive: a worker costs
+ * about 0.4 s of CPU to start (it loads the TypeScript validator) and its results are copied back,
+ * so for clean manifests (the js-yaml fast path, ~0.1 ms each) one core finishes 10,000 sooner than
+ * two, and on a busy machine extra threads only add load; manifests that need the full positional
+ * parser (~0.4 ms each) are where the second core pays. A worker that fails to start or dies hands
+ * its chunk back to the queue: the pool is only ever a speed-up.
  */
 import { availableParallelism } from 'node:os';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
@@ -13,20 +18,24 @@ import type { Catalog } from '../schema/manifest.ts';
 import { checkConnectorFolderSync } from './check-file.ts';
 import type { ManifestResult } from './manifest.ts';
 
-/** Above this many folders the work is shared with worker threads. */
+/** Above this many folders validateRepo uses the chunked queue (and may start workers). */
 export const POOL_THRESHOLD = 500;
 const CHUNK = 250;
 const MAX_WORKERS = 3;
+/** Start workers when the main thread alone would still need more than this much CPU time. */
+const SPAWN_ABOVE_MS = 2500;
 
 export interface PoolOptions {
-  /** Worker threads besides the main thread (default: one per extra core, at most 3). */
+  /** Worker threads besides the main thread (default: one per extra core, at most 3; 0 = main thread only). */
   workers?: number;
   /** Folders per chunk (default 250). */
   chunkSize?: number;
-  /** Whether the main thread takes chunks too (default true; tests turn it off to exercise the workers). */
+  /** Start workers when the projected remaining main-thread CPU exceeds this (default 2500 ms; 0 = at once). */
+  spawnAboveMs?: number;
+  /** Whether the main thread takes chunks while workers live (default true; tests turn it off to exercise the workers). */
   mainThreadWorks?: boolean;
   /** Filled in with who did how many chunks. */
-  stats?: { mainChunks: number; workerChunks: number };
+  stats?: { mainChunks: number; workerChunks: number; workersStarted: number };
 }
 
 export interface PoolRequest { chunk: number; repoRoot: string; folders: string[] }
@@ -35,9 +44,14 @@ export interface PoolReply { chunk: number; results: ManifestResult[] }
 /** Worker threads besides the main thread: one per extra core, at most MAX_WORKERS. */
 export const defaultWorkerCount = (): number => Math.max(0, Math.min(availableParallelism() - 1, MAX_WORKERS));
 
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 export async function checkFoldersInPool(repoRoot: string, folders: string[], catalog: Catalog, opts: PoolOptions = {}): Promise<ManifestResult[]> {
-  const { workers = defaultWorkerCount(), chunkSize = CHUNK, mainThreadWorks = true } = opts;
-  const stats = opts.stats ?? { mainChunks: 0, workerChunks: 0 };
+  const { workers = defaultWorkerCount(), chunkSize = CHUNK, spawnAboveMs = SPAWN_ABOVE_MS, mainThreadWorks = true } = opts;
+  const stats = opts.stats ?? { mainChunks: 0, workerChunks: 0, workersStarted: 0 };
   const chunks: string[][] = [];
   for (let i = 0; i < folders.length; i += chunkSize) chunks.push(folders.slice(i, i + chunkSize));
   const results: ManifestResult[][] = new Array(chunks.length);
@@ -53,44 +67,62 @@ export async function checkFoldersInPool(repoRoot: string, folders: string[], ca
   };
 
   const live = new Set<Worker>();
-  for (let w = 0; w < Math.min(workers, mainThreadWorks ? chunks.length - 1 : chunks.length); w++) {
-    const worker = new Worker(new URL('./pool-worker.mjs', import.meta.url), { workerData: { catalog }, execArgv: [] });
-    live.add(worker);
-    let current: number | undefined;
-    const feed = () => {
-      current = queue.shift();
-      if (current === undefined) return;
-      worker.postMessage({ chunk: current, repoRoot, folders: chunks[current]! } satisfies PoolRequest);
-    };
-    worker.once('online', feed);
-    worker.on('message', (reply: PoolReply) => {
-      stats.workerChunks++;
-      complete(reply.chunk, reply.results);
-      feed();
-    });
-    worker.on('error', () => {
-      if (current !== undefined) queue.push(current);
-      current = undefined;
-      wake();
-    });
-    worker.on('exit', () => {
-      if (current !== undefined) queue.push(current);
-      current = undefined;
-      live.delete(worker);
-      wake();
-    });
-  }
+  let started = false;
+  const startWorkers = () => {
+    started = true;
+    const count = Math.min(workers, mainThreadWorks ? queue.length - 1 : queue.length);
+    for (let w = 0; w < count; w++) {
+      stats.workersStarted++;
+      const worker = new Worker(new URL('./pool-worker.mjs', import.meta.url), { workerData: { catalog }, execArgv: [] });
+      live.add(worker);
+      let current: number | undefined;
+      const feed = () => {
+        current = queue.shift();
+        if (current === undefined) void worker.terminate();
+        else worker.postMessage({ chunk: current, repoRoot, folders: chunks[current]! } satisfies PoolRequest);
+      };
+      const handBack = () => {
+        if (current !== undefined) queue.push(current);
+        current = undefined;
+        wake();
+      };
+      worker.once('online', feed);
+      worker.on('message', (reply: PoolReply) => {
+        stats.workerChunks++;
+        current = undefined;
+        complete(reply.chunk, reply.results);
+        feed();
+      });
+      worker.on('error', handBack);
+      worker.on('exit', () => {
+        live.delete(worker);
+        handBack();
+      });
+    }
+  };
+  if (workers > 0 && spawnAboveMs <= 0) startWorkers();
+  let measuredMs = 0;
+  let measuredFolders = 0;
 
-  // The main thread works too, and finishes whatever dead workers left behind.
   while (pending > 0) {
     const i = mainThreadWorks || live.size === 0 ? queue.shift() : undefined;
-    if (i !== undefined) {
-      stats.mainChunks++;
-      complete(i, chunks[i]!.map((f) => checkConnectorFolderSync(repoRoot, f, catalog)));
-      await yieldToEventLoop();
-    } else {
+    if (i === undefined) {
       await changed();
+      continue;
     }
+    const before = cpuMs();
+    complete(i, chunks[i]!.map((f) => checkConnectorFolderSync(repoRoot, f, catalog)));
+    stats.mainChunks++;
+    // The first chunk pays for JIT warm-up, so the cost is averaged from the second chunk on.
+    if (stats.mainChunks >= 2) {
+      measuredMs += cpuMs() - before;
+      measuredFolders += chunks[i]!.length;
+    }
+    if (!started && workers > 0 && measuredFolders > 0) {
+      const remaining = queue.reduce((n, q) => n + chunks[q]!.length, 0);
+      if ((measuredMs / measuredFolders) * remaining > spawnAboveMs) startWorkers();
+    }
+    await yieldToEventLoop();
   }
   await Promise.all([...live].map((w) => w.terminate()));
   return results.flat();

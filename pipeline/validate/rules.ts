@@ -61,18 +61,33 @@ export function manifestRules(value: Obj, parsed: ParsedYaml, file: string, cata
   });
   const error = (...a: Parameters<typeof problem>) => out.errors.push(problem(...a));
 
-  // Placeholders anywhere.
-  const visit = (v: unknown, path: PathSegment[]) => {
+  // Placeholders anywhere. The path is one mutable stack, copied only on a hit: this runs on
+  // every string of every manifest.
+  const stack: PathSegment[] = [];
+  const visit = (v: unknown) => {
     if (typeof v === 'string') {
-      const isKey = path.length === 3 && path[0] === 'secrets' && path[2] === 'key';
+      if (!v.includes('TODO')) return;
+      const isKey = stack.length === 3 && stack[0] === 'secrets' && stack[2] === 'key';
       if (isKey ? isKeyPlaceholder(v) : isPlaceholder(v)) {
+        const path = [...stack];
         out.placeholderPaths.add(formatPath(path));
         error(path, 'todo_placeholder', `the scaffold placeholder ${JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v)} is still here. Replace it with the real value (the template's comments say how)${OPTIONAL_FIELD.test(formatPath(path)) ? ', or delete the line: the field is optional' : ''}.`);
       }
-    } else if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...path, i]));
-    else if (isObj(v)) for (const [k, x] of Object.entries(v)) visit(x, [...path, k]);
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        stack.push(i);
+        visit(v[i]);
+        stack.pop();
+      }
+    } else if (isObj(v)) {
+      for (const k of Object.keys(v)) {
+        stack.push(k);
+        visit(v[k]);
+        stack.pop();
+      }
+    }
   };
-  visit(value, []);
+  visit(value);
 
   const slug = typeof value.provider_slug === 'string' && SLUG_PATTERN.test(value.provider_slug) ? value.provider_slug : undefined;
   if (slug && slug !== folderSlug) {
@@ -121,7 +136,7 @@ export function manifestRules(value: Obj, parsed: ParsedYaml, file: string, cata
     if (typeof type === 'string' && firearmIds.length && !isPlaceholder(type) && !firearmIds.includes(type)) {
       error(['scopes', i, 'firearm_type'], 'unknown_firearm_type', `unknown firearm type "${type}".${didYouMean(type, firearmIds)} Types are listed in pipeline/catalog/firearm-types.yaml; use one of them or add the type there in the same pull request.`);
     }
-    const word = name && !isPlaceholder(name) ? looksDestructive(name) : undefined;
+    const word = armed === false && name && !isPlaceholder(name) ? looksDestructive(name) : undefined;
     if (word && armed === false) {
       out.warnings.push(problem(['scopes', i, 'name'], 'destructive_scope_without_firearm', `scope "${name}" looks destructive ("${word}") but requires_firearm is false. If it can spend money, destroy data, speak for the business or deploy code, set requires_firearm: true with a firearm_type.`));
     }

@@ -15,7 +15,7 @@ describe('canonicalJson', () => {
   it('equals JSON.stringify with sorted keys on every kind of value', () => {
     const samples: unknown[] = [
       null, 1, -0.5, 'x', true, [], {}, [1, 'a', null, undefined], { b: 1, a: { d: [3, { z: 1, y: undefined }], c: 'é"\n' } },
-      { 'B': 1, 'a': 2, '10': 3, '9': 4, 'é': 5 }, jsyaml.load(realisticManifest('shop_x')),
+      { 'B': 1, 'a': 2, '10': 3, '9': 4, 'é': 5 }, JSON.parse('{"__proto__":{"x":1},"a":[{"c":1,"b":2}]}'), new Date(0), { d: new Date(0) }, jsyaml.load(realisticManifest('shop_x')),
     ];
     for (const s of samples) expect(canonicalJson(s)).toBe(reference(s));
   });

@@ -155,10 +155,10 @@ describe('worker pool', () => {
     await repo.write('connectors/shop_7/manifest.yaml', manifestFor('shop_7').replace('REFUND_ISSUE', 'REFUND'));
     await repo.write('connectors/shop_9/manifest.yaml', manifestFor('shop_9').replace('name: read_orders', 'name: write_orders'));
     const main = await validateRepo({ repoRoot: repo.root, workers: false });
-    const stats = { mainChunks: 0, workerChunks: 0 };
-    const pooled = await validateRepo({ repoRoot: repo.root, workers: 'always', pool: { workers: 2, chunkSize: 4, mainThreadWorks: false, stats } });
+    const stats = { mainChunks: 0, workerChunks: 0, workersStarted: 0 };
+    const pooled = await validateRepo({ repoRoot: repo.root, workers: 'always', pool: { workers: 2, chunkSize: 4, spawnAboveMs: 0, mainThreadWorks: false, stats } });
     expect(pooled).toEqual(main);
-    expect(stats).toEqual({ mainChunks: 0, workerChunks: 8 });
+    expect(stats).toEqual({ mainChunks: 0, workerChunks: 8, workersStarted: 2 });
     expect(codes(main.errors)).toEqual(['unknown_firearm_type']);
     expect(codes(main.warnings)).toEqual(['destructive_scope_without_firearm']);
     expect(main.connectors).toHaveLength(30);
