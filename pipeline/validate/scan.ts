@@ -44,7 +44,8 @@ export async function scanConnectors(repoRoot: string, paths?: string[]): Promis
     for (const p of paths) {
       const folder = folderOf(repoRoot, p);
       if (folder === undefined) {
-        problems.push(whole(p, 'invalid_path', `${p} is not a connector folder or manifest. Pass connectors/<slug> or connectors/<slug>/manifest.yaml.`));
+        const shown = path.relative(repoRoot, path.resolve(repoRoot, p)).split(path.sep).join('/') || '.';
+        problems.push(whole(shown, 'invalid_path', `${shown} is not a connector folder or manifest. Pass connectors/<slug> or connectors/<slug>/manifest.yaml.`));
       } else if (!allFolders.includes(folder) && !links.has(folder)) {
         problems.push(whole(path.posix.join('connectors', folder), 'missing_manifest', `connectors/${folder} does not exist. Create it with npm run connectors -- new ${folder}.`));
       } else if (!links.has(folder)) wanted.add(folder);

@@ -112,8 +112,8 @@ describe('validateRepo', () => {
   });
 
   it('a PATH outside connectors/ is reported', async () => {
-    const r = await validate(['pipeline/catalog']);
-    expect(codes(r.errors)).toEqual(['invalid_path']);
+    const r = await validate([path.join(repo.root, 'pipeline/catalog')]);
+    expect(r.errors).toEqual([expect.objectContaining({ code: 'invalid_path', file: 'pipeline/catalog' })]);
   });
 });
 
