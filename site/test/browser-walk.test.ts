@@ -5,9 +5,10 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBackends } from '../../pipeline/registry/testing.ts';
+import { launchChromium } from './helpers/chromium.ts';
 import { dumpAllTables, startFixture, type SiteFixture } from './helpers/fixture.ts';
 import { makeRepo, sync, writeManifest } from './helpers/repo.ts';
 import { sampleManifest } from './helpers/seed.ts';
@@ -15,17 +16,6 @@ import { sampleManifest } from './helpers/seed.ts';
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/site');
 const KEY = 'PROVIDER_ACME_SHOP_API_KEY';
 const CANARY = `walk-canary-${Math.random().toString(36).slice(2)}`;
-
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 // One backend is enough for the browser: the SQL is the same on both and the security and
 // query tests cover PostgreSQL. PGlite is the one every machine has.
@@ -46,7 +36,7 @@ describe(`operator walk in Chromium (${backend})`, () => {
       await writeManifest(repo, m);
     }
     await sync(f.db, repo);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   });
   afterAll(async () => {

@@ -11,7 +11,7 @@ import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult, JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
@@ -19,7 +19,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recording } from '../../connector-runtime/test/helpers.ts';
 import { startStandInApi, type StandInApi } from '../../../connectors/dummy_service/stand-in-api.ts';
 import { dumpAllTables } from '../../../site/test/helpers/fixture.ts';
-import { CHROMIUM_ARGS, copyRepo, REPO_ROOT, waitFor } from './helpers.ts';
+import { launchChromium } from '../../../site/test/helpers/chromium.ts';
+import { copyRepo, REPO_ROOT, waitFor } from './helpers.ts';
 
 const SLUG = 'loop_service';
 const KEY = 'PROVIDER_LOOP_SERVICE_API_KEY';
@@ -88,7 +89,7 @@ describe('the production line, scaffold to a working connector', () => {
     factory.stderr!.on('data', (d: Buffer) => (factoryOutput += d.toString()));
     url = await waitFor('the site URL', () => /God Config: (http:\/\/\S+)/.exec(factoryOutput)?.[1], 120_000);
     api = await startStandInApi({ apiKey: CANARY });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   });
 
