@@ -102,9 +102,14 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       hosts.push(host);
       return host;
     };
+    // A registry that fails while closing, after the measured work committed, does not void the
+    // figure; the failure is logged and kept in the report's details for the registry's owner.
     const closeDb = async (db: Db) => {
       hosts.splice(hosts.indexOf(db), 1);
-      await db.close();
+      await db.close().catch((err: Error) => {
+        opts.log(`a registry failed while closing: ${err.message}`);
+        report.details.registry_close_failures = `${report.details.registry_close_failures ?? ''}${firstLine(err.message)}; `;
+      });
     };
 
     await section('validate', ['validate_s', 'peak_rss_mb_validate'], ['pipeline/validate/index.ts'], async () => {
@@ -236,7 +241,10 @@ async function measureSiteSection(
   const detailSlug = tree.slugs[Math.floor(tree.slugs.length / 2)]!;
   const runs = [];
   for (let i = 0; i < opts.runs; i++) {
-    const load = await measureSite({ baseUrl: site.value.url, detailSlug, seconds: opts.siteSeconds });
+    const load = await measureSite({ baseUrl: site.value.url, detailSlug, seconds: opts.siteSeconds }).catch((err: Error) => {
+      const log = site.output() || '(nothing)';
+      throw new Error(`${err.message}; the site's last log lines: ${log.split('\n').slice(-3).join(' | ')}`);
+    });
     opts.log(
       `site ${i + 1}/${opts.runs}: list p50 ${load.list.p50_ms.toFixed(2)} ms ${Math.round(load.list.rps)} req/s, detail p50 ${load.detail.p50_ms.toFixed(2)} ms ${Math.round(load.detail.rps)} req/s, static ${Math.round(load.static.rps)} req/s`,
     );
@@ -264,5 +272,5 @@ function machine(): Machine {
 
 function firstLine(message: string): string {
   const line = message.split('\n').find((l) => l.trim()) ?? message;
-  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+  return line.length > 600 ? `${line.slice(0, 597)}...` : line;
 }

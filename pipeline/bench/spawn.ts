@@ -18,6 +18,8 @@ export interface TaskOutcome<R> {
 
 export interface Host<V, R = unknown> {
   value: V;
+  /** The last lines the host printed (its log), to explain a failure. */
+  output(): string;
   close(): Promise<TaskOutcome<R>>;
 }
 
@@ -33,14 +35,21 @@ function start(task: string, input: unknown, env?: NodeJS.ProcessEnv) {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  let output = '';
+  // The last lines of what the child printed, each cut short (a crash inside minified code prints
+  // whole bundles on one line), to explain a failure.
+  let tail: string[] = [];
   const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
+    const lines = chunk.toString().split('\n').filter((l) => l.trim());
+    tail = [...tail, ...lines.map((l) => (l.length > 300 ? `${l.slice(0, 300)}…` : l))].slice(-15);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  if (process.env.BENCH_DEBUG) {
+    child.stdout?.pipe(process.stderr);
+    child.stderr?.pipe(process.stderr);
+  }
   child.send({ task, input });
-  return { child, output: () => output.trim() };
+  return { child, output: () => tail.join('\n') };
 }
 
 function outcome<R>(child: ChildProcess, task: string, output: () => string, onReady?: (value: unknown) => void) {
@@ -57,7 +66,9 @@ function outcome<R>(child: ChildProcess, task: string, output: () => string, onR
       }
     });
     child.once('exit', (code, signal) => {
-      if (!settled) reject(new Error(`bench task ${task} exited (${signal ?? `code ${code}`}) without a result${output() ? `:\n${output()}` : ''}`));
+      if (settled) return;
+      const last = output().split('\n').slice(-3).join(' | ');
+      reject(new Error(`bench task ${task} exited (${signal ?? `code ${code}`}) without a result${last ? `; its last output: ${last}` : ''}`));
     });
   });
 }
@@ -84,6 +95,7 @@ export async function startHost<V, R = unknown>(task: string, input: unknown, en
   done.catch(() => undefined); // observed by close()
   return {
     value,
+    output,
     close: async () => {
       if (child.connected) child.send({ type: 'close' });
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);

@@ -12,14 +12,15 @@ export interface SiteInput {
 
 export async function siteHost(input: SiteInput, context: TaskContext): Promise<{ url: string }> {
   const { startSite, ensureSiteBuilt } = await import('../../../site/server.ts');
-  const quiet = () => undefined;
-  await ensureSiteBuilt({ log: quiet });
+  // The site's log goes to stderr, which the parent keeps to explain a failed page.
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  await ensureSiteBuilt({ log });
   const site = await startSite({
     host: '127.0.0.1',
     port: await freePort(),
     databaseUrl: input.databaseUrl,
     vaultSocket: input.vaultSocket,
-    log: quiet,
+    log,
   });
   try {
     context.ready({ url: site.url });
