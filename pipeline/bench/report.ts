@@ -42,8 +42,8 @@ export interface BenchReport {
   reasons: Partial<Record<FigureKey, string>>;
   /** Every run's value, of which the figure is the median. */
   samples: Partial<Record<FigureKey, number[]>>;
-  /** Supporting numbers that are not figures (rows written, per-page rps, ...). */
-  details: Record<string, number | string>;
+  /** Supporting numbers that are not figures (rows written, per-page rps, where the time goes, ...). */
+  details: Record<string, unknown>;
 }
 
 export interface Target {

@@ -137,22 +137,26 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         if (r.result.providers && r.result.providers.added !== opts.connectors) {
           throw new Error(`the cold sync added ${r.result.providers.added} providers, expected ${opts.connectors}`);
         }
-        opts.log(`sync cold ${i + 1}/${opts.runs}: ${r.result.seconds.toFixed(3)} s, ${Math.round(r.maxRssMb)} MiB`);
+        opts.log(`sync cold ${i + 1}/${opts.runs}: ${r.result.seconds.toFixed(3)} s (${r.result.validate_seconds.toFixed(3)} s validating), ${Math.round(r.maxRssMb)} MiB`);
         if (liveDb) await closeDb(liveDb);
         liveDb = db; // the last one stays: the no-op, one-change and site runs use it
         return r;
       });
       record('sync_cold_s', cold.map((r) => r.result.seconds));
+      report.details.sync_cold_validate_s = round(median(cold.map((r) => r.result.validate_seconds)), 3);
+      report.details.sync_cold_slowest_statements = cold.at(-1)!.result.slowest_statements.map((s) => `${round(s.seconds, 3)} s ${s.sql}`);
       record('peak_rss_mb_sync', [Math.max(...cold.map((r) => r.maxRssMb))], 1);
 
       const noop = await times(opts.runs, async (i) => {
         const r = await sync(liveDb!);
         const p = r.result.providers;
         if (p && p.added + p.changed + p.retired + p.revived > 0) throw new Error(`the no-op sync changed providers: ${JSON.stringify(p)}`);
-        opts.log(`sync no-op ${i + 1}/${opts.runs}: ${r.result.seconds.toFixed(3)} s (${r.result.outcome})`);
-        return r.result.seconds;
+        opts.log(`sync no-op ${i + 1}/${opts.runs}: ${r.result.seconds.toFixed(3)} s (${r.result.outcome}), ${r.result.validate_seconds.toFixed(3)} s of it validating`);
+        return r.result;
       });
-      record('sync_noop_s', noop);
+      record('sync_noop_s', noop.map((r) => r.seconds));
+      report.details.sync_noop_validate_s = round(median(noop.map((r) => r.validate_seconds)), 3);
+      report.details.sync_noop_slowest_statements = noop.at(-1)!.slowest_statements.map((s) => `${round(s.seconds, 3)} s ${s.sql}`);
 
       const oneChange = await times(opts.runs, async (i) => {
         await changeOneManifest(tree, (i * 7919 + 1) % opts.connectors, i + 1);
@@ -160,10 +164,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         if (r.result.providers && r.result.providers.changed !== 1) {
           throw new Error(`after one manifest changed the sync reported ${r.result.providers.changed} changed providers`);
         }
-        opts.log(`sync one change ${i + 1}/${opts.runs}: ${r.result.seconds.toFixed(3)} s`);
-        return r.result.seconds;
+        opts.log(`sync one change ${i + 1}/${opts.runs}: ${r.result.seconds.toFixed(3)} s, ${r.result.validate_seconds.toFixed(3)} s of it validating`);
+        return r.result;
       });
-      record('sync_one_change_s', oneChange);
+      record('sync_one_change_s', oneChange.map((r) => r.seconds));
+      report.details.sync_one_change_validate_s = round(median(oneChange.map((r) => r.validate_seconds)), 3);
     });
 
     await section('sync floor', ['sync_floor_s'], ['pipeline/registry/migrate.ts', 'pipeline/registry/wire-server.ts'], async () => {
@@ -189,10 +194,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       const runs = await times(opts.runs, async (i) => {
         const db = await freshDb();
         const r = await runTask<RowByRowOutcome>('row-by-row', { databaseUrl: db.value.url, repoRoot: tree.repoRoot }).finally(() => closeDb(db));
-        opts.log(`row by row ${i + 1}/${opts.runs}: ${r.result.seconds.toFixed(3)} s, ${r.result.rows} rows`);
-        return r.result.seconds;
+        opts.log(`row by row ${i + 1}/${opts.runs}: ${r.result.seconds.toFixed(3)} s (${r.result.insert_seconds.toFixed(3)} s inserting), ${r.result.rows} rows`);
+        return r.result;
       });
-      record('row_by_row_s', runs);
+      record('row_by_row_s', runs.map((r) => r.seconds));
+      report.details.row_by_row_insert_s = round(median(runs.map((r) => r.insert_seconds)), 3);
     });
 
     await section('site', ['site_list_p50_ms', 'site_detail_p50_ms', 'site_rps', 'site_static_rps'], ['site/server.ts', 'vault-agent/src/main.ts', ...SYNC_PARTS], async () => {

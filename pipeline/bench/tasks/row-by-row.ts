@@ -9,6 +9,8 @@ import { countRows, insertStatement, registryRows } from '../rows.ts';
 
 export interface RowByRowOutcome {
   seconds: number;
+  /** The part spent sending the rows (after validation). */
+  insert_seconds: number;
   rows: number;
 }
 
@@ -22,6 +24,7 @@ export async function rowByRowTask(input: { databaseUrl: string; repoRoot: strin
     const validation = await validateRepo({ repoRoot: input.repoRoot });
     if (!validation.ok) throw new Error(`the generated tree did not validate (${validation.errors.length} errors)`);
     const tables = registryRows(validation.catalog, validation.connectors);
+    const insertStart = performance.now();
     await client.query('BEGIN');
     for (const t of tables) {
       const sql = insertStatement(t);
@@ -32,7 +35,7 @@ export async function rowByRowTask(input: { databaseUrl: string; repoRoot: strin
       [startedAt, JSON.stringify({ providers: { added: validation.connectors.length } })],
     );
     await client.query('COMMIT');
-    return { seconds: secondsSince(start), rows: countRows(tables) };
+    return { seconds: secondsSince(start), insert_seconds: secondsSince(insertStart), rows: countRows(tables) };
   } finally {
     await client.end();
   }

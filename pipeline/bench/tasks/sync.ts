@@ -1,26 +1,72 @@
 /**
  * One sentinel sync of the generated tree, in a fresh process, through the same registry opening
- * as the CLI (openRegistry with the database URL). Timed from the runSync call to its return.
+ * as the CLI (openRegistry with the database URL). Timed from the start of validation to the end
+ * of runSync, as runSync does it, with two diagnostics for the sentinel's owner: how much of it
+ * was validation, and the slowest SQL statements.
  */
+import type pg from 'pg';
 import { secondsSince } from '../files.ts';
+
+export interface StatementTime {
+  sql: string;
+  seconds: number;
+}
 
 export interface SyncOutcome {
   seconds: number;
+  validate_seconds: number;
   outcome: string;
   providers: { added: number; changed: number; unchanged: number; retired: number; revived: number } | null;
+  slowest_statements: StatementTime[];
 }
 
 export async function syncTask(input: { databaseUrl: string; repoRoot: string }): Promise<SyncOutcome> {
   const { openRegistry } = await import('../../registry/connect.ts');
   const { runSync } = await import('../../sentinel/index.ts');
+  const { validateRepo } = await import('../../validate/index.ts');
   const registry = await openRegistry({ databaseUrl: input.databaseUrl });
+  const statements: StatementTime[] = [];
   try {
     const start = performance.now();
-    const { validation, result } = await runSync({ db: registry.pool, repoRoot: input.repoRoot, actor: 'bench' });
+    // runSync's first step, done here so its share can be reported; runSync gets the result.
+    const validation = await validateRepo({ repoRoot: input.repoRoot });
+    const validateSeconds = secondsSince(start);
+    const { result } = await runSync({
+      db: timedPool(registry.pool, statements),
+      repoRoot: input.repoRoot,
+      actor: 'bench',
+      validate: async () => validation,
+    });
     const seconds = secondsSince(start);
     if (!validation.ok) throw new Error(`the sync refused the generated tree: ${validation.errors.length} validation errors`);
-    return { seconds, outcome: result?.outcome ?? 'unknown', providers: result?.plan.counts.providers ?? null };
+    return {
+      seconds,
+      validate_seconds: validateSeconds,
+      outcome: result?.outcome ?? 'unknown',
+      providers: result?.plan.counts.providers ?? null,
+      slowest_statements: statements.sort((a, b) => b.seconds - a.seconds).slice(0, 4),
+    };
   } finally {
     await registry.close();
   }
+}
+
+/** The pool, with every query of its clients timed into `sink` (a handful per sync: negligible cost). */
+function timedPool(pool: pg.Pool, sink: StatementTime[]): Pick<pg.Pool, 'connect'> {
+  return {
+    connect: (async () => {
+      const client = await pool.connect();
+      const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+      const timed = async (...args: unknown[]) => {
+        const start = performance.now();
+        try {
+          return await query(...args);
+        } finally {
+          const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string })?.text ?? '?');
+          sink.push({ sql: text.replace(/\s+/g, ' ').trim().slice(0, 90), seconds: secondsSince(start) });
+        }
+      };
+      return Object.assign(client, { query: timed });
+    }) as pg.Pool['connect'],
+  };
 }
