@@ -76,14 +76,21 @@ describe('npm start', () => {
     expect(output).toMatch(/change in connectors\/dummy_service\/manifest\.yaml/);
   });
 
-  it('reports a broken manifest instead of crashing, and keeps serving', async () => {
+  it('reports a broken manifest in its output and on the site instead of crashing, until it is fixed', async () => {
     const url = /God Config: (http:\/\/\S+)/.exec(output)![1]!;
     const manifest = path.join(work, 'connectors/dummy_service/manifest.yaml');
     const text = readFileSync(manifest, 'utf8');
     writeFileSync(manifest, text.replace(/^auth_mode: .+$/m, 'auth_mode: byokk'));
     await waitFor('the validation problem in the output', () => (/manifest\.yaml:\d+:\d+ auth_mode/.test(output) ? true : undefined), 15_000);
-    expect((await fetch(url)).status).toBe(200);
+    const page = await (await fetch(url)).text();
+    expect(page).toContain('data-testid="pipeline-banner"');
+    expect(page).toMatch(/connectors\/dummy_service\/manifest\.yaml:\d+:\d+/);
     writeFileSync(manifest, text);
+    await waitFor(
+      'the banner to clear once the manifest is fixed',
+      async () => (!(await (await fetch(url)).text()).includes('pipeline-banner') ? true : undefined),
+      15_000,
+    );
   });
 
   it('stops every part on SIGINT: no process, socket or registry claim left', async () => {
