@@ -247,7 +247,8 @@ async function measureSiteSection(
   const detailSlug = tree.slugs[Math.floor(tree.slugs.length / 2)]!;
   const runs = [];
   for (let i = 0; i < opts.runs; i++) {
-    const load = await measureSite({ baseUrl: site.value.url, detailSlug, seconds: opts.siteSeconds }).catch((err: Error) => {
+    const processes = { site: site.pid, vault_agent: vault.child.pid, ...(opts.databaseUrl ? {} : { registry: db.pid }) };
+    const load = await measureSite({ baseUrl: site.value.url, detailSlug, seconds: opts.siteSeconds, processes }).catch((err: Error) => {
       const log = site.output() || '(nothing)';
       throw new Error(`${err.message}; the site's last log lines: ${log.split('\n').slice(-3).join(' | ')}`);
     });
@@ -263,6 +264,9 @@ async function measureSiteSection(
   report.details.site_list_rps = round(median(runs.map((r) => r.list.rps)), 1);
   report.details.site_detail_rps = round(median(runs.map((r) => r.detail.rps)), 1);
   report.details.site_static_path = runs[0]!.static.path;
+  // Where a request's CPU goes (last run): the site's rendering, the registry's queries (embedded
+  // only: a PostgreSQL server's processes are not ours to read), vault-agent, the load generator.
+  report.details.site_cpu_ms_per_request = { list: runs.at(-1)!.list.cpu_ms_per_request, detail: runs.at(-1)!.detail.cpu_ms_per_request, static: runs.at(-1)!.static.cpu_ms_per_request };
 }
 
 function machine(): Machine {

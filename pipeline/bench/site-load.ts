@@ -4,6 +4,7 @@
  * not queueing; timed with hrtime, as autocannon's histogram rounds to whole milliseconds), then
  * throughput with autocannon over several connections.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import autocannon from 'autocannon';
 import { median } from './report.ts';
@@ -17,12 +18,16 @@ export interface SiteLoadOptions {
   seconds: number;
   /** Connections for the throughput phase. */
   connections?: number;
+  /** Processes whose CPU time per request to report (name → pid), e.g. the site and the registry. */
+  processes?: Record<string, number | undefined>;
 }
 
 export interface PageLoad {
   path: string;
   p50_ms: number;
   rps: number;
+  /** CPU milliseconds each process spent per request during the throughput phase (Linux only). */
+  cpu_ms_per_request: Record<string, number>;
 }
 
 export interface SiteLoad {
@@ -43,8 +48,14 @@ export async function measureSite(opts: SiteLoadOptions): Promise<SiteLoad> {
     const url = new URL(path, opts.baseUrl).toString();
     await run(url, 1, Math.min(1, opts.seconds)); // warm-up: first renders, JIT, connection pools
     const p50 = await sequentialP50(url, opts.seconds);
+    const before = cpuTimes(opts.processes ?? {});
     const throughput = await run(url, opts.connections ?? 10, opts.seconds);
-    return { path, p50_ms: p50, rps: throughput.requests.average };
+    const after = cpuTimes(opts.processes ?? {});
+    const cpu: Record<string, number> = {};
+    for (const name of Object.keys(after)) {
+      cpu[name] = Math.round(((after[name]! - (before[name] ?? 0)) / throughput.requests.total) * 1000 * 1000) / 1000;
+    }
+    return { path, p50_ms: p50, rps: throughput.requests.average, cpu_ms_per_request: cpu };
   };
   return { list: await measure(listPath), detail: await measure(detailPath), static: await measure(staticPath) };
 }
@@ -62,6 +73,28 @@ async function run(url: string, connections: number, seconds: number): Promise<a
     );
   }
   return result;
+}
+
+/**
+ * CPU seconds used so far by each process, from /proc/<pid>/stat (utime + stime, in clock ticks
+ * of 1/100 s on Linux); this process (the load generator) from process.cpuUsage(). Processes that
+ * cannot be read are left out.
+ */
+function cpuTimes(processes: Record<string, number | undefined>): Record<string, number> {
+  const out: Record<string, number> = {};
+  const self = process.cpuUsage();
+  out.load_generator = (self.user + self.system) / 1e6;
+  for (const [name, pid] of Object.entries(processes)) {
+    if (pid === undefined) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[name] = (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // not Linux, or the process is gone: no figure rather than a wrong one
+    }
+  }
+  return out;
 }
 
 /** Median time of requests sent one after another on one kept-alive connection for `seconds`. */

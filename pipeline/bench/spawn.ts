@@ -20,6 +20,7 @@ export interface Host<V, R = unknown> {
   value: V;
   /** The last lines the host printed (its log), to explain a failure. */
   output(): string;
+  pid: number | undefined;
   close(): Promise<TaskOutcome<R>>;
 }
 
@@ -96,6 +97,7 @@ export async function startHost<V, R = unknown>(task: string, input: unknown, en
   return {
     value,
     output,
+    pid: child.pid,
     close: async () => {
       if (child.connected) child.send({ type: 'close' });
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
