@@ -14,12 +14,8 @@ export interface VaultOutcome {
   vault_floor_writes_per_s: number;
 }
 
-/** The contract of vault-agent/src/bench.ts, imported by computed name so the bench typechecks before it exists. */
-type MeasureVaultWrites = (opts: { dir: string; clients: number; writes: number }) => Promise<VaultOutcome>;
-const VAULT_BENCH = '../../../vault-agent/src/bench.ts';
-
 export async function vaultTask(input: VaultInput): Promise<VaultOutcome> {
-  const { measureVaultWrites } = (await import(new URL(VAULT_BENCH, import.meta.url).href)) as { measureVaultWrites: MeasureVaultWrites };
+  const { measureVaultWrites } = await import('../../../vault-agent/src/bench.ts');
   const r = await measureVaultWrites({ dir: input.dir, clients: input.clients, writes: input.writes });
   return { vault_writes_per_s: r.vault_writes_per_s, vault_floor_writes_per_s: r.vault_floor_writes_per_s };
 }
