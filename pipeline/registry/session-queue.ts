@@ -100,7 +100,10 @@ export class SessionQueue {
 
   /** Called when a client goes away: if it held the session, end its query and roll back. */
   async clearTransactionIfNeeded(handlerId: number): Promise<void> {
+    // A client can go away after PGlite closed (the registry shutting down): nothing to reset then.
+    if (this.db.closed) return;
     await this.db.runExclusive(async () => {
+      if (this.db.closed) return;
       if (this.#owner !== handlerId) return;
       const scanner = new ReadyStatusScanner();
       await this.db.execProtocolRawStream(SYNC, { onRawData: (d) => scanner.feed(d) });

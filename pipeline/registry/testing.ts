@@ -54,8 +54,23 @@ export async function freshDatabase(backend: TestBackend): Promise<FreshDatabase
   return {
     backend,
     url: url.toString(),
-    drop: () => withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: () => withAdmin(adminUrl, (c) => dropDatabase(c, name)),
   };
+}
+
+/**
+ * Drops a test database. Pools a test just ended may still be closing their connections; FORCE
+ * would kill those mid-goodbye and their clients would report it as an uncaught error. So give
+ * them a moment to leave, then FORCE whatever remains (a killed child's connection, say).
+ */
+async function dropDatabase(admin: pg.Client, name: string): Promise<void> {
+  const deadline = Date.now() + 3_000;
+  while (Date.now() < deadline) {
+    const { rows } = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+    if (rows[0]!.n === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 
 async function withAdmin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
