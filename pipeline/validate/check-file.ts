@@ -10,27 +10,57 @@ import { tooLargeProblem } from './decode.ts';
 import { validateManifestBytes, type ManifestResult } from './manifest.ts';
 import { readManifestFile, readManifestFileSync, type ReadOutcome } from './read-file.ts';
 import type { Problem } from './types.ts';
+import { sourceSha256, type KnownSource } from './unchanged.ts';
 
 export const MANIFEST_NAME = 'manifest.yaml';
 
 const whole = (file: string, code: string, message: string): Problem => ({ file, line: 1, column: 1, path: '', code, message });
 const manifestPath = (repoRoot: string, folder: string) => path.join(repoRoot, 'connectors', folder, MANIFEST_NAME);
 
+/**
+ * Sources known valid under the current validation fingerprint, by slug (see unchanged.ts); only
+ * given by plan/sync when the fingerprint matches the last sync's.
+ */
+export type UnchangedSources = ReadonlyMap<string, KnownSource>;
+
+export interface FolderCheckOptions {
+  /** Manifests whose bytes hash to the known sha256 are accepted unchanged, unparsed. */
+  known?: UnchangedSources;
+  /** The full validator of one file's bytes (default validateManifestBytes); tests inject a counting one. */
+  validateBytes?: typeof validateManifestBytes;
+}
+
 /** Validates connectors/<folder>/manifest.yaml under repoRoot; never throws for expected failures. */
-export async function checkConnectorFolder(repoRoot: string, folder: string, catalog: Catalog): Promise<ManifestResult> {
-  return judge(await readManifestFile(manifestPath(repoRoot, folder)), repoRoot, folder, catalog);
+export async function checkConnectorFolder(repoRoot: string, folder: string, catalog: Catalog, opts: FolderCheckOptions = {}): Promise<ManifestResult> {
+  return judge(await readManifestFile(manifestPath(repoRoot, folder)), repoRoot, folder, catalog, opts);
 }
 
 /** The same, blocking: for worker threads. */
-export function checkConnectorFolderSync(repoRoot: string, folder: string, catalog: Catalog): ManifestResult {
-  return judge(readManifestFileSync(manifestPath(repoRoot, folder)), repoRoot, folder, catalog);
+export function checkConnectorFolderSync(repoRoot: string, folder: string, catalog: Catalog, opts: FolderCheckOptions = {}): ManifestResult {
+  return judge(readManifestFileSync(manifestPath(repoRoot, folder)), repoRoot, folder, catalog, opts);
 }
 
-function judge(read: ReadOutcome, repoRoot: string, folder: string, catalog: Catalog): ManifestResult {
+/**
+ * Only a read that yields bytes can be skipped: a symbolic link, a missing or oversized manifest is
+ * judged as always. The bytes are hashed either way, so sync can remember what it validated.
+ */
+function judge(read: ReadOutcome, repoRoot: string, folder: string, catalog: Catalog, opts: FolderCheckOptions): ManifestResult {
   const file = `connectors/${folder}/${MANIFEST_NAME}`;
   switch (read.kind) {
-    case 'bytes':
-      return validateManifestBytes(read.bytes, file, catalog, folder);
+    case 'bytes': {
+      const sha256 = sourceSha256(read.bytes);
+      const prior = opts.known?.get(folder);
+      if (prior && prior.sha256 === sha256) {
+        return {
+          errors: [], warnings: [],
+          declaredSlug: { slug: folder, line: 0, column: 0 },
+          connector: { kind: 'unchanged', slug: folder, file, digest: prior.digest, source_sha256: sha256 },
+        };
+      }
+      const result = (opts.validateBytes ?? validateManifestBytes)(read.bytes, file, catalog, folder);
+      if (result.connector) result.connector.source_sha256 = sha256;
+      return result;
+    }
     case 'too_large':
       return { errors: [tooLargeProblem(file, read.size)], warnings: [] };
     case 'not_a_file':

@@ -16,7 +16,10 @@ export interface ManifestResult {
   warnings: Problem[];
   /** Present when the manifest has no errors. */
   connector?: ValidConnector;
-  /** provider_slug as written (when it is a string), for the cross-file duplicate check. */
+  /**
+   * provider_slug as written (when it is a string), for the cross-file duplicate check. Line 0 for
+   * an unchanged manifest that was not parsed: its slug is its folder's, located only if needed.
+   */
   declaredSlug?: { slug: string; line: number; column: number };
 }
 
@@ -46,7 +49,7 @@ export function validateManifestTextFully(text: string, file: string, catalog: C
   if (errors.length) return { errors, warnings, declaredSlug };
 
   const manifest = shape.data as Manifest;
-  return { errors, warnings, declaredSlug, connector: { slug: manifest.provider_slug, file, manifest, digest: manifestDigest(manifest) } };
+  return { errors, warnings, declaredSlug, connector: { kind: 'parsed', slug: manifest.provider_slug, file, manifest, digest: manifestDigest(manifest) } };
 }
 
 /** A clean manifest without positions (see fast-path.ts), or undefined to run the full validator. */
@@ -61,7 +64,7 @@ function fastAccept(text: string, file: string, catalog: Catalog, folderSlug: st
   return {
     errors: [], warnings: [],
     declaredSlug: { slug: manifest.provider_slug, ...lineOf(text, /^provider_slug:[ \t]*["']?/m) },
-    connector: { slug: manifest.provider_slug, file, manifest, digest: manifestDigest(manifest) },
+    connector: { kind: 'parsed', slug: manifest.provider_slug, file, manifest, digest: manifestDigest(manifest) },
   };
 }
 

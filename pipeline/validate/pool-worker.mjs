@@ -4,9 +4,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { tsImport } from 'tsx/esm/api';
 
 const { checkConnectorFolderSync } = await tsImport('./check-file.ts', import.meta.url);
-const { catalog } = workerData;
+const { catalog, known } = workerData;
 
 parentPort.on('message', ({ chunk, repoRoot, folders }) => {
-  const results = folders.map((folder) => checkConnectorFolderSync(repoRoot, folder, catalog));
+  const results = folders.map((folder) => checkConnectorFolderSync(repoRoot, folder, catalog, { known }));
   parentPort.postMessage({ chunk, results });
 });

@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { Catalog } from '../schema/manifest.ts';
-import { checkConnectorFolderSync } from './check-file.ts';
+import { checkConnectorFolderSync, type FolderCheckOptions } from './check-file.ts';
 import type { ManifestResult } from './manifest.ts';
 
 /** Above this many folders validateRepo uses the chunked queue (and may start workers). */
@@ -49,7 +49,9 @@ const cpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-export async function checkFoldersInPool(repoRoot: string, folders: string[], catalog: Catalog, opts: PoolOptions = {}): Promise<ManifestResult[]> {
+export async function checkFoldersInPool(
+  repoRoot: string, folders: string[], catalog: Catalog, opts: PoolOptions = {}, check: FolderCheckOptions = {},
+): Promise<ManifestResult[]> {
   const { workers = defaultWorkerCount(), chunkSize = CHUNK, spawnAboveMs = SPAWN_ABOVE_MS, mainThreadWorks = true } = opts;
   const stats = opts.stats ?? { mainChunks: 0, workerChunks: 0, workersStarted: 0 };
   const chunks: string[][] = [];
@@ -73,7 +75,7 @@ export async function checkFoldersInPool(repoRoot: string, folders: string[], ca
     const count = Math.min(workers, mainThreadWorks ? queue.length - 1 : queue.length);
     for (let w = 0; w < count; w++) {
       stats.workersStarted++;
-      const worker = new Worker(new URL('./pool-worker.mjs', import.meta.url), { workerData: { catalog }, execArgv: [] });
+      const worker = new Worker(new URL('./pool-worker.mjs', import.meta.url), { workerData: { catalog, known: check.known }, execArgv: [] });
       live.add(worker);
       let current: number | undefined;
       const feed = () => {
@@ -111,7 +113,7 @@ export async function checkFoldersInPool(repoRoot: string, folders: string[], ca
       continue;
     }
     const before = cpuMs();
-    complete(i, chunks[i]!.map((f) => checkConnectorFolderSync(repoRoot, f, catalog)));
+    complete(i, chunks[i]!.map((f) => checkConnectorFolderSync(repoRoot, f, catalog, check)));
     stats.mainChunks++;
     // The first chunk pays for JIT warm-up, so the cost is averaged from the second chunk on.
     if (stats.mainChunks >= 2) {

@@ -7,12 +7,13 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Catalog } from '../schema/manifest.ts';
 import { loadCatalog } from './catalog.ts';
-import { checkConnectorFolder } from './check-file.ts';
+import { checkConnectorFolder, type FolderCheckOptions } from './check-file.ts';
 import { MAX_MANIFEST_BYTES } from './decode.ts';
 import type { ManifestResult } from './manifest.ts';
 import { POOL_THRESHOLD, checkFoldersInPool, type PoolOptions } from './pool.ts';
 import { scanConnectors } from './scan.ts';
 import type { Problem, ValidationResult, ValidConnector } from './types.ts';
+import { validationFingerprint, type KnownSources } from './unchanged.ts';
 
 export interface ValidateRepoOptions {
   repoRoot: string;
@@ -22,6 +23,14 @@ export interface ValidateRepoOptions {
   workers?: boolean | 'always';
   /** Tuning for the pool (worker count, chunk size); mostly for tests and the bench. */
   pool?: PoolOptions;
+  /**
+   * What the registry knows of the last sync (plan/sync only; `validate` never passes it). When its
+   * fingerprint equals this validation's, manifests whose bytes hash to the registry's source_sha256
+   * are accepted unchanged without parsing (see unchanged.ts); otherwise everything is validated.
+   */
+  known?: KnownSources;
+  /** For tests: the full validator of one file (runs on the main thread only when given). */
+  validateBytes?: FolderCheckOptions['validateBytes'];
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight, keeping the results in order. */
@@ -40,27 +49,34 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 
 export const READ_CONCURRENCY = 16;
 
-export async function checkFolders(repoRoot: string, folders: string[], catalog: Catalog): Promise<ManifestResult[]> {
-  return mapLimit(folders, READ_CONCURRENCY, (f) => checkConnectorFolder(repoRoot, f, catalog));
+export async function checkFolders(repoRoot: string, folders: string[], catalog: Catalog, check: FolderCheckOptions = {}): Promise<ManifestResult[]> {
+  return mapLimit(folders, READ_CONCURRENCY, (f) => checkConnectorFolder(repoRoot, f, catalog, check));
 }
 
 export async function validateRepo(opts: ValidateRepoOptions): Promise<ValidationResult> {
   const repoRoot = path.resolve(opts.repoRoot);
   const [loaded, scan] = await Promise.all([loadCatalog(repoRoot), scanConnectors(repoRoot, opts.paths)]);
+  // Invalid catalogues: no fingerprint, so nothing is skipped (and nothing will be synced).
+  const fingerprint = loaded.errors.length === 0 ? validationFingerprint(loaded.catalog) : undefined;
+  const skipping = fingerprint !== undefined && opts.known !== undefined && opts.known.fingerprint === fingerprint;
+  const check: FolderCheckOptions = { known: skipping ? opts.known!.sources : undefined, validateBytes: opts.validateBytes };
   // Many folders: chunks shared by the main thread and worker threads (none when workers is false).
   const usePool = opts.workers === 'always' || scan.folders.length > POOL_THRESHOLD;
-  const pool = opts.workers === false ? { ...opts.pool, workers: 0, mainThreadWorks: true } : opts.pool;
+  const mainOnly = opts.workers === false || opts.validateBytes !== undefined;
+  const pool = mainOnly ? { ...opts.pool, workers: 0, mainThreadWorks: true } : opts.pool;
   const results = usePool
-    ? await checkFoldersInPool(repoRoot, scan.folders, loaded.catalog, pool)
-    : await checkFolders(repoRoot, scan.folders, loaded.catalog);
+    ? await checkFoldersInPool(repoRoot, scan.folders, loaded.catalog, pool, check)
+    : await checkFolders(repoRoot, scan.folders, loaded.catalog, check);
 
   const errors: Problem[] = [...loaded.errors, ...scan.errors];
   const warnings: Problem[] = [];
   const connectors: ValidConnector[] = [];
+  let skipped = 0;
   for (const r of results) {
     errors.push(...r.errors);
     warnings.push(...r.warnings);
     if (r.connector) connectors.push(r.connector);
+    if (r.connector?.kind === 'unchanged') skipped++;
   }
   errors.push(...(await duplicateSlugs(repoRoot, scan.folders, scan.allFolders, results)));
 
@@ -73,6 +89,8 @@ export async function validateRepo(opts: ValidateRepoOptions): Promise<Validatio
     warnings: sortProblems(warnings),
     connectors: connectors.filter((c) => !failedFiles.has(c.file)),
     catalog: loaded.catalog,
+    fingerprint,
+    skipped_unchanged: skipped,
   };
 }
 
@@ -108,6 +126,8 @@ async function duplicateSlugs(repoRoot: string, folders: string[], allFolders: s
     if (list.length < 2) continue;
     for (const o of list) {
       if (!o.checked) continue;
+      // An unchanged manifest was not parsed: find its provider_slug line now that it matters.
+      if (o.line === 0) Object.assign(o, (await quickSlug(repoRoot, o.folder)) ?? { line: 1, column: 1 });
       const elsewhere = list.filter((x) => x !== o).map((x) => `connectors/${x.folder}/manifest.yaml`);
       problems.push({
         file: `connectors/${o.folder}/manifest.yaml`, line: o.line, column: o.column, path: 'provider_slug', code: 'duplicate_provider_slug',

@@ -10,6 +10,15 @@ import { didYouMean } from './suggest.ts';
 import { formatPath, type ParsedYaml, type PathSegment } from './yaml-safe.ts';
 import type { Problem } from './types.ts';
 
+/**
+ * The version of the validation rules. BUMP IT whenever a change to this file, the zod schema
+ * (pipeline/schema/manifest.ts), the YAML safety limits, decode.ts or the digest could make a
+ * manifest that passed before fail now, or give it another digest: plan/sync skip a manifest whose
+ * bytes equal the ones last synced only while this version (and the catalogues) are unchanged
+ * (see unchanged.ts), so a rule change without a bump would let an old manifest skip the new rule.
+ */
+export const VALIDATOR_VERSION = 1;
+
 /** Verbs that make a scope look like it acts (spends, destroys, speaks, deploys) rather than reads. */
 export const DESTRUCTIVE_WORDS = new Set([
   'write', 'delete', 'destroy', 'remove', 'purge', 'publish', 'send', 'broadcast', 'deploy', 'execute',

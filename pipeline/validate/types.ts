@@ -13,15 +13,36 @@ export interface Problem {
   message: string;
 }
 
-/** A manifest that passed every rule. */
-export interface ValidConnector {
+interface ConnectorBase {
   slug: string;
   /** `connectors/<slug>/manifest.yaml`, relative to the repository root. */
   file: string;
-  manifest: Manifest;
   /** manifestDigest(manifest), see pipeline/schema/digest.ts */
   digest: string;
+  /** sha256 (hex) of the manifest file's raw bytes; absent when validated from text, not from a file. */
+  source_sha256?: string;
 }
+
+/** A manifest that was parsed and passed every rule. */
+export interface ParsedConnector extends ConnectorBase {
+  kind: 'parsed';
+  manifest: Manifest;
+}
+
+/**
+ * A manifest whose bytes are the ones the registry last synced for this slug, under the same
+ * validation fingerprint (catalogues + VALIDATOR_VERSION): valid and unchanged by construction, so
+ * it was not parsed. Its digest is the registry's; only plan/sync/pr-check produce these, never
+ * `validate`. Nothing needs its manifest: the plan counts it unchanged.
+ */
+export interface UnchangedConnector extends ConnectorBase {
+  kind: 'unchanged';
+  manifest?: undefined;
+  source_sha256: string;
+}
+
+/** A manifest that passed every rule, parsed or known unchanged (see `kind`). */
+export type ValidConnector = ParsedConnector | UnchangedConnector;
 
 export interface ValidationResult {
   ok: boolean;
@@ -33,4 +54,11 @@ export interface ValidationResult {
   connectors: ValidConnector[];
   /** The catalogues as read from pipeline/catalog/ (empty lists when they are invalid). */
   catalog: Catalog;
+  /**
+   * sha256 of what validation depends on besides each manifest's own bytes (the catalogues and
+   * VALIDATOR_VERSION); set by validateRepo, absent when the catalogues are invalid.
+   */
+  fingerprint?: string;
+  /** Manifests accepted as unchanged since the last sync without being parsed (kind 'unchanged'). */
+  skipped_unchanged?: number;
 }

@@ -1,0 +1,37 @@
+/**
+ * Skipping manifests whose bytes have not changed since the last sync.
+ *
+ * The registry remembers, per provider, the sha256 of the manifest file it synced, and per sync the
+ * validation fingerprint: sha256 of VALIDATOR_VERSION and the catalogues, i.e. of everything a
+ * manifest's validity and digest depend on besides its own bytes. When a file's hash equals the
+ * registry's for that slug and the fingerprint equals the last sync's, the file is valid and its
+ * digest is the registry's, without parsing it. Any other file is validated in full; a changed
+ * catalogue or rule changes the fingerprint and so validates every file (which is also how
+ * "removing a catalogue entry still in use is an error" keeps holding for unchanged manifests).
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../schema/digest.ts';
+import type { Catalog } from '../schema/manifest.ts';
+import { VALIDATOR_VERSION } from './rules.ts';
+
+/** What the registry knows of the last sync, as the validator needs it. */
+export interface KnownSources {
+  /** The validation fingerprint of the last sync (null: none recorded, so nothing is skipped). */
+  fingerprint: string | null;
+  /** slug -> the synced file's sha256 and the registry's manifest digest, for providers not retired. */
+  sources: Map<string, KnownSource>;
+}
+
+export interface KnownSource {
+  sha256: string;
+  digest: string;
+}
+
+export function sourceSha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** sha256 of VALIDATOR_VERSION and the catalogues' content (as parsed: their comments do not count). */
+export function validationFingerprint(catalog: Catalog): string {
+  return createHash('sha256').update(canonicalJson({ validator_version: VALIDATOR_VERSION, catalog })).digest('hex');
+}
