@@ -20,13 +20,13 @@ describe.each(testBackends())('registry schema (%s)', (backend) => {
     const client = await pool.connect();
     try {
       expect(await registryHasSchema(client)).toBe(false);
-      expect(await pendingMigrations(client)).toEqual(['1764151200000_registry']);
+      expect(await pendingMigrations(client)).toEqual(['1764151200000_registry', '1767225600000_source-hashes']);
     } finally {
       client.release();
     }
     await Promise.all([migrateRegistry(db.url), migrateRegistry(db.url), migrateRegistry(db.url)]);
-    const { rows } = await pool.query('SELECT name FROM pgmigrations');
-    expect(rows).toEqual([{ name: '1764151200000_registry' }]);
+    const { rows } = await pool.query('SELECT name FROM pgmigrations ORDER BY id');
+    expect(rows).toEqual([{ name: '1764151200000_registry' }, { name: '1767225600000_source-hashes' }]);
     const again = await pool.connect();
     try {
       expect(await registryHasSchema(again)).toBe(true);
