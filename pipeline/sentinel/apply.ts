@@ -10,7 +10,7 @@
  */
 import type pg from 'pg';
 import type { Catalog } from '../schema/manifest.ts';
-import type { ValidConnector } from '../validate/types.ts';
+import type { ParsedConnector, ValidConnector } from '../validate/types.ts';
 import { kpiRows, scopeRows, secretRows } from './plan.ts';
 import type { Plan, ProviderChange } from './types.ts';
 
@@ -56,11 +56,12 @@ export async function applyCatalog(client: Queryable, plan: Plan, catalog: Catal
 }
 
 export async function applyProviders(client: Queryable, plan: Plan, connectors: ValidConnector[]): Promise<void> {
-  const bySlug = new Map(connectors.map((c) => [c.slug, c]));
+  // Only parsed connectors can be added or changed: an unchanged one is, by definition, unchanged.
+  const bySlug = new Map(connectors.filter((c): c is ParsedConnector => c.kind === 'parsed').map((c) => [c.slug, c]));
   const of = (kind: ProviderChange['kind']) => plan.providers.filter((p) => p.kind === kind);
   const providerRow = (p: ProviderChange) => {
     const c = bySlug.get(p.slug);
-    if (!c) throw new Error(`applyProviders: the plan names "${p.slug}" but no valid connector has that slug`);
+    if (!c) throw new Error(`applyProviders: the plan names "${p.slug}" but no parsed valid connector has that slug`);
     const m = c.manifest;
     return {
       slug: c.slug,
@@ -71,6 +72,7 @@ export async function applyProviders(client: Queryable, plan: Plan, connectors: 
       status: p.status_after,
       file: c.file,
       digest: c.digest,
+      source_sha256: c.source_sha256 ?? null,
       manifest: m,
     };
   };
@@ -78,10 +80,11 @@ export async function applyProviders(client: Queryable, plan: Plan, connectors: 
   const added = of('added');
   if (added.length > 0) {
     await client.query(
-      `INSERT INTO connector_providers (provider_slug, display_name, description, auth_mode, docs_url, status, manifest_path, manifest_digest, manifest)
-       SELECT slug, display_name, description, auth_mode, docs_url, status, file, digest, manifest
+      `INSERT INTO connector_providers (provider_slug, display_name, description, auth_mode, docs_url, status, manifest_path, manifest_digest, manifest, source_sha256)
+       SELECT slug, display_name, description, auth_mode, docs_url, status, file, digest, manifest, source_sha256
          FROM jsonb_to_recordset($1::jsonb)
-           AS r(slug text, display_name text, description text, auth_mode text, docs_url text, status text, file text, digest text, manifest jsonb)`,
+           AS r(slug text, display_name text, description text, auth_mode text, docs_url text, status text, file text, digest text, manifest jsonb,
+                source_sha256 text)`,
       [json(added.map(providerRow))],
     );
   }
@@ -92,7 +95,7 @@ export async function applyProviders(client: Queryable, plan: Plan, connectors: 
     await client.query(
       `UPDATE connector_providers AS p SET
           display_name = r.display_name, description = r.description, auth_mode = r.auth_mode, docs_url = r.docs_url,
-          status = r.status, manifest_path = r.file, manifest_digest = r.digest, manifest = r.manifest,
+          status = r.status, manifest_path = r.file, manifest_digest = r.digest, manifest = r.manifest, source_sha256 = r.source_sha256,
           approved_digest   = CASE WHEN r.revived THEN NULL ELSE p.approved_digest END,
           approved_manifest = CASE WHEN r.revived THEN NULL ELSE p.approved_manifest END,
           approved_at       = CASE WHEN r.revived THEN NULL ELSE p.approved_at END,
@@ -100,7 +103,7 @@ export async function applyProviders(client: Queryable, plan: Plan, connectors: 
           retired_at = NULL, updated_at = now()
          FROM jsonb_to_recordset($1::jsonb)
            AS r(slug text, display_name text, description text, auth_mode text, docs_url text, status text, file text, digest text,
-                manifest jsonb, revived boolean)
+                manifest jsonb, source_sha256 text, revived boolean)
         WHERE p.provider_slug = r.slug`,
       [json(updated.map((p) => ({ ...providerRow(p), revived: p.kind === 'revived' })))],
     );
@@ -127,8 +130,29 @@ export async function applyProviders(client: Queryable, plan: Plan, connectors: 
   if (touched.length > 0) await applyChildren(client, plan, touched);
 }
 
+/**
+ * Remembers the source sha256 of parsed manifests the plan counts unchanged (a comment or a
+ * reformat changed their bytes, not their meaning), so the next sync can skip them. Bookkeeping for
+ * the validator's fast path, not content: updated_at is left alone. Returns the rows updated.
+ * Touches only source_sha256 of those providers.
+ */
+export async function applySourceHashes(client: Queryable, plan: Plan, connectors: ValidConnector[]): Promise<number> {
+  const inPlan = new Set(plan.providers.map((p) => p.slug));
+  const rows = connectors
+    .filter((c) => c.kind === 'parsed' && c.source_sha256 !== undefined && !inPlan.has(c.slug))
+    .map((c) => ({ slug: c.slug, sha: c.source_sha256 }));
+  if (rows.length === 0) return 0;
+  const { rowCount } = await client.query(
+    `UPDATE connector_providers AS p SET source_sha256 = r.sha
+       FROM jsonb_to_recordset($1::jsonb) AS r(slug text, sha text)
+      WHERE p.provider_slug = r.slug AND p.source_sha256 IS DISTINCT FROM r.sha`,
+    [json(rows)],
+  );
+  return rowCount ?? 0;
+}
+
 /** Child rows of added, changed and revived providers: delete the removed, upsert the rest. */
-async function applyChildren(client: Queryable, plan: Plan, touched: ValidConnector[]): Promise<void> {
+async function applyChildren(client: Queryable, plan: Plan, touched: ParsedConnector[]): Promise<void> {
   const removed = { scopes: [[], []] as string[][], kpis: [[], [], []] as string[][], secrets: [[], []] as string[][] };
   for (const p of plan.providers) {
     for (const s of p.scopes.removed) removed.scopes[0]!.push(p.slug), removed.scopes[1]!.push(s.name);

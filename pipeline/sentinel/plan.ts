@@ -9,7 +9,7 @@
  *   retired, folder back                -> draft (approval cleared)
  */
 import type { Catalog, Manifest } from '../schema/manifest.ts';
-import type { ValidConnector } from '../validate/types.ts';
+import type { ParsedConnector, ValidConnector } from '../validate/types.ts';
 import type {
   CatalogEntrySnapshot,
   CatalogRow,
@@ -60,6 +60,20 @@ export function secretRows(m: Manifest): SecretRow[] {
   return m.secrets.map((s) => ({ key_name: s.key, label: s.label, description: s.description ?? null, optional: s.optional }));
 }
 
+/**
+ * True when every connector the validator skipped as unchanged is still what the registry holds
+ * (same digest, same source sha256, not retired). A sync validates before taking its lock, so
+ * another sync may have moved a row in between; then it validates again in full under the lock.
+ */
+export function unchangedStillHolds(connectors: ValidConnector[], heads: ProviderHead[]): boolean {
+  const bySlug = new Map(heads.map((h) => [h.slug, h]));
+  return connectors.every((c) => {
+    if (c.kind !== 'unchanged') return true;
+    const h = bySlug.get(c.slug);
+    return h !== undefined && h.status !== 'retired' && h.manifest_digest === c.digest && h.source_sha256 === c.source_sha256;
+  });
+}
+
 /** The status a provider gets from this sync. */
 export function nextStatus(head: ProviderHead | undefined, digest: string): ProviderStatus {
   if (!head || head.status === 'retired') return 'draft';
@@ -78,6 +92,10 @@ export function computePlan(desired: DesiredState, current: RegistrySnapshot): P
     if (head && head.status !== 'retired' && head.manifest_digest === c.digest) {
       unchanged += 1;
       continue;
+    }
+    if (c.kind === 'unchanged') {
+      // The validator skipped it as synced already; the registry says otherwise (it moved under us).
+      throw new Error(`computePlan: "${c.slug}" was skipped as unchanged but the registry's row differs; validate it in full (see unchangedStillHolds)`);
     }
     providers.push(providerChange(c, head, head ? current.details[c.slug] : undefined));
   }
@@ -113,7 +131,7 @@ export function computePlan(desired: DesiredState, current: RegistrySnapshot): P
   };
 }
 
-function providerChange(c: ValidConnector, head: ProviderHead | undefined, detail: RegistrySnapshot['details'][string] | undefined): ProviderChange {
+function providerChange(c: ParsedConnector, head: ProviderHead | undefined, detail: RegistrySnapshot['details'][string] | undefined): ProviderChange {
   const m = c.manifest;
   const base = {
     slug: c.slug,

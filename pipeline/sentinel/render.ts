@@ -152,3 +152,14 @@ export function renderValidationFailure(validation: ValidationResult, action: 'p
 export function renderWarnings(validation: ValidationResult): string {
   return validation.warnings.map((p) => `${formatProblem(p, 'warning')}\n`).join('');
 }
+
+/**
+ * How much was validated, when the unchanged-file fast path skipped some manifests (empty
+ * otherwise). Their warnings were reported when they were last validated, not again now.
+ */
+export function renderSkipped(validation: ValidationResult, action: 'plan' | 'sync'): string {
+  const skipped = validation.skipped_unchanged ?? 0;
+  if (skipped === 0) return '';
+  const validated = validation.checked - skipped;
+  return `Validated ${validated} file(s); ${skipped} manifest(s) unchanged since the last sync were not re-validated (${action} --full validates every one).\n`;
+}

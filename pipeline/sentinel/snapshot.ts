@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import { registryHasSchema } from '../registry/migrate.ts';
+import { hasSourceHashes } from './known-sources.ts';
 import { emptySnapshot, providersNeedingDetail } from './plan.ts';
 import type { CatalogEntrySnapshot, KpiMappingRow, ProviderDetail, ProviderHead, RegistrySnapshot, ScopeRow, SecretRow } from './types.ts';
 import type { ValidConnector } from '../validate/types.ts';
@@ -15,8 +16,10 @@ type Queryable = Pick<pg.ClientBase, 'query'>;
 export async function readSnapshot(client: Queryable, desired: Pick<ValidConnector, 'slug' | 'digest'>[]): Promise<RegistrySnapshot> {
   if (!(await registryHasSchema(client))) return emptySnapshot();
 
+  // An older registry (plan and pr-check never migrate) has no source hashes: they read as null.
+  const source = (await hasSourceHashes(client)) ? 'source_sha256' : 'NULL::text';
   const { rows: providers } = await client.query<ProviderHead>(
-    `SELECT provider_slug AS slug, display_name, auth_mode, status, manifest_digest, approved_digest
+    `SELECT provider_slug AS slug, display_name, auth_mode, status, manifest_digest, approved_digest, ${source} AS source_sha256
        FROM connector_providers`,
   );
   const firearm_types = await readCatalog(client, 'firearm_types', 'NULL::text');

@@ -12,8 +12,11 @@ import type pg from 'pg';
 import { migrateWithClient, registryHasSchema } from '../registry/migrate.ts';
 import { validateRepo } from '../validate/index.ts';
 import type { ValidationResult } from '../validate/types.ts';
-import { applyCatalog, applyProviders } from './apply.ts';
-import { computePlan, emptySnapshot, planIsEmpty } from './plan.ts';
+import type { KnownSources } from '../validate/unchanged.ts';
+import { analyzeAfterSync } from './analyze.ts';
+import { applyCatalog, applyProviders, applySourceHashes } from './apply.ts';
+import { readKnownSources } from './known-sources.ts';
+import { computePlan, emptySnapshot, planIsEmpty, unchangedStillHolds } from './plan.ts';
 import { defaultActor, detectCommit } from './provenance.ts';
 import { readSnapshot } from './snapshot.ts';
 import type { Plan, SyncResult } from './types.ts';
@@ -23,13 +26,19 @@ export const SYNC_LOCK = 0x63662d73;
 
 /** What a sync needs of the database: a pg.Pool does. */
 export type Db = Pick<pg.Pool, 'connect'>;
-export type Validate = (args: { repoRoot: string }) => Promise<ValidationResult>;
+/**
+ * `known`: what the registry remembers of the last sync; a validator may accept manifests whose
+ * bytes it synced as unchanged without parsing them (validateRepo does). Absent: validate in full.
+ */
+export type Validate = (args: { repoRoot: string; known?: KnownSources }) => Promise<ValidationResult>;
 
 export interface PlanOptions {
   db: Db;
   repoRoot: string;
   /** Default: validateRepo from pipeline/validate. */
   validate?: Validate;
+  /** Validate every manifest, even those whose bytes the registry already synced (`sync --full`). */
+  fullValidation?: boolean;
 }
 
 export interface SyncOptions extends PlanOptions {
@@ -56,19 +65,29 @@ export interface SyncOutcome {
   result?: SyncResult;
 }
 
-const defaultValidate: Validate = (args) => validateRepo({ repoRoot: args.repoRoot });
+const defaultValidate: Validate = (args) => validateRepo({ repoRoot: args.repoRoot, known: args.known });
 
-/** Validates and plans; never writes. On a database without the schema, plans against an empty registry. */
+/**
+ * Validates and plans; never writes. On a database without the schema, plans against an empty registry.
+ * Validation runs outside the read transaction (on the embedded registry an open transaction holds
+ * up every other client); if a sync moved a row the validator skipped meanwhile, it validates again.
+ */
 export async function planSync(opts: PlanOptions): Promise<PlanOutcome> {
-  const validation = await (opts.validate ?? defaultValidate)({ repoRoot: opts.repoRoot });
+  const validate = opts.validate ?? defaultValidate;
+  const known = opts.fullValidation ? undefined : await withClient(opts.db, readKnownSources);
+  let validation = await validate({ repoRoot: opts.repoRoot, known });
   if (!validation.ok) return { validation };
   const client = await opts.db.connect();
   try {
-    // One consistent read, even while a sync commits in between our queries.
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const snapshot = (await registryHasSchema(client)) ? await readSnapshot(client, validation.connectors) : emptySnapshot();
-    await client.query('COMMIT');
-    return { validation, plan: computePlan(validation, snapshot) };
+    for (;;) {
+      // One consistent read, even while a sync commits in between our queries.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const snapshot = (await registryHasSchema(client)) ? await readSnapshot(client, validation.connectors) : emptySnapshot();
+      await client.query('COMMIT');
+      if (unchangedStillHolds(validation.connectors, snapshot.providers)) return { validation, plan: computePlan(validation, snapshot) };
+      validation = await validate({ repoRoot: opts.repoRoot });
+      if (!validation.ok) return { validation };
+    }
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
@@ -79,12 +98,16 @@ export async function planSync(opts: PlanOptions): Promise<PlanOutcome> {
 
 export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
   const startedAt = new Date();
-  const validation = await (opts.validate ?? defaultValidate)({ repoRoot: opts.repoRoot });
-  if (!validation.ok) return { validation };
   if (opts.dryRun) {
-    const { plan } = await planSync({ ...opts, validate: async () => validation });
-    return { validation, result: { plan: plan!, sync_id: null, outcome: planIsEmpty(plan!) ? 'noop' : 'applied', dry_run: true } };
+    const { validation, plan } = await planSync(opts);
+    if (!plan) return { validation };
+    return { validation, result: { plan, sync_id: null, outcome: planIsEmpty(plan) ? 'noop' : 'applied', dry_run: true } };
   }
+  const validate = opts.validate ?? defaultValidate;
+  // Read-only, before any migration: an invalid repository must not change the database at all.
+  const known = opts.fullValidation ? undefined : await withClient(opts.db, readKnownSources);
+  let validation = await validate({ repoRoot: opts.repoRoot, known });
+  if (!validation.ok) return { validation };
 
   const actor = opts.actor ?? defaultActor();
   const commitSha = opts.commitSha === undefined ? await detectCommit(opts.repoRoot) : opts.commitSha;
@@ -94,17 +117,33 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
     await migrateWithClient(client, opts.log);
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [SYNC_LOCK]);
-    const snapshot = await readSnapshot(client, validation.connectors);
+    let snapshot = await readSnapshot(client, validation.connectors);
+    if (!unchangedStillHolds(validation.connectors, snapshot.providers)) {
+      // Another sync moved rows the validator skipped, between our validation and the lock: rare, so
+      // simply validate everything again under the lock.
+      validation = await validate({ repoRoot: opts.repoRoot });
+      if (!validation.ok) {
+        await client.query('ROLLBACK');
+        return { validation };
+      }
+      snapshot = await readSnapshot(client, validation.connectors);
+    }
     const plan = computePlan(validation, snapshot);
     const outcome = planIsEmpty(plan) ? 'noop' : 'applied';
     if (outcome === 'applied') {
       await applyCatalog(client, plan, validation.catalog);
       await applyProviders(client, plan, validation.connectors);
     }
-    const syncId = await recordSync(client, { plan, outcome, actor, commitSha, startedAt });
+    const hashes = await applySourceHashes(client, plan, validation.connectors);
+    const syncId = await recordSync(client, { plan, outcome, actor, commitSha, startedAt, fingerprint: validation.fingerprint ?? null });
     await opts.beforeCommit?.(client);
     await client.query('COMMIT');
-    return { validation, result: { plan, sync_id: syncId, outcome, dry_run: false, commit_sha: commitSha, actor } };
+    // After the commit, so the lock is already released: statistics only make later reads faster.
+    const analyzed = await analyzeAfterSync(client, plan, hashes, opts.log);
+    return {
+      validation,
+      result: { plan, sync_id: syncId, outcome, dry_run: false, commit_sha: commitSha, actor, source_hashes_updated: hashes, analyzed },
+    };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {
       broken = true;
@@ -116,16 +155,30 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
   }
 }
 
-/** One registry_syncs row and one 'sync' event per sync, plus an event per provider status change. */
+/** A connection from the pool for one read outside any transaction of ours. */
+async function withClient<T>(db: Db, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  try {
+    return await fn(client);
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * One registry_syncs row and one 'sync' event per sync, plus an event per provider status change.
+ * The row keeps the validation fingerprint: after this sync every provider not retired has the
+ * sha256 of bytes that were valid under it, which is what lets the next sync skip them.
+ */
 async function recordSync(
   client: pg.PoolClient,
-  args: { plan: Plan; outcome: 'applied' | 'noop'; actor: string; commitSha: string | null; startedAt: Date },
+  args: { plan: Plan; outcome: 'applied' | 'noop'; actor: string; commitSha: string | null; startedAt: Date; fingerprint: string | null },
 ): Promise<number> {
-  const { plan, outcome, actor, commitSha, startedAt } = args;
+  const { plan, outcome, actor, commitSha, startedAt, fingerprint } = args;
   const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO registry_syncs (started_at, finished_at, commit_sha, actor, outcome, counts)
-     VALUES ($1, clock_timestamp(), $2, $3, $4, $5::jsonb) RETURNING id`,
-    [startedAt, commitSha, actor, outcome, JSON.stringify(plan.counts)],
+    `INSERT INTO registry_syncs (started_at, finished_at, commit_sha, actor, outcome, counts, validation_fingerprint)
+     VALUES ($1, clock_timestamp(), $2, $3, $4, $5::jsonb, $6) RETURNING id`,
+    [startedAt, commitSha, actor, outcome, JSON.stringify(plan.counts), fingerprint],
   );
   const syncId = Number(rows[0]!.id);
   await client.query(

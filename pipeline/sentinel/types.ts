@@ -87,6 +87,10 @@ export interface SyncResult {
   dry_run?: boolean;
   commit_sha?: string | null;
   actor?: string;
+  /** Providers whose remembered manifest sha256 was brought up to date (bytes changed, meaning not). */
+  source_hashes_updated?: number;
+  /** Registry tables ANALYZEd after the commit (a sync that changed many rows refreshes the statistics). */
+  analyzed?: string[];
 }
 
 /** One provider as the sync first reads it: cheap columns only, for every row in the registry. */
@@ -97,6 +101,8 @@ export interface ProviderHead {
   status: ProviderStatus;
   manifest_digest: string;
   approved_digest: string | null;
+  /** sha256 of the manifest bytes last synced (null: not known; absent in hand-built snapshots). */
+  source_sha256?: string | null;
 }
 
 /** The rest of a provider, read only for those whose digest changed or that come back. */

@@ -18,7 +18,7 @@ function connector(slug: string, display_name = `Svc ${slug}`): ValidConnector {
     auth_mode: 'none',
     scopes: [{ name: 'read', description: 'Read', requires_firearm: false }],
   });
-  return { slug, file: `connectors/${slug}/manifest.yaml`, manifest, digest: manifestDigest(manifest) };
+  return { kind: 'parsed', slug, file: `connectors/${slug}/manifest.yaml`, manifest, digest: manifestDigest(manifest) };
 }
 
 const head = (slug: string, over: Partial<ProviderHead> = {}): ProviderHead => ({

@@ -16,7 +16,7 @@ describe('committed connectors', () => {
 
   it.each(['shopify', 'stripe', 'youtube', 'github'])('%s declares at least one firearm scope with a catalogue type', async (slug) => {
     const r = await validateRepo({ repoRoot: REPO_ROOT, paths: [`connectors/${slug}`] });
-    const manifest = r.connectors[0]!.manifest;
+    const manifest = r.connectors[0]!.manifest!;
     const armed = manifest.scopes.filter((s) => s.requires_firearm);
     expect(armed.length).toBeGreaterThan(0);
     for (const s of armed) expect(r.catalog.firearmTypes.map((f) => f.id)).toContain(s.firearm_type);

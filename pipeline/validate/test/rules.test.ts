@@ -24,8 +24,8 @@ describe('manifest rules', () => {
     expect(r.errors).toEqual([]);
     expect(r.warnings).toEqual([]);
     expect(r.connector?.slug).toBe('acme');
-    expect(r.connector?.manifest.kpis[1]?.aggregation).toBe('sum');
-    expect(r.connector?.manifest.secrets[0]?.optional).toBe(false);
+    expect(r.connector?.manifest?.kpis[1]?.aggregation).toBe('sum');
+    expect(r.connector?.manifest?.secrets[0]?.optional).toBe(false);
     expect(r.connector?.digest).toMatch(/^[0-9a-f]{64}$/);
   });
 

@@ -61,7 +61,7 @@ describe('scaffold', () => {
     const after = await validateRepo({ repoRoot: repo.root });
     expect(after.errors).toEqual([]);
     expect(after.warnings).toEqual([]);
-    expect(after.connectors[0]?.manifest.provider_slug).toBe('fresh_shop');
+    expect(after.connectors[0]?.manifest?.provider_slug).toBe('fresh_shop');
   });
 
   it('with --auth-mode none the secrets list is emptied, as none takes no secrets', () => {
