@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { openRegistry, type OpenedRegistry } from '../registry/connect.ts';
+import { openRegistry, resolveDataDir, type OpenedRegistry } from '../registry/connect.ts';
+import { infoPath } from '../registry/info-file.ts';
 import { UsageError } from './errors.ts';
 
 export interface RegistryFlags {
@@ -96,4 +97,11 @@ export function redactError(err: unknown, url: string): Error {
 /** Writes one JSON document followed by a newline. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** No database URL and no embedded registry on disk: nothing to read, and plan must not create one. */
+export function noRegistryYet(flags: RegistryFlags, repoRoot: string): boolean {
+  if (flags.databaseUrl ?? process.env.DATABASE_URL) return false;
+  const dataDir = resolveDataDir(flags.dataDir, repoRoot);
+  return !existsSync(path.join(dataDir, 'registry')) && !existsSync(infoPath(dataDir));
 }

@@ -1,43 +1,51 @@
 /**
- * `npm run connectors -- sync [--dry-run] [--json]`: brings the registry in line with the
+ * `npm run connectors -- sync [--dry-run] [--full] [--json]`: brings the registry in line with the
  * repository (see pipeline/sentinel/sync.ts). Invalid input anywhere: nothing is written, exit 1.
+ * Manifests whose bytes the registry already synced are not re-validated unless --full.
  */
 import { runSync } from '../../sentinel/index.ts';
-import { renderSyncResult, renderValidationFailure, renderWarnings } from '../../sentinel/render.ts';
+import { renderSkipped, renderSyncResult, renderValidationFailure, renderWarnings } from '../../sentinel/render.ts';
+import type { SyncOutcome } from '../../sentinel/sync.ts';
 import { formatGithubCommands, validateRepo } from '../../validate/index.ts';
+import type { ValidationResult } from '../../validate/types.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { parseCommandArgs, printJson, resolveRepoRoot, withRegistry } from '../options.ts';
+import { noRegistryYet, parseCommandArgs, printJson, resolveRepoRoot, withRegistry } from '../options.ts';
 
-const USAGE = 'sync [--dry-run] [--json] [--database-url URL] [--data-dir DIR]';
+const USAGE = 'sync [--dry-run] [--full] [--json] [--database-url URL] [--data-dir DIR]';
 
 export async function run(args: string[]): Promise<number> {
-  const { flags, values, positionals } = parseCommandArgs(args, USAGE, { 'dry-run': { type: 'boolean' } });
+  const { flags, values, positionals } = parseCommandArgs(args, USAGE, { 'dry-run': { type: 'boolean' }, full: { type: 'boolean' } });
   if (positionals.length) throw new UsageError(`sync takes no arguments (got "${positionals.join(' ')}").\nUsage: npm run connectors -- ${USAGE}`);
   const repoRoot = resolveRepoRoot();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const base = { repoRoot, dryRun: values['dry-run'] === true, fullValidation: values.full === true, log };
 
-  // Validate before opening the registry: an invalid repository must not even run migrations.
-  const validation = await validateRepo({ repoRoot });
-  if (!validation.ok) {
-    if (flags.json) printJson({ ok: false, checked: validation.checked, errors: validation.errors, warnings: validation.warnings });
-    else {
-      if (process.env.GITHUB_ACTIONS === 'true') process.stdout.write(formatGithubCommands(validation).map((l) => `${l}\n`).join(''));
-      process.stdout.write(renderValidationFailure(validation, 'sync'));
-    }
-    return EXIT.failed;
+  let outcome: SyncOutcome;
+  if (noRegistryYet(flags, repoRoot)) {
+    // No registry to compare with, so nothing to skip: validate first, and an invalid repository
+    // does not even create the embedded registry.
+    const validation = await validateRepo({ repoRoot });
+    if (!validation.ok) return failed(validation, flags.json);
+    outcome = await withRegistry(flags, repoRoot, ({ pool }) => runSync({ ...base, db: pool, validate: async () => validation }));
+  } else {
+    // runSync reads what the registry synced last, validates (skipping unchanged manifests) and
+    // writes nothing, not even migrations, when anything is invalid.
+    outcome = await withRegistry(flags, repoRoot, ({ pool }) => runSync({ ...base, db: pool }));
   }
+  const { validation, result } = outcome;
+  if (!validation.ok) return failed(validation, flags.json);
   process.stderr.write(renderWarnings(validation));
-
-  const { result } = await withRegistry(flags, repoRoot, ({ pool }) =>
-    runSync({
-      db: pool,
-      repoRoot,
-      dryRun: values['dry-run'] === true,
-      validate: async () => validation,
-      log: (line) => process.stderr.write(`${line}\n`),
-    }),
-  );
   if (!result) throw new Error('sync: validation passed but no result came back (a bug: please report it)');
   if (flags.json) printJson(result);
-  else process.stdout.write(renderSyncResult(result));
+  else process.stdout.write(`${renderSyncResult(result)}${renderSkipped(validation, 'sync')}`);
   return EXIT.ok;
+}
+
+function failed(validation: ValidationResult, json: boolean): number {
+  if (json) printJson({ ok: false, checked: validation.checked, errors: validation.errors, warnings: validation.warnings });
+  else {
+    if (process.env.GITHUB_ACTIONS === 'true') process.stdout.write(formatGithubCommands(validation).map((l) => `${l}\n`).join(''));
+    process.stdout.write(renderValidationFailure(validation, 'sync'));
+  }
+  return EXIT.failed;
 }
