@@ -161,5 +161,5 @@ export function renderSkipped(validation: ValidationResult, action: 'plan' | 'sy
   const skipped = validation.skipped_unchanged ?? 0;
   if (skipped === 0) return '';
   const validated = validation.checked - skipped;
-  return `Validated ${validated} file(s); ${skipped} manifest(s) unchanged since the last sync were not re-validated (${action} --full validates every one).\n`;
+  return `Skipped ${skipped} manifest(s) unchanged since the last sync (same bytes, catalogues and rules); validated the other ${validated} file(s), catalogues included. ${action} --full validates every one.\n`;
 }

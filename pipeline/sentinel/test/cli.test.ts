@@ -52,6 +52,16 @@ describe.each(testBackends())('connectors plan / sync CLI (%s)', (backend) => {
     expect(result.plan.counts.providers).toEqual({ added: 0, changed: 0, unchanged: 2, retired: 0, revived: 0 });
   });
 
+  it('sync says how many unchanged manifests it skipped, and --full validates them all', async () => {
+    const r = await cli('sync');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Skipped 2 manifest(s) unchanged since the last sync');
+    const full = await cli('sync', '--full');
+    expect(full.code, full.stderr).toBe(0);
+    expect(full.stdout).toContain('Registry already up to date');
+    expect(full.stdout).not.toContain('Skipped');
+  });
+
   it('plan shows a change and a retirement in words, and sync --dry-run writes nothing', async () => {
     repo.write('alpha', { kpis: [{ raw: 'total_sales', standard: 'gross_sales', aggregation: 'max' }] });
     repo.remove('beta');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { manifestDigest } from '../../schema/digest.ts';
 import { manifestSchema, type Catalog } from '../../schema/manifest.ts';
 import type { ValidConnector } from '../../validate/types.ts';
-import { computePlan, diffRows, emptySnapshot, nextStatus, providersNeedingDetail } from '../plan.ts';
+import { computePlan, diffRows, emptySnapshot, nextStatus, providersNeedingDetail, unchangedStillHolds } from '../plan.ts';
 import type { ProviderHead, RegistrySnapshot } from '../types.ts';
 
 const catalog: Catalog = {
@@ -89,5 +89,18 @@ describe('computePlan (pure)', () => {
       changed: [{ before: { k: 'b', v: 2 }, after: { k: 'b', v: 3 } }],
       removed: [{ k: 'a', v: 1 }],
     });
+  });
+
+  it('an unchanged (unparsed) connector is counted unchanged without its manifest, and refused when the registry moved', () => {
+    const c = connector('acme');
+    const skipped: ValidConnector = { kind: 'unchanged', slug: 'acme', file: c.file, digest: c.digest, source_sha256: 'a'.repeat(64) };
+    const snapshot: RegistrySnapshot = { ...emptySnapshot(), has_schema: true, providers: [head('acme', { source_sha256: 'a'.repeat(64) })] };
+    expect(unchangedStillHolds([skipped], snapshot.providers)).toBe(true);
+    expect(computePlan({ connectors: [skipped], catalog }, snapshot).counts.providers.unchanged).toBe(1);
+    const moved = [head('acme', { manifest_digest: 'other', source_sha256: 'a'.repeat(64) })];
+    expect(unchangedStillHolds([skipped], moved)).toBe(false);
+    expect(unchangedStillHolds([skipped], [head('acme', { source_sha256: 'b'.repeat(64) })])).toBe(false);
+    expect(unchangedStillHolds([skipped], [head('acme', { status: 'retired', source_sha256: 'a'.repeat(64) })])).toBe(false);
+    expect(() => computePlan({ connectors: [skipped], catalog }, { ...snapshot, providers: moved })).toThrow(/skipped as unchanged/);
   });
 });
