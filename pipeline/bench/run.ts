@@ -151,11 +151,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         const r = await sync(liveDb!);
         const p = r.result.providers;
         if (p && p.added + p.changed + p.retired + p.revived > 0) throw new Error(`the no-op sync changed providers: ${JSON.stringify(p)}`);
-        opts.log(`sync no-op ${i + 1}/${opts.runs}: ${r.result.seconds.toFixed(3)} s (${r.result.outcome}), ${r.result.validate_seconds.toFixed(3)} s of it validating`);
+        opts.log(`sync no-op ${i + 1}/${opts.runs}: ${r.result.seconds.toFixed(3)} s (${r.result.outcome}), ${r.result.validate_seconds.toFixed(3)} s of it validating, ${r.result.skipped_unchanged} unchanged skipped`);
         return r.result;
       });
       record('sync_noop_s', noop.map((r) => r.seconds));
       report.details.sync_noop_validate_s = round(median(noop.map((r) => r.validate_seconds)), 3);
+      report.details.sync_noop_skipped_unchanged = noop.at(-1)!.skipped_unchanged;
+      report.details.sync_cold_analyzed = cold.at(-1)!.result.analyzed;
       report.details.sync_noop_slowest_statements = noop.at(-1)!.slowest_statements.map((s) => `${round(s.seconds, 3)} s ${s.sql}`);
 
       const oneChange = await times(opts.runs, async (i) => {
@@ -164,11 +166,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         if (r.result.providers && r.result.providers.changed !== 1) {
           throw new Error(`after one manifest changed the sync reported ${r.result.providers.changed} changed providers`);
         }
-        opts.log(`sync one change ${i + 1}/${opts.runs}: ${r.result.seconds.toFixed(3)} s, ${r.result.validate_seconds.toFixed(3)} s of it validating`);
+        opts.log(`sync one change ${i + 1}/${opts.runs}: ${r.result.seconds.toFixed(3)} s, ${r.result.validate_seconds.toFixed(3)} s of it validating, ${r.result.skipped_unchanged} unchanged skipped`);
         return r.result;
       });
       record('sync_one_change_s', oneChange.map((r) => r.seconds));
       report.details.sync_one_change_validate_s = round(median(oneChange.map((r) => r.validate_seconds)), 3);
+      report.details.sync_one_change_skipped_unchanged = oneChange.at(-1)!.skipped_unchanged;
     });
 
     await section('sync floor', ['sync_floor_s'], ['pipeline/registry/migrate.ts', 'pipeline/registry/wire-server.ts'], async () => {
