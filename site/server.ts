@@ -13,10 +13,14 @@ import { CLIENT_DIR, ENTRY_FILE, ensureSiteBuilt } from './build.ts';
 import { createCsrfTokens } from './http/csrf.ts';
 import { createStaticHandler } from './http/static.ts';
 import { guardRequest } from './http/guard.ts';
-import { SECURITY_HEADERS, allowedHosts } from './http/security.ts';
+import { SECURITY_HEADERS, STATE_CHANGING, allowedHosts } from './http/security.ts';
+import { PageCache, cacheKeyFor, type PageCacheOptions, type PageCacheStats } from './http/page-cache.ts';
+import { captureResponse, type Capture } from './http/capture-response.ts';
+import { coalesceAfterArrival } from './http/coalesce.ts';
+import { readFreshness, type Freshness } from './http/freshness.ts';
 import { createVaultPort } from './http/vault.ts';
 import { createApprovalsPort } from './http/approvals.ts';
-import type { PipelineStateView, SiteLocals } from './src/lib/ports.ts';
+import type { ApprovalsPort, PipelineStateView, SiteLocals, VaultPort } from './src/lib/ports.ts';
 
 export { ensureSiteBuilt } from './build.ts';
 
@@ -39,10 +43,14 @@ export interface StartSiteOptions {
   poolSize?: number;
   /** `npm start`'s latest sync outcome, shown on every page while a manifest is broken. */
   pipelineState?: () => PipelineStateView;
+  /** Rendered GET pages kept while provably current (site/http/page-cache.ts); false turns it off. */
+  pageCache?: PageCacheOptions | false;
 }
 
 export interface RunningSite {
   url: string;
+  /** The rendered-page cache, or null when turned off: its figures, and its bodies for canary checks. */
+  pageCache: { stats(): PageCacheStats; bodies(): string[] } | null;
   close(): Promise<void>;
 }
 
@@ -73,10 +81,13 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
   const db = options.pool ?? ownPool!;
   const csrf = createCsrfTokens();
   const vault = createVaultPort(options.vaultSocket);
+  const cache = options.pageCache === false ? null : new PageCache(options.pageCache ?? {});
+  // One registry + vault-agent reading shared by the requests that arrived before it started.
+  const readFresh = coalesceAfterArrival(() => readFreshness(db, vault));
   const baseLocals = {
     db,
-    vault,
-    approvals: createApprovalsPort(db),
+    vault: invalidatingVault(vault, cache),
+    approvals: invalidatingApprovals(createApprovalsPort(db), cache),
     actor: options.actor ?? `${os.userInfo().username}@god-config`,
     log,
   };
@@ -99,13 +110,47 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
         return;
       }
       if (serveStatic(req, res, pathname)) return;
-      // Pages hold forms and live registry state: never cached, by the browser or anyone.
+      // Pages hold forms and live registry state: never cached by the browser or anyone between;
+      // only this server keeps a page, and only while it is provably current (page-cache.ts).
       res.setHeader('Cache-Control', 'no-store');
-      await handler(req, res, undefined, {
-        ...baseLocals,
-        csrfToken: csrf.issue(),
-        pipelineState: options.pipelineState?.() ?? null,
-      });
+      const pipelineState = options.pipelineState?.() ?? null;
+      const key = cache ? cacheKeyFor(req.method, req.headers.host, req.url) : null;
+      let fresh: Freshness | null = null;
+      let capture: Capture | null = null;
+      let stamp = '';
+      const epoch = cache?.epoch ?? 0; // before the reading: a site write after this drops the page
+      if (cache && key) {
+        // A registry that cannot be read cannot vouch for a page: render (and fail) as usual.
+        fresh = await readFresh().catch(() => null);
+        if (fresh) {
+          stamp = `${fresh.stamp}|${pipelineFingerprint(pipelineState)}`;
+          const hit = cache.get(key, stamp, epoch);
+          if (hit) {
+            res.setHeader('X-Page-Cache', 'hit');
+            res.writeHead(hit.status, { ...hit.headers, 'content-length': hit.body.length });
+            res.end(hit.body);
+            return;
+          }
+          res.setHeader('X-Page-Cache', 'miss');
+          capture = captureResponse(res);
+        }
+      }
+      if (!capture && req.method === 'GET') res.setHeader('X-Page-Cache', 'bypass');
+      const listed = fresh?.vault ?? null;
+      try {
+        await handler(req, res, undefined, {
+          ...baseLocals,
+          // The page's key list is the one just read for the stamp: as fresh, and one call fewer.
+          vault: listed ? { ...baseLocals.vault, list: () => Promise.resolve(listed) } : baseLocals.vault,
+          csrfToken: csrf.issue(),
+          pipelineState,
+        });
+      } finally {
+        // Whatever a post changed, no page rendered before it may be served after it.
+        if (cache && STATE_CHANGING.has(req.method ?? '')) cache.invalidate();
+      }
+      const page = capture?.result();
+      if (cache && key && page) cache.set(key, stamp, epoch, page);
     } catch (err) {
       log(`error serving ${req.method} ${pathname}: ${(err as Error).name}`);
       if (!res.headersSent) {
@@ -133,6 +178,7 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
 
   return {
     url: `http://${urlHost}:${address.port}`,
+    pageCache: cache && { stats: () => cache.stats(), bodies: () => cache.bodies() },
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
@@ -141,4 +187,32 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
       await ownPool?.end();
     },
   };
+}
+
+/** vault-agent with every key write (done, failed or unknown) clearing the page cache. */
+function invalidatingVault(vault: VaultPort, cache: PageCache | null): VaultPort {
+  if (!cache) return vault;
+  return {
+    list: () => vault.list(),
+    put: (name, value) => vault.put(name, value).finally(() => cache.invalidate()),
+  };
+}
+
+/** Approvals with every attempt clearing the page cache once the registry answered. */
+function invalidatingApprovals(approvals: ApprovalsPort, cache: PageCache | null): ApprovalsPort {
+  if (!cache) return approvals;
+  return {
+    approveProvider: (input) => approvals.approveProvider(input).finally(() => cache.invalidate()),
+    approveKpiMapping: (input) => approvals.approveKpiMapping(input).finally(() => cache.invalidate()),
+  };
+}
+
+/**
+ * What the pipeline banner shows (npm start's latest sync), as a stamp part: the error, the
+ * problem count and the first problems (the banner lists 10), and when it checked.
+ */
+function pipelineFingerprint(state: PipelineStateView | null): string {
+  if (!state) return '';
+  const errors = state.validation?.errors ?? [];
+  return JSON.stringify([state.error, state.validation?.ok ?? null, errors.length, errors.slice(0, 20), state.syncedAt]);
 }

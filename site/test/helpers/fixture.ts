@@ -25,6 +25,8 @@ export interface SiteFixture {
   vaultSocket: string;
   /** Lines the site and vault-agent logged. */
   logs: string[];
+  /** The site's rendered-page cache (null when the test turned it off). */
+  pageCache: RunningSite['pageCache'];
   stopVault(): Promise<void>;
   startVault(): Promise<void>;
   close(): Promise<void>;
@@ -69,6 +71,7 @@ export async function startFixture(backend: TestBackend, extra: Partial<StartSit
     vaultDir,
     vaultSocket,
     logs,
+    pageCache: site.pageCache,
     startVault,
     async stopVault() {
       await agent?.close();
