@@ -121,7 +121,10 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
       const epoch = cache?.epoch ?? 0; // before the reading: a site write after this drops the page
       if (cache && key) {
         // A registry that cannot be read cannot vouch for a page: render (and fail) as usual.
-        fresh = await readFresh().catch(() => null);
+        fresh = await readFresh().catch((err: Error) => {
+          log(`page cache skipped for ${pathname}: could not read the registry generation (${err.message})`);
+          return null;
+        });
         if (fresh) {
           stamp = `${fresh.stamp}|${pipelineFingerprint(pipelineState)}`;
           const hit = cache.get(key, stamp, epoch);

@@ -34,7 +34,11 @@ export const REGISTRY_GENERATION_SQL = `
   FROM (SELECT coalesce(max(id), 0) AS max_id FROM registry_syncs) s,
        (SELECT coalesce(max(id), 0) AS max_id FROM registry_events) e`;
 
-/** The registry generation as one string; a failed read throws (the caller then skips the cache). */
+/**
+ * The registry generation as one string; a failed read throws (the caller then skips the cache).
+ * Not a named prepared statement: the embedded registry's wire server shares one PGlite session
+ * among all client connections, where a second connection preparing the same name fails.
+ */
 export async function readRegistryGeneration(db: Queryable): Promise<string> {
   const { rows } = await db.query<{ syncs: string; syncs_tail: number; events: string; events_tail: number }>(REGISTRY_GENERATION_SQL);
   const r = rows[0];

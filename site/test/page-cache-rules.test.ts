@@ -81,23 +81,45 @@ describe('PageCache', () => {
 });
 
 describe('coalesceAfterArrival', () => {
-  it('shares a run only among callers that arrived before it started', async () => {
+  const turn = () => new Promise((r) => setImmediate(r));
+
+  it('shares a run among callers of one turn, and never with a caller that came after it started', async () => {
     const runs: { resolve: (n: number) => void }[] = [];
-    const read = coalesceAfterArrival(() => new Promise<number>((resolve) => runs.push({ resolve })));
+    const read = coalesceAfterArrival(() => new Promise<number>((resolve) => runs.push({ resolve })), 1);
     const a = read();
-    const b = read(); // arrives while run 1 is in flight: must wait for run 2
-    const c = read(); // shares run 2 with b
+    const b = read(); // same turn, run not started yet: shared
+    await turn();
     expect(runs).toHaveLength(1);
+    const c = read(); // run 1 is under way: c must get a later run
+    const d = read();
+    await turn();
+    expect(runs).toHaveLength(1); // one run at a time here: c and d wait for the slot
     runs[0]!.resolve(1);
-    expect(await a).toBe(1);
-    await new Promise((r) => setImmediate(r));
+    expect([await a, await b]).toEqual([1, 1]);
+    await turn();
     expect(runs).toHaveLength(2);
     runs[1]!.resolve(2);
-    expect([await b, await c]).toEqual([2, 2]);
-    const d = read(); // nothing in flight: a run of its own, at once
+    expect([await c, await d]).toEqual([2, 2]);
+  });
+
+  it('overlaps up to maxInFlight runs', async () => {
+    const runs: { resolve: (n: number) => void }[] = [];
+    const read = coalesceAfterArrival(() => new Promise<number>((resolve) => runs.push({ resolve })), 2);
+    const a = read();
+    await turn();
+    const b = read();
+    await turn();
+    const c = read();
+    await turn();
+    expect(runs).toHaveLength(2);
+    runs[0]!.resolve(1);
+    await a;
+    await turn();
+    await turn();
     expect(runs).toHaveLength(3);
+    runs[1]!.resolve(2);
     runs[2]!.resolve(3);
-    expect(await d).toBe(3);
+    expect([await a, await b, await c]).toEqual([1, 2, 3]);
   });
 
   it('a failed run fails its callers only; the next caller gets a new run', async () => {
