@@ -63,9 +63,13 @@ export async function syncTask(input: { databaseUrl: string; repoRoot: string })
 
 /** The pool, with every query of its clients timed into `sink` (a handful per sync: negligible cost). */
 function timedPool(pool: pg.Pool, sink: StatementTime[]): Pick<pg.Pool, 'connect'> {
+  // runSync connects more than once and the pool hands back the same client: time it only once.
+  const wrapped = new WeakSet<pg.PoolClient>();
   return {
     connect: (async () => {
       const client = await pool.connect();
+      if (wrapped.has(client)) return client;
+      wrapped.add(client);
       const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
       const timed = async (...args: unknown[]) => {
         const start = performance.now();
