@@ -8,11 +8,16 @@ type Command = { run(args: string[]): Promise<number> };
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   new: { summary: 'new <slug> [--display-name TEXT] [--auth-mode MODE]', load: () => import('./commands/new.ts') },
-  validate: { summary: 'validate [--json] [PATH ...]', load: () => import('./commands/validate.ts') },
-  plan: { summary: 'plan [--json]', load: () => import('./commands/plan.ts') },
-  sync: { summary: 'sync [--dry-run] [--json]', load: () => import('./commands/sync.ts') },
+  validate: { summary: 'validate [--json] [--repo-root DIR] [PATH ...]', load: () => import('./commands/validate.ts') },
+  plan: { summary: 'plan [--json] [--full]', load: () => import('./commands/plan.ts') },
+  sync: { summary: 'sync [--dry-run] [--json] [--full]', load: () => import('./commands/sync.ts') },
   'pr-check': { summary: 'pr-check', load: () => import('./commands/pr-check.ts') },
 };
+
+const DATABASE_HELP = `Database (plan, sync, pr-check): --database-url URL or DATABASE_URL; otherwise the embedded
+registry in the data dir (--data-dir DIR or CONNECTORS_DATA_DIR, default .data/), reached through a
+running \`npm start\` when one holds it. --full validates every manifest, even those unchanged since
+the last sync.`;
 
 export const USAGE = `Usage: npm run connectors -- <command>
 
@@ -21,8 +26,7 @@ ${Object.values(COMMANDS)
   .map((c) => `  ${c.summary}`)
   .join('\n')}
 
-Database: --database-url URL or DATABASE_URL; otherwise the embedded registry in the data dir
-(--data-dir DIR or CONNECTORS_DATA_DIR, default .data/).`;
+${DATABASE_HELP}`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -32,6 +36,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) throw new UsageError(`unknown command "${name}".\n\n${USAGE}`);
+  if (rest[0] === '--help' || rest[0] === '-h') {
+    process.stdout.write(`Usage: npm run connectors -- ${command.summary}\n\n${DATABASE_HELP}\n`);
+    return EXIT.ok;
+  }
   return (await command.load()).run(rest);
 }
 
