@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { openRegistry, resolveDataDir, type OpenedRegistry } from '../registry/connect.ts';
 import { infoPath } from '../registry/info-file.ts';
-import { UsageError } from './errors.ts';
+import { InputError, UsageError } from './errors.ts';
 
 export interface RegistryFlags {
   json: boolean;
@@ -26,6 +26,18 @@ const REGISTRY_OPTIONS = {
 } satisfies Options;
 
 /**
+ * Parses `args` strictly with node:util parseArgs; an unknown or malformed flag is a UsageError
+ * that ends with the command's usage text.
+ */
+export function parseFlags<E extends Options>(args: string[], usage: string, options: E) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${usage}`);
+  }
+}
+
+/**
  * Parses `args` for a command taking the registry flags plus `extra` boolean/string flags.
  * `usage` is the command's one-line synopsis, shown with every usage error.
  */
@@ -34,12 +46,7 @@ export function parseCommandArgs<E extends Options>(
   usage: string,
   extra: E = {} as E,
 ): { flags: RegistryFlags; values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: { ...REGISTRY_OPTIONS, ...extra }, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\nUsage: npm run connectors -- ${usage}`);
-  }
+  const parsed = parseFlags(args, `Usage: npm run connectors -- ${usage}`, { ...REGISTRY_OPTIONS, ...extra });
   const values = parsed.values as Record<string, string | boolean | undefined>;
   for (const name of ['database-url', 'data-dir'] as const) {
     if (values[name] === '') throw new UsageError(`--${name} needs a value.\nUsage: npm run connectors -- ${usage}`);
@@ -56,13 +63,27 @@ export function parseCommandArgs<E extends Options>(
 }
 
 /**
- * The repository the command works on: the nearest directory from `cwd` upwards holding
- * `connectors/` or `pipeline/catalog/` (npm runs scripts from the package root, so normally cwd).
+ * The repository a command works on: `explicit` (--repo-root), else CONNECTORS_REPO_ROOT, else the
+ * nearest directory from `cwd` upwards that holds connectors/ beside package.json or
+ * pipeline/catalog/ (npm runs scripts from the package root, so normally cwd itself).
  */
-export function resolveRepoRoot(cwd: string = process.cwd()): string {
+export function findRepoRoot(explicit?: string, cwd: string = process.cwd()): string {
+  const given = explicit ?? process.env.CONNECTORS_REPO_ROOT;
+  if (given) {
+    const root = path.resolve(cwd, given);
+    if (!existsSync(path.join(root, 'connectors'))) {
+      throw new InputError(`${root} has no connectors/ folder. Point --repo-root (or CONNECTORS_REPO_ROOT) at the repository root.`);
+    }
+    return root;
+  }
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'connectors')) || existsSync(path.join(dir, 'pipeline', 'catalog'))) return dir;
-    if (path.dirname(dir) === dir) return path.resolve(cwd);
+    const isRoot = existsSync(path.join(dir, 'connectors')) && (existsSync(path.join(dir, 'package.json')) || existsSync(path.join(dir, 'pipeline', 'catalog')));
+    if (isRoot) return dir;
+    if (path.dirname(dir) === dir) {
+      throw new InputError(
+        `no repository found: no directory from ${cwd} upwards holds connectors/ and package.json. Run this inside the connector repository, or pass --repo-root DIR.`,
+      );
+    }
   }
 }
 

@@ -3,30 +3,15 @@
  * connectors/<slug>/ from _template/ and says what to do next.
  * Exit 1 for an invalid or taken slug, 2 for a usage error (unknown flag, bad --auth-mode).
  */
-import { parseArgs } from 'node:util';
 import { AUTH_MODES } from '../../schema/manifest.ts';
 import { scaffoldConnector } from '../../validate/scaffold.ts';
 import { EXIT, InputError, UsageError } from '../errors.ts';
-import { findRepoRoot } from './validate.ts';
+import { findRepoRoot, parseFlags } from '../options.ts';
 
 const USAGE = `Usage: npm run connectors -- new <slug> [--display-name TEXT] [--auth-mode ${AUTH_MODES.join('|')}]`;
 
 export async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: { 'display-name': { type: 'string' }, 'auth-mode': { type: 'string' }, 'repo-root': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
-  }
-  if (parsed.values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return EXIT.ok;
-  }
+  const parsed = parseFlags(args, USAGE, { 'display-name': { type: 'string' }, 'auth-mode': { type: 'string' }, 'repo-root': { type: 'string' } });
   const [slug, ...extra] = parsed.positionals;
   if (!slug || extra.length) throw new UsageError(`${slug ? 'only one slug, please' : 'the slug is missing'}.\n${USAGE}`);
 

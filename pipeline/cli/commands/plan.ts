@@ -8,14 +8,14 @@ import type { Plan } from '../../sentinel/types.ts';
 import { formatGithubCommands, validateRepo } from '../../validate/index.ts';
 import type { ValidationResult } from '../../validate/types.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { noRegistryYet, parseCommandArgs, printJson, resolveRepoRoot, withRegistry } from '../options.ts';
+import { noRegistryYet, parseCommandArgs, printJson, findRepoRoot, withRegistry } from '../options.ts';
 
 const USAGE = 'plan [--full] [--json] [--database-url URL] [--data-dir DIR]';
 
 export async function run(args: string[]): Promise<number> {
   const { flags, values, positionals } = parseCommandArgs(args, USAGE, { full: { type: 'boolean' } });
   if (positionals.length) throw new UsageError(`plan takes no arguments (got "${positionals.join(' ')}").\nUsage: npm run connectors -- ${USAGE}`);
-  const repoRoot = resolveRepoRoot();
+  const repoRoot = findRepoRoot();
 
   // With a registry, planSync validates (skipping manifests whose bytes it synced, unless --full).
   const outcome = noRegistryYet(flags, repoRoot)
