@@ -83,3 +83,20 @@ export function statusFor(code: string): number {
       return 502;
   }
 }
+
+/**
+ * How an action route answers: JSON callers get `{ok}` or `{ok:false, code, message}` with the
+ * code's status; forms are redirected back to `back` + `hash`, with `done` or `{error: code}` (plus
+ * `extra`) in the query so the page can say what happened. `not_found` is a 404 either way.
+ */
+export function answerAction(
+  request: Request,
+  result: { ok: true } | { ok: false; code: string; message: string },
+  opts: { back: string; hash: string; done: Record<string, string>; extra?: Record<string, string>; notFoundMessage: string },
+): Response {
+  if (result.ok) return isJson(request) ? json(200, { ok: true }) : redirect(opts.back, opts.done, opts.hash);
+  if (result.code === 'not_found') return notFound(request, opts.notFoundMessage);
+  return isJson(request)
+    ? json(statusFor(result.code), { ok: false, code: result.code, message: result.message })
+    : redirect(opts.back, { error: result.code, ...opts.extra }, opts.hash);
+}

@@ -4,7 +4,7 @@
  */
 import type { APIRoute } from 'astro';
 import { z } from 'zod';
-import { SLUG_RE, isJson, json, notFound, parseBody, redirect, statusFor } from '../../../../../lib/api.ts';
+import { SLUG_RE, answerAction, notFound, parseBody } from '../../../../../lib/api.ts';
 
 const body = z.object({
   raw_metric: z.string().min(1).max(200),
@@ -18,11 +18,15 @@ export const POST: APIRoute = async ({ params, request, locals }) => {
   if (!SLUG_RE.test(slug)) return notFound(request, 'No such connector.');
   const back = `/connectors/${slug}`;
   const parsed = await parseBody(request, body);
-  if (!parsed.ok) {
-    return isJson(request)
-      ? json(400, { ok: false, code: 'invalid_body', message: parsed.message })
-      : redirect(back, { error: 'invalid_body', on: 'kpis' }, '#kpis');
-  }
+  const answer = (result: Parameters<typeof answerAction>[1], kpi = '') =>
+    answerAction(request, result, {
+      back,
+      hash: '#kpis',
+      done: { kpi_approved: kpi },
+      extra: { on: 'kpis' },
+      notFoundMessage: parsed.ok ? `No KPI mapping ${parsed.data.raw_metric} → ${parsed.data.core_kpi} on "${slug}".` : `No such KPI mapping on "${slug}".`,
+    });
+  if (!parsed.ok) return answer({ ok: false, code: 'invalid_body', message: parsed.message });
   const { raw_metric, core_kpi, aggregation } = parsed.data;
   const result = await locals.approvals.approveKpiMapping({
     slug,
@@ -32,11 +36,5 @@ export const POST: APIRoute = async ({ params, request, locals }) => {
     actor: locals.actor,
   });
   locals.log(`approve kpi ${slug} ${core_kpi}: ${result.ok ? 'approved' : result.code}`);
-  if (!result.ok) {
-    if (result.code === 'not_found') return notFound(request, `No KPI mapping ${raw_metric} → ${core_kpi} on "${slug}".`);
-    return isJson(request)
-      ? json(statusFor(result.code), { ok: false, code: result.code, message: result.message })
-      : redirect(back, { error: result.code, on: 'kpis' }, '#kpis');
-  }
-  return isJson(request) ? json(200, { ok: true }) : redirect(back, { kpi_approved: core_kpi }, '#kpis');
+  return answer(result, core_kpi);
 };
