@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { startFactory } from '../start/factory.ts';
+import { startFactory, type Factory } from '../start/factory.ts';
 import { EXIT, UsageError, exitCodeFor } from './errors.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -53,19 +53,34 @@ async function main(): Promise<number> {
     return EXIT.ok;
   }
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  const factory = await startFactory({ ...opts, log });
 
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log(`\n${signal}: stopping the factory…`);
-      factory.close().then(resolve, resolve);
+  // Handlers come first: Ctrl-C during start-up must still stop every part already started
+  // (the registry, the vault-agent child), not kill this process and orphan them.
+  let factory: Factory | undefined;
+  let interrupted = false;
+  const stopRequested = new Promise<string>((resolve) => {
+    const onSignal = (signal: string) => {
+      if (!factory && !interrupted) log(`\n${signal}: stopping as soon as the parts already starting are up…`);
+      interrupted = true;
+      resolve(signal);
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    // `on`, not `once`: tsx re-raises a signal that finds no listener of ours.
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
   });
+
+  try {
+    factory = await startFactory({ ...opts, log });
+  } catch (err) {
+    // The terminal's Ctrl-C reaches our children too, so a part can fail to start because it was
+    // told to stop; startFactory has already stopped the rest. That is the stop that was asked for.
+    if (!interrupted) throw err;
+    log('stopped.');
+    return EXIT.ok;
+  }
+  const signal = await stopRequested;
+  log(`\n${signal}: stopping the factory…`);
+  await factory.close();
   log('stopped.');
   return EXIT.ok;
 }

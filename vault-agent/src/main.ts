@@ -4,7 +4,7 @@
  * socket). Exit codes: 0 after a clean stop, 1 when it cannot start, 2 for a usage error.
  */
 import { parseArgs, USAGE } from './args.ts';
-import { startVaultAgent, VaultAgentStartError } from './server.ts';
+import { startVaultAgent, VaultAgentStartError, type RunningVaultAgent } from './server.ts';
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -17,18 +17,15 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const agent = await startVaultAgent({
-    vaultDir: args.vaultDir,
-    socketPath: args.socketPath,
-    ageRecipients: process.env.VAULT_AGE_RECIPIENTS,
-    log: (line) => console.log(line),
-  });
-  let stopping = false;
+  // Signal handlers come first: a SIGINT that lands while the agent is starting (after it printed
+  // where it listens, say) must still close it and remove the socket, not kill it mid-way.
+  let agent: RunningVaultAgent | undefined;
+  let stopRequested: string | null = null;
   const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (stopRequested) return;
+    stopRequested = signal;
     console.log(`vault-agent: ${signal} received, shutting down`);
-    agent.close().then(
+    agent?.close().then(
       () => (process.exitCode = 0),
       () => (process.exitCode = 1),
     );
@@ -36,6 +33,14 @@ async function main(): Promise<void> {
   // `on`, not `once`: tsx's own signal relay re-raises the signal when it sees no other listener.
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+
+  agent = await startVaultAgent({
+    vaultDir: args.vaultDir,
+    socketPath: args.socketPath,
+    ageRecipients: process.env.VAULT_AGE_RECIPIENTS,
+    log: (line) => console.log(line),
+  });
+  if (stopRequested) await agent.close();
 }
 
 main().catch((err: unknown) => {

@@ -107,3 +107,40 @@ describe('npm start', () => {
     expect(output).toContain('stopped.');
   });
 });
+
+describe('npm start interrupted while starting', () => {
+  it('Ctrl-C during start-up still stops every part already started: no process, socket or claim left', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'cf-start-int-'));
+    chmodSync(tmp, 0o700);
+    const work = path.join(tmp, 'repo');
+    copyRepo(work);
+    const socket = path.join(tmp, 'run', 'vault-agent.sock');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'pipeline/cli/start.ts', '--port', '0', '--no-watch'], {
+      cwd: work,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DATABASE_URL: '', VAULT_DIR: path.join(tmp, 'vault'), VAULT_AGENT_SOCKET: socket },
+    });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
+    try {
+      // The registry is up and vault-agent is being started: interrupt right there.
+      await waitFor('vault-agent to be starting', () => (output.includes('… vault-agent') ? true : undefined), 120_000);
+      process.kill(-child.pid!, 'SIGINT');
+      expect(await exited).toBe('code 0');
+      await waitFor('the process group to empty', () => (groupProcesses(child.pid!).length === 0 ? true : undefined), 15_000);
+      expect(existsSync(socket)).toBe(false);
+      expect(existsSync(path.join(work, '.data', 'registry.json'))).toBe(false);
+      expect(output).toContain('stopped.');
+    } finally {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // gone, as it should be
+      }
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
