@@ -129,7 +129,7 @@ describe('npm start interrupted while starting', () => {
       // The registry is up and vault-agent is being started: interrupt right there.
       await waitFor('vault-agent to be starting', () => (output.includes('… vault-agent') ? true : undefined), 120_000);
       process.kill(-child.pid!, 'SIGINT');
-      expect(await exited).toBe('code 0');
+      expect(await exited, output).toBe('code 0');
       await waitFor('the process group to empty', () => (groupProcesses(child.pid!).length === 0 ? true : undefined), 15_000);
       expect(existsSync(socket)).toBe(false);
       expect(existsSync(path.join(work, '.data', 'registry.json'))).toBe(false);
