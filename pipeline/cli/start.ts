@@ -57,11 +57,11 @@ async function main(): Promise<number> {
   // Handlers come first: Ctrl-C during start-up must still stop every part already started
   // (the registry, the vault-agent child), not kill this process and orphan them.
   let factory: Factory | undefined;
-  let interrupted = false;
+  const interrupt = new AbortController();
   const stopRequested = new Promise<string>((resolve) => {
     const onSignal = (signal: string) => {
-      if (!factory && !interrupted) log(`\n${signal}: stopping as soon as the parts already starting are up…`);
-      interrupted = true;
+      if (!factory && !interrupt.signal.aborted) log(`\n${signal}: stopping what has started so far…`);
+      interrupt.abort();
       resolve(signal);
     };
     // `on`, not `once`: tsx re-raises a signal that finds no listener of ours.
@@ -70,11 +70,11 @@ async function main(): Promise<number> {
   });
 
   try {
-    factory = await startFactory({ ...opts, log });
+    factory = await startFactory({ ...opts, log, signal: interrupt.signal });
   } catch (err) {
-    // The terminal's Ctrl-C reaches our children too, so a part can fail to start because it was
-    // told to stop; startFactory has already stopped the rest. That is the stop that was asked for.
-    if (!interrupted) throw err;
+    // Interrupted start-up: startFactory stopped what it had started. The terminal's Ctrl-C reaches
+    // our children too, so a part may also have failed because it was told to stop: the same stop.
+    if (!interrupt.signal.aborted) throw err;
     log('stopped.');
     return EXIT.ok;
   }

@@ -24,6 +24,16 @@ export interface FactoryOptions {
   socketPath?: string;
   watch: boolean;
   log: (line: string) => void;
+  /** Aborted (Ctrl-C during start-up): no further part is started, and those running are stopped. */
+  signal?: AbortSignal;
+}
+
+/** Start-up was interrupted; everything started so far has been stopped. */
+export class StartAborted extends Error {
+  override name = 'StartAborted';
+  constructor() {
+    super('start-up interrupted');
+  }
 }
 
 export interface Factory {
@@ -41,6 +51,7 @@ export interface PipelineState {
 
 export async function startFactory(opts: FactoryOptions): Promise<Factory> {
   const { log } = opts;
+  const step = <T>(label: string, fn: () => Promise<{ value: T; note: string }>) => runStep(log, label, fn, opts.signal);
   const cleanups: Array<() => Promise<void> | void> = [];
   const close = async () => {
     for (const cleanup of cleanups.reverse()) {
@@ -54,14 +65,14 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
   };
 
   try {
-    const databaseUrl = await step(log, 'registry', async () => {
+    const databaseUrl = await step('registry', async () => {
       if (opts.databaseUrl) return { value: opts.databaseUrl, note: redactUrl(opts.databaseUrl) };
       const registry = await startEmbeddedRegistry({ dataDir: opts.dataDir });
       cleanups.push(() => registry.close());
       return { value: registry.url, note: `embedded PGlite in ${displayPath(opts.repoRoot, opts.dataDir)}` };
     });
 
-    await step(log, 'migrations', async () => {
+    await step('migrations', async () => {
       await migrateRegistry(databaseUrl);
       return { value: undefined, note: 'schema up to date' };
     });
@@ -71,9 +82,9 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
 
     const state: PipelineState = { validation: null, syncedAt: null, error: null };
     const sync = () => syncOnce({ pool, repoRoot: opts.repoRoot, state, log });
-    await step(log, 'sync connectors/', async () => ({ value: undefined, note: await sync() }));
+    await step('sync connectors/', async () => ({ value: undefined, note: await sync() }));
 
-    const vault = await step(log, 'vault-agent', async () => {
+    const vault = await step('vault-agent', async () => {
       const v = await startVaultProcess({
         repoRoot: opts.repoRoot,
         vaultDir: opts.vaultDir,
@@ -84,7 +95,7 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
       return { value: v, note: `vault ${v.vaultDir}` };
     });
 
-    const site = await step(log, 'God Config site', async () => {
+    const site = await step('God Config site', async () => {
       await ensureSiteBuilt({ log });
       const s = await startSite({
         host: opts.host,
@@ -146,11 +157,13 @@ async function syncOnce(args: {
   }
 }
 
-async function step<T>(
+async function runStep<T>(
   log: (line: string) => void,
   label: string,
   fn: () => Promise<{ value: T; note: string }>,
+  signal?: AbortSignal,
 ): Promise<T> {
+  if (signal?.aborted) throw new StartAborted();
   const started = performance.now();
   log(`… ${label}`);
   const { value, note } = await fn();

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createVaultClient } from '../../vault-agent/src/client.ts';
+// Imported up front, never lazily: Ctrl-C reaches tsx's esbuild service too (same process group),
+// and a TypeScript module imported after that can no longer be transformed.
+import { resolveVaultPaths } from '../../vault-agent/src/paths.ts';
 
 export interface VaultProcess {
   socketPath: string;
@@ -72,7 +75,6 @@ async function waitHealthy(
   reject: (e: Error) => void,
   output: () => string,
 ): Promise<void> {
-  const { resolveVaultPaths } = await import('../../vault-agent/src/paths.ts');
   const paths = resolveVaultPaths({ vaultDir: opts.vaultDir, socketPath: opts.socketPath });
   const client = createVaultClient(paths.socketPath);
   const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
