@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_SEED } from './generate.ts';
+import type { BenchOptions } from './run.ts';
 
 export const USAGE = `Usage: npm run bench -- [--connectors N] [--json] [--runs K] [--database-url URL]
                       [--seed S] [--site-seconds S] [--vault-writes W] [--keep]
@@ -18,17 +19,8 @@ export const USAGE = `Usage: npm run bench -- [--connectors N] [--json] [--runs 
   --vault-writes W   key writes per vault run (default 2000)
   --keep             keep the generated temp tree`;
 
-export interface BenchArgs {
-  help: boolean;
-  json: boolean;
-  connectors: number;
-  runs: number;
-  databaseUrl?: string;
-  seed: number;
-  siteSeconds: number;
-  vaultWrites: number;
-  keep: boolean;
-}
+/** What runBench takes, plus the flags only the entry point reads. */
+export type BenchArgs = Omit<BenchOptions, 'log' | 'keep'> & { keep: boolean; help: boolean; json: boolean };
 
 export class BenchUsageError extends Error {
   override name = 'BenchUsageError';
