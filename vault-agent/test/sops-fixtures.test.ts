@@ -1,5 +1,5 @@
 /**
- * The reader against files written by the real sops tool (shared/fixtures/sops): it decrypts the
+ * The reader against files written by the real sops tool (vendored in test/fixtures/sops): it decrypts the
  * JSON, YAML and dotenv forms with the fixture key, verifies their MAC, and rejects copies whose
  * value, order, keys or sops.lastmodified were altered — with messages free of ciphertext.
  */
@@ -10,7 +10,7 @@ import { generateIdentity } from 'age-encryption';
 import { decryptSopsFile, VaultReadError } from '../reader/index.ts';
 import { privateTempDir, removeDir } from './helpers.ts';
 
-const FIXTURES = resolve(import.meta.dirname, '../../../shared/fixtures/sops');
+const FIXTURES = resolve(import.meta.dirname, 'fixtures/sops');
 const IDENTITY = readFileSync(join(FIXTURES, 'test-age-key.txt'), 'utf8');
 const PLAIN = JSON.parse(readFileSync(join(FIXTURES, 'secret.json'), 'utf8')) as Record<string, unknown>;
 

@@ -16,7 +16,7 @@ import { openValue, parseEncrypted } from '../sops/cipher.ts';
 import { canary, expectPrivateModes, privateTempDir, rejectionOf, removeDir, snapshotDir, startTestAgent, type TestAgent } from './helpers.ts';
 
 const run = promisify(execFile);
-const FIXTURE_IDENTITY = readFileSync(resolve(import.meta.dirname, '../../../shared/fixtures/sops/test-age-key.txt'), 'utf8');
+const FIXTURE_IDENTITY = readFileSync(resolve(import.meta.dirname, 'fixtures/sops/test-age-key.txt'), 'utf8');
 const FIXTURE_RECIPIENT = 'age1je6kjhzuhdjy3fqptpttxjh5k8q46vygzlgtpuq3030c947pc5tqz9dqvr';
 let second: { identity: string; recipient: string };
 
