@@ -2,6 +2,7 @@
  * `npm run connectors -- <command>`: the one entry point of the pipeline CLI.
  * Each command lives in commands/<name>.ts and exports `run(args): Promise<number>` (the exit code).
  */
+import { escapeControl } from '../validate/terminal-text.ts';
 import { EXIT, UsageError, exitCodeFor } from './errors.ts';
 
 type Command = { run(args: string[]): Promise<number> };
@@ -48,7 +49,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    // A message may quote an argument or a file's text: shown escaped, never obeyed by the terminal.
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`error: ${message.split('\n').map(escapeControl).join('\n')}\n`);
     process.exitCode = exitCodeFor(err);
   },
 );

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { openRegistry, resolveDataDir, type OpenedRegistry } from '../registry/connect.ts';
 import { infoPath } from '../registry/info-file.ts';
+import { terminalJson } from '../validate/terminal-text.ts';
 import { InputError, UsageError } from './errors.ts';
 
 export interface RegistryFlags {
@@ -115,9 +116,12 @@ export function redactError(err: unknown, url: string): Error {
   return clean;
 }
 
-/** Writes one JSON document followed by a newline. */
+/**
+ * Writes one JSON document followed by a newline. Manifest text stays raw only inside JSON strings,
+ * with every control and bidi character \u-escaped (terminalJson), so the document is safe to print.
+ */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${terminalJson(value, 2)}\n`);
 }
 
 /** No database URL and no embedded registry on disk: nothing to read, and plan must not create one. */

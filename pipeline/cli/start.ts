@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startFactory, type Factory } from '../start/factory.ts';
+import { escapeControl } from '../validate/terminal-text.ts';
 import { EXIT, UsageError, exitCodeFor } from './errors.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -52,7 +53,9 @@ async function main(): Promise<number> {
     process.stdout.write('Usage: npm start -- [--port N] [--host H] [--data-dir DIR] [--vault-dir DIR] [--database-url URL] [--no-watch]\n');
     return EXIT.ok;
   }
-  const log = (line: string) => process.stdout.write(`${line}\n`);
+  // Lines quote manifests, file names and child output: control and bidi characters are shown
+  // escaped (terminal-text.ts), so nothing printed can erase a line or fake another.
+  const log = (line: string) => process.stdout.write(`${line.split('\n').map(escapeControl).join('\n')}\n`);
 
   // Handlers come first: Ctrl-C during start-up must still stop every part already started
   // (the registry, the vault-agent child), not kill this process and orphan them.
@@ -90,7 +93,8 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`npm start: ${err instanceof Error ? err.message : String(err)}\n`);
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`npm start: ${message.split('\n').map(escapeControl).join('\n')}\n`);
     process.exitCode = exitCodeFor(err);
   },
 );

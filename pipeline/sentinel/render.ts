@@ -3,8 +3,16 @@
  * the new firearm scopes called out (those are what a reviewer must look at first).
  */
 import { formatHuman, formatProblem } from '../validate/format.ts';
+import { escapeControl } from '../validate/terminal-text.ts';
 import type { ValidationResult } from '../validate/types.ts';
 import type { CatalogRow, KpiMappingRow, Plan, ProviderChange, RowChanges, ScopeRow, SecretRow, SyncResult } from './types.ts';
+
+/**
+ * Slugs are checked, but display names, scope names, labels and descriptions are the manifest's
+ * own text: every line is escaped on its own (terminal-text.ts) before the lines are joined, so a
+ * control or bidi character in a manifest is shown, never obeyed, and cannot break a line.
+ */
+const terminalLines = (lines: string[]): string => `${lines.map(escapeControl).join('\n')}\n`;
 
 /** Providers shown in full; the rest are counted (the JSON output has them all). */
 export const MAX_PROVIDERS_SHOWN = 50;
@@ -30,7 +38,7 @@ export function renderPlan(plan: Plan, opts: { maxProviders?: number } = {}): st
     out.push('');
   }
   out.push(summaryLine(plan));
-  return `${out.join('\n')}\n`;
+  return terminalLines(out);
 }
 
 export function renderSyncResult(result: SyncResult): string {

@@ -9,6 +9,7 @@ import { startEmbeddedRegistry } from '../registry/embedded.ts';
 import { migrateRegistry } from '../registry/migrate.ts';
 import { runSync } from '../sentinel/index.ts';
 import { formatProblem } from '../validate/format.ts';
+import { escapeControl } from '../validate/terminal-text.ts';
 import type { ValidationResult } from '../validate/types.ts';
 import { startSite, ensureSiteBuilt } from '../../site/server.ts';
 import { startVaultProcess } from './vault-process.ts';
@@ -186,7 +187,8 @@ function displayPath(root: string, target: string): string {
   return rel && !rel.startsWith('..') ? rel : target;
 }
 
+/** Changed files, named as data: a file name may hold control characters (terminal-text.ts). */
 function summarizePaths(root: string, files: string[]): string {
-  const rel = [...new Set(files.map((f) => path.relative(root, f)))];
+  const rel = [...new Set(files.map((f) => escapeControl(path.relative(root, f))))];
   return rel.length <= 3 ? rel.join(', ') : `${rel.slice(0, 3).join(', ')} and ${rel.length - 3} more`;
 }

@@ -3,14 +3,20 @@
  * commands (`::error file=F,line=L,col=C,title=T::message`) that annotate the exact manifest line.
  * The PR check reuses these.
  */
+import { escapeControl } from './terminal-text.ts';
 import type { Problem, ValidationResult } from './types.ts';
 
-/** One problem as a human line: `connectors/x/manifest.yaml:12:5 scopes[2].firearm_type: ... [code]`. */
+/**
+ * One problem as a human line: `connectors/x/manifest.yaml:12:5 scopes[2].firearm_type: ... [code]`.
+ * The file name, field path and message carry text from the manifest (an unknown field's name, a
+ * value), so control and bidi characters are shown escaped: the line is one line, and what it
+ * says is what the file holds (see terminal-text.ts).
+ */
 export function formatProblem(p: Problem, severity: 'error' | 'warning' = 'error'): string {
   const where = `${p.file}:${p.line}:${p.column}`;
   const tag = severity === 'warning' ? ' warning:' : '';
   const field = p.path ? ` ${p.path}:` : '';
-  return `${where}${tag}${field} ${p.message} [${p.code}]`;
+  return escapeControl(`${where}${tag}${field} ${p.message} [${p.code}]`);
 }
 
 /** Every problem, errors then warnings, and a one-line summary. */

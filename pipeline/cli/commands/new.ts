@@ -5,6 +5,7 @@
  */
 import { AUTH_MODES } from '../../schema/manifest.ts';
 import { scaffoldConnector } from '../../validate/scaffold.ts';
+import { escapeControl } from '../../validate/terminal-text.ts';
 import { EXIT, InputError, UsageError } from '../errors.ts';
 import { findRepoRoot, parseFlags } from '../options.ts';
 
@@ -21,7 +22,8 @@ export async function run(args: string[]): Promise<number> {
     if (result.code === 'invalid_auth_mode' || result.code === 'invalid_display_name') throw new UsageError(`${result.message}\n${USAGE}`);
     throw new InputError(result.message);
   }
-  process.stdout.write(`Created ${result.folder}/ (${result.files.join(', ')}).
+  // The slug is checked; the file names come from _template/ and are shown as data.
+  process.stdout.write(`Created ${result.folder}/ (${escapeControl(result.files.join(', '))}).
 
 Next:
   1. Fill every TODO in ${result.folder}/manifest.yaml from the provider's API docs: scopes with their exact

@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { formatGithubCommands, formatHuman, validateRepo } from '../../validate/index.ts';
+import { terminalJson } from '../../validate/terminal-text.ts';
 import { EXIT } from '../errors.ts';
 import { findRepoRoot, parseFlags } from '../options.ts';
 
@@ -21,7 +22,7 @@ export async function run(args: string[]): Promise<number> {
   const github = process.env.GITHUB_ACTIONS === 'true' ? formatGithubCommands(result) : [];
   if (parsed.values.json) {
     const { ok, checked, errors, warnings } = result;
-    process.stdout.write(`${JSON.stringify({ ok, checked, errors, warnings })}\n`);
+    process.stdout.write(`${terminalJson({ ok, checked, errors, warnings })}\n`);
     if (github.length) process.stderr.write(`${github.join('\n')}\n`);
   } else {
     process.stdout.write(`${[...github, formatHuman(result)].join('\n')}\n`);
