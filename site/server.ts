@@ -1,9 +1,11 @@
 /**
  * The God Config site's own HTTP server. It owns the socket and applies DESIGN.md's security
- * rules (Host allowlist, methods, body limits, Origin, CSRF, headers) before the built Astro
- * handler renders anything, then hands the pages their adapters through Astro `locals`.
+ * rules (Host allowlist, methods, the operator's login, body limits, Origin, CSRF, headers) before
+ * the built Astro handler renders anything, then hands the pages their adapters through Astro
+ * `locals`.
  *
- *   const site = await startSite({ databaseUrl, vaultSocket });  // http://127.0.0.1:4321
+ *   const site = await startSite({ databaseUrl, vaultSocket });
+ *   site.loginUrl  // http://127.0.0.1:4321/?token=... : print it to the operator, nowhere else
  */
 import http from 'node:http';
 import os from 'node:os';
@@ -12,7 +14,10 @@ import pg from 'pg';
 import { CLIENT_DIR, ENTRY_FILE, ensureSiteBuilt } from './build.ts';
 import { createCsrfTokens } from './http/csrf.ts';
 import { createStaticHandler } from './http/static.ts';
-import { guardRequest } from './http/guard.ts';
+import { checkAddress, checkStateChange, wantsJson, type Verdict } from './http/guard.ts';
+import { checkOperator } from './http/operator-access.ts';
+import { createSessions, type Sessions } from './http/session.ts';
+import { findStylesheets, loginMessage, loginPage, type LoginRefusal } from './http/login-page.ts';
 import { SECURITY_HEADERS, STATE_CHANGING, allowedHosts } from './http/security.ts';
 import { PageCache, cacheKeyFor, type PageCacheOptions, type PageCacheStats } from './http/page-cache.ts';
 import { captureResponse, type Capture } from './http/capture-response.ts';
@@ -37,7 +42,7 @@ export interface StartSiteOptions {
   vaultSocket: string;
   /** Request and event lines; never given a secret value. Default: nothing. */
   log?: (line: string) => void;
-  /** Who approvals and key-set events name. Default `<os user>@god-config`. */
+  /** Who approvals and key-set events name (npm start's `--operator`). Default: the OS user running the site. */
   actor?: string;
   /** Connections the site's own pool may open. Default 4. */
   poolSize?: number;
@@ -48,7 +53,13 @@ export interface StartSiteOptions {
 }
 
 export interface RunningSite {
+  /** http://HOST:PORT, without a login. */
   url: string;
+  /**
+   * `url` with this run's login token (`/?token=...`): opening it logs a browser in. Show it only
+   * to the operator (npm start prints it); it is never logged or stored by the site.
+   */
+  loginUrl: string;
   /** The rendered-page cache, or null when turned off: its figures, and its bodies for canary checks. */
   pageCache: { stats(): PageCacheStats; bodies(): string[] } | null;
   close(): Promise<void>;
@@ -74,6 +85,7 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
     pageMap.set(component, () => Promise.resolve(loaded));
   }
   const serveStatic = await createStaticHandler(CLIENT_DIR);
+  const stylesheets = await findStylesheets(CLIENT_DIR);
 
   const ownPool = options.pool ? null : new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 4 });
   // A dropped idle connection (registry restarted) must not crash the site; the next query reconnects.
@@ -88,33 +100,59 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
     db,
     vault: invalidatingVault(vault, cache),
     approvals: invalidatingApprovals(createApprovalsPort(db), cache),
-    actor: options.actor ?? `${os.userInfo().username}@god-config`,
+    actor: options.actor ?? os.userInfo().username,
     log,
   };
 
   let hosts = new Set<string>();
+  let sessions: Sessions; // made once the port is known (the cookie's name carries it)
+  let siteUrl = '';
   const server = http.createServer(async (req, res) => {
     const started = process.hrtime.bigint();
-    // Only the path is logged: the query string is the operator's search, and nothing else is needed.
+    // Only the path is logged: the query string is the operator's search or the login token.
     const pathname = (req.url ?? '/').split('?')[0] ?? '/';
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       log(`${req.method} ${pathname} ${res.statusCode} ${ms.toFixed(1)}ms`);
     });
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value as string);
+    const refuse = (verdict: Exclude<Verdict, { ok: true }>) => {
+      res.writeHead(verdict.status, { 'Content-Type': verdict.json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(verdict.json ? JSON.stringify({ ok: false, code: verdict.code, message: verdict.message }) : `${verdict.message}\n`);
+    };
+    const refuseLogin = (reason: LoginRefusal) => {
+      if (wantsJson(req)) return refuse({ ok: false, status: 401, code: reason, message: loginMessage(reason, siteUrl).message, json: true });
+      // Reached by a link from another site, the SameSite=Strict cookie was held back: load once more from here.
+      const site = req.headers['sec-fetch-site'];
+      const bounce = req.method === 'GET' && req.headers['sec-fetch-mode'] === 'navigate' && (site === 'cross-site' || site === 'same-site');
+      res.writeHead(401, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(loginPage({ reason, siteUrl, stylesheets, bounce }));
+    };
     try {
-      const verdict = await guardRequest(req, hosts, csrf);
-      if (!verdict.ok) {
-        res.writeHead(verdict.status, { 'Content-Type': verdict.json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
-        res.end(verdict.json ? JSON.stringify({ ok: false, code: verdict.code, message: verdict.message }) : `${verdict.message}\n`);
-        return;
-      }
+      const address = checkAddress(req, hosts);
+      if (!address.ok) return refuse(address);
+      // Assets are public, so the 401 page is styled; they hold nothing of the registry.
       if (serveStatic(req, res, pathname)) return;
+      const access = checkOperator(req, sessions);
+      if (!access.ok && access.kind === 'login') {
+        res.writeHead(303, { Location: access.location, 'Set-Cookie': access.cookie, 'Cache-Control': 'no-store' });
+        return res.end();
+      }
+      if (!access.ok) return refuseLogin(access.reason);
+      const verdict = await checkStateChange(req, csrf, access.sessionId);
+      if (!verdict.ok) return refuse(verdict);
+      if (req.method === 'POST' && pathname === '/logout') {
+        sessions.end(access.sessionId);
+        res.writeHead(303, { Location: '/?logged_out=1', 'Set-Cookie': sessions.clearCookie(), 'Cache-Control': 'no-store' });
+        return res.end();
+      }
       // Pages hold forms and live registry state: never cached by the browser or anyone between;
       // only this server keeps a page, and only while it is provably current (page-cache.ts).
       res.setHeader('Cache-Control', 'no-store');
       const pipelineState = options.pipelineState?.() ?? null;
-      const key = cache ? cacheKeyFor(req.method, req.headers.host, req.url) : null;
+      // A page holds a CSRF token bound to its session: it is served again only to that session.
+      const pageKey = cache ? cacheKeyFor(req.method, req.headers.host, req.url) : null;
+      const key = pageKey && `${access.sessionId} ${pageKey}`;
       let fresh: Freshness | null = null;
       let capture: Capture | null = null;
       let stamp = '';
@@ -145,7 +183,7 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
           ...baseLocals,
           // The page's key list is the one just read for the stamp: as fresh, and one call fewer.
           vault: listed ? { ...baseLocals.vault, list: () => Promise.resolve(listed) } : baseLocals.vault,
-          csrfToken: csrf.issue(),
+          csrfToken: csrf.issue(access.sessionId),
           pipelineState,
         });
       } finally {
@@ -177,10 +215,13 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
   const address = server.address();
   if (!address || typeof address !== 'object') throw new Error('the site server has no TCP address');
   hosts = allowedHosts(host, address.port);
+  sessions = createSessions(address.port);
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  siteUrl = `http://${urlHost}:${address.port}`;
 
   return {
-    url: `http://${urlHost}:${address.port}`,
+    url: siteUrl,
+    loginUrl: `${siteUrl}/?token=${sessions.loginToken}`,
     pageCache: cache && { stats: () => cache.stats(), bodies: () => cache.bodies() },
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

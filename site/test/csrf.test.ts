@@ -3,29 +3,38 @@ import { CSRF_MAX_AGE_SECONDS, createCsrfTokens } from '../http/csrf.ts';
 import { allowedHosts, hostAllowed, originAllowed } from '../http/security.ts';
 
 describe('CSRF tokens', () => {
-  it('accepts a token this process issued', () => {
+  const session = 'a'.repeat(43);
+  const other = 'b'.repeat(43);
+
+  it('accepts a token this process issued for the same session', () => {
     const csrf = createCsrfTokens();
-    expect(csrf.verify(csrf.issue())).toBe(true);
+    expect(csrf.verify(csrf.issue(session), session)).toBe(true);
+  });
+
+  it('refuses a token issued for another session of the same process', () => {
+    const csrf = createCsrfTokens();
+    expect(csrf.verify(csrf.issue(session), other)).toBe(false);
+    expect(csrf.verify(csrf.issue(session), '')).toBe(false);
   });
 
   it('refuses a token from another process (another random key)', () => {
-    expect(createCsrfTokens().verify(createCsrfTokens().issue())).toBe(false);
+    expect(createCsrfTokens().verify(createCsrfTokens().issue(session), session)).toBe(false);
   });
 
   it('refuses missing, malformed and tampered tokens', () => {
     const csrf = createCsrfTokens();
-    const [issued, nonce, mac] = csrf.issue().split('.') as [string, string, string];
+    const [issued, nonce, mac] = csrf.issue(session).split('.') as [string, string, string];
     for (const bad of [undefined, null, '', 'x', `${issued}.${nonce}`, `${issued}.${nonce}.${mac}x`, `${Number(issued) + 1}.${nonce}.${mac}`, `${issued}.other.${mac}`]) {
-      expect(csrf.verify(bad)).toBe(false);
+      expect(csrf.verify(bad, session)).toBe(false);
     }
   });
 
   it('refuses a token older than the maximum age', () => {
     let now = 1_000_000_000_000;
     const csrf = createCsrfTokens(() => now);
-    const token = csrf.issue();
+    const token = csrf.issue(session);
     now += (CSRF_MAX_AGE_SECONDS + 1) * 1000;
-    expect(csrf.verify(token)).toBe(false);
+    expect(csrf.verify(token, session)).toBe(false);
   });
 });
 

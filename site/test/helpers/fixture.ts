@@ -1,8 +1,9 @@
 /**
  * A whole running God Config site for a test: a fresh registry database (PGlite or PostgreSQL,
  * from the registry's test harness) with the schema applied, a real vault-agent on a unix socket
- * in a temp dir, and the site on a random loopback port. Everything the site logs is kept so
- * tests can search it.
+ * in a temp dir, and the site on a random loopback port, logged in as the operator (its login URL
+ * opened once; `request()` and `launchChromium()` browsers carry the session, see login.ts).
+ * Everything the site logs is kept so tests can search it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,10 +13,16 @@ import { freshDatabase, type FreshDatabase, type TestBackend } from '../../../pi
 import { migrateRegistry } from '../../../pipeline/registry/migrate.ts';
 import { startVaultAgent, type RunningVaultAgent } from '../../../vault-agent/src/server.ts';
 import { startSite, type RunningSite, type StartSiteOptions } from '../../server.ts';
+import { forgetSession, loginOverHttp } from './login.ts';
 
 export interface SiteFixture {
   backend: TestBackend;
+  /** The site's address; requests through helpers/http.ts carry the fixture's session. */
   url: string;
+  /** The login URL with this run's token, as npm start would print it. */
+  loginUrl: string;
+  /** The session cookie ("name=value") the fixture logged in with. */
+  cookie: string;
   /** The site's Host as tests should send it. */
   host: string;
   db: pg.Pool;
@@ -45,7 +52,8 @@ export async function startFixture(backend: TestBackend, extra: Partial<StartSit
     agent = await startVaultAgent({ vaultDir, socketPath: vaultSocket, log: (l) => logs.push(`vault: ${l}`) });
   };
   await startVault();
-  let site: RunningSite;
+  let site: RunningSite | null = null;
+  let cookie: string;
   try {
     site = await startSite({
       port: 0,
@@ -55,7 +63,9 @@ export async function startFixture(backend: TestBackend, extra: Partial<StartSit
       actor: 'tester',
       ...extra,
     });
+    cookie = await loginOverHttp(site.loginUrl);
   } catch (err) {
+    await site?.close();
     await agent!.close();
     await db.end();
     await database.drop();
@@ -64,6 +74,8 @@ export async function startFixture(backend: TestBackend, extra: Partial<StartSit
   return {
     backend,
     url: site.url,
+    loginUrl: site.loginUrl,
+    cookie,
     host: new URL(site.url).host,
     db,
     databaseUrl: database.url,
@@ -78,6 +90,7 @@ export async function startFixture(backend: TestBackend, extra: Partial<StartSit
       agent = null;
     },
     async close() {
+      forgetSession(site.url);
       await site.close();
       await agent?.close();
       await db.end();

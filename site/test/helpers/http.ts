@@ -1,8 +1,11 @@
 /**
  * Plain HTTP requests with full control of Host and Origin (fetch would not let a test forge
  * Host). Every response is remembered so a test can search all of them for a canary.
+ * A request carries the session cookie of the site it goes to when the test logged in there
+ * (helpers/login.ts; the fixture does); `{ session: false }` sends none, as a stranger would.
  */
 import http from 'node:http';
+import { sessionCookieFor } from './login.ts';
 
 export interface Reply {
   status: number;
@@ -14,9 +17,10 @@ export const seen: Reply[] = [];
 
 export function request(
   url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  opts: { method?: string; headers?: Record<string, string>; body?: string; session?: boolean } = {},
 ): Promise<Reply> {
   const target = new URL(url);
+  const cookie = opts.session === false ? undefined : sessionCookieFor(url);
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -24,7 +28,7 @@ export function request(
         port: target.port,
         path: `${target.pathname}${target.search}`,
         method: opts.method ?? 'GET',
-        headers: { host: target.host, ...opts.headers },
+        headers: { host: target.host, ...(cookie ? { cookie } : {}), ...opts.headers },
       },
       (res) => {
         const chunks: Buffer[] = [];
