@@ -1,7 +1,14 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateRegistry, pendingMigrations, registryHasSchema } from '../migrate.ts';
+import { readdirSync } from 'node:fs';
+import { MIGRATIONS_DIR, migrateRegistry, pendingMigrations, registryHasSchema } from '../migrate.ts';
 import { freshDatabase, testBackends, type FreshDatabase } from '../testing.ts';
+
+/** Every migration file, in order: each applied once, whoever adds the next one. */
+const MIGRATION_NAMES = readdirSync(MIGRATIONS_DIR)
+  .filter((f) => f.endsWith('.sql'))
+  .sort()
+  .map((f) => f.replace(/\.sql$/, ''));
 
 describe.each(testBackends())('registry schema (%s)', (backend) => {
   let db: FreshDatabase;
@@ -20,13 +27,13 @@ describe.each(testBackends())('registry schema (%s)', (backend) => {
     const client = await pool.connect();
     try {
       expect(await registryHasSchema(client)).toBe(false);
-      expect(await pendingMigrations(client)).toEqual(['1764151200000_registry', '1767225600000_source-hashes']);
+      expect(await pendingMigrations(client)).toEqual(MIGRATION_NAMES);
     } finally {
       client.release();
     }
     await Promise.all([migrateRegistry(db.url), migrateRegistry(db.url), migrateRegistry(db.url)]);
     const { rows } = await pool.query('SELECT name FROM pgmigrations ORDER BY id');
-    expect(rows).toEqual([{ name: '1764151200000_registry' }, { name: '1767225600000_source-hashes' }]);
+    expect(rows).toEqual(MIGRATION_NAMES.map((name) => ({ name })));
     const again = await pool.connect();
     try {
       expect(await registryHasSchema(again)).toBe(true);
