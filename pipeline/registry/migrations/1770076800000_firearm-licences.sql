@@ -135,14 +135,15 @@ END $$;
 CREATE TRIGGER firearm_uses_guard BEFORE UPDATE ON firearm_uses
   FOR EACH ROW EXECUTE FUNCTION firearm_uses_guard();
 
--- A licence's grant is fixed; revocation is final; uses only grow.
+-- A licence's grant is fixed; revocation is final; `uses` moves only by one, from the counting
+-- trigger above (trigger depth 2), never by a direct UPDATE.
 CREATE FUNCTION firearm_licences_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF (OLD.revoked_at IS NOT NULL AND NEW.revoked_at IS DISTINCT FROM OLD.revoked_at)
-     OR NEW.uses < OLD.uses
+     OR (NEW.uses <> OLD.uses AND (NEW.uses <> OLD.uses + 1 OR pg_trigger_depth() < 2))
      OR (NEW.provider_slug, NEW.firearm_type, NEW.scope, NEW.granted_by, NEW.granted_at, NEW.expires_at, NEW.max_uses, NEW.connector_digest)
         IS DISTINCT FROM (OLD.provider_slug, OLD.firearm_type, OLD.scope, OLD.granted_by, OLD.granted_at, OLD.expires_at, OLD.max_uses, OLD.connector_digest) THEN
-    RAISE EXCEPTION 'firearm licence %: a grant cannot be changed, a revocation is final and uses only grow', OLD.id
+    RAISE EXCEPTION 'firearm licence %: a grant cannot be changed, a revocation is final, and uses are counted from firearm_uses only', OLD.id
       USING ERRCODE = 'check_violation';
   END IF;
   RETURN NEW;
