@@ -8,6 +8,7 @@ import { decodeManifestBytes } from './decode.ts';
 import { NO_POSITIONS, fastParse } from './fast-path.ts';
 import { manifestRules } from './rules.ts';
 import { shapeProblems } from './shape.ts';
+import { newSuggestBudget } from './suggest.ts';
 import { parseYamlSafely } from './yaml-safe.ts';
 import type { Problem, ValidConnector } from './types.ts';
 
@@ -40,8 +41,10 @@ export function validateManifestTextFully(text: string, file: string, catalog: C
   const slug = parsed.value.provider_slug;
   const declaredSlug = typeof slug === 'string' ? { slug, ...parsed.locate(['provider_slug']) } : undefined;
 
-  const shape = shapeProblems(manifestSchema, parsed.value, parsed, file);
-  const rules = manifestRules(parsed.value, parsed, file, catalog, folderSlug);
+  // One "did you mean" budget for the whole file: hostile input gets fewer suggestions, not more time.
+  const budget = newSuggestBudget();
+  const shape = shapeProblems(manifestSchema, parsed.value, parsed, file, budget);
+  const rules = manifestRules(parsed.value, parsed, file, catalog, folderSlug, budget);
   // A field still holding TODO gets one clear message, not also "expected boolean" or "bad prefix".
   const noise = (p: Problem) => p.code !== 'todo_placeholder' && rules.placeholderPaths.has(p.path);
   const errors = [...parsed.problems, ...shape.problems, ...rules.errors].filter((p) => !noise(p)).sort(byPosition);
@@ -58,7 +61,8 @@ function fastAccept(text: string, file: string, catalog: Catalog, folderSlug: st
   if (!value) return undefined;
   const shape = manifestSchema.safeParse(value);
   if (!shape.success) return undefined;
-  const rules = manifestRules(value, NO_POSITIONS, file, catalog, folderSlug);
+  // No suggestions here: any problem sends the file to the full validator, which words the messages.
+  const rules = manifestRules(value, NO_POSITIONS, file, catalog, folderSlug, newSuggestBudget(0));
   if (rules.errors.length || rules.warnings.length) return undefined;
   const manifest = shape.data;
   return {

@@ -6,7 +6,8 @@
  * each rule checks the types it relies on and stays quiet where the shape check already spoke.
  */
 import { AUTH_MODES, SLUG_PATTERN, type Catalog } from '../schema/manifest.ts';
-import { didYouMean } from './suggest.ts';
+import { didYouMean, newSuggestBudget, type SuggestBudget } from './suggest.ts';
+import { clip } from './terminal-text.ts';
 import { formatPath, type ParsedYaml, type PathSegment } from './yaml-safe.ts';
 import type { Problem } from './types.ts';
 
@@ -63,7 +64,8 @@ export interface RuleOutput {
   placeholderPaths: Set<string>;
 }
 
-export function manifestRules(value: Obj, parsed: ParsedYaml, file: string, catalog: Catalog, folderSlug: string): RuleOutput {
+/** `budget`: the file's "did you mean" budget, shared with the shape check (see suggest.ts). */
+export function manifestRules(value: Obj, parsed: ParsedYaml, file: string, catalog: Catalog, folderSlug: string, budget: SuggestBudget = newSuggestBudget()): RuleOutput {
   const out: RuleOutput = { errors: [], warnings: [], placeholderPaths: new Set() };
   const problem = (path: readonly PathSegment[], code: string, message: string, at: 'key' | 'value' = 'value', locateAt: readonly PathSegment[] = path): Problem => ({
     file, ...parsed.locate(locateAt, at), path: formatPath(path), code, message,
@@ -117,10 +119,10 @@ export function manifestRules(value: Obj, parsed: ParsedYaml, file: string, cata
   secrets.forEach((s, i) => {
     if (typeof s.key !== 'string' || isKeyPlaceholder(s.key)) return;
     if (!s.key.startsWith(prefix) || s.key.length === prefix.length) {
-      error(['secrets', i, 'key'], 'secret_key_prefix', `secret key "${s.key}" must start with ${prefix} and name the field after it, e.g. ${prefix}API_KEY.`);
+      error(['secrets', i, 'key'], 'secret_key_prefix', `secret key "${clip(s.key)}" must start with ${prefix} and name the field after it, e.g. ${prefix}API_KEY.`);
     }
     const first = keysSeen.get(s.key);
-    if (first !== undefined) error(['secrets', i, 'key'], 'duplicate_secret_key', `secret key "${s.key}" is already declared in secrets[${first}]. Remove the duplicate.`);
+    if (first !== undefined) error(['secrets', i, 'key'], 'duplicate_secret_key', `secret key "${clip(s.key)}" is already declared in secrets[${first}]. Remove the duplicate.`);
     else keysSeen.set(s.key, i);
   });
 
@@ -131,23 +133,23 @@ export function manifestRules(value: Obj, parsed: ParsedYaml, file: string, cata
     const name = typeof scope.name === 'string' ? scope.name : undefined;
     if (name !== undefined && !isPlaceholder(name)) {
       const first = scopesSeen.get(name);
-      if (first !== undefined) error(['scopes', i, 'name'], 'duplicate_scope', `scope "${name}" is already declared in scopes[${first}]. Scope names are unique within a connector: remove or rename the duplicate.`);
+      if (first !== undefined) error(['scopes', i, 'name'], 'duplicate_scope', `scope "${clip(name)}" is already declared in scopes[${first}]. Scope names are unique within a connector: remove or rename the duplicate.`);
       else scopesSeen.set(name, i);
     }
     const armed = scope.requires_firearm;
     const type = scope.firearm_type;
     const hasType = type !== undefined && type !== null;
     if (armed === true && !hasType) {
-      error(['scopes', i, 'firearm_type'], 'firearm_type_missing', `scope${name ? ` "${name}"` : ''} requires a firearm, so it needs a firearm_type from pipeline/catalog/firearm-types.yaml (e.g. ${firearmIds.slice(0, 3).join(', ') || 'GENERAL'}). Add firearm_type under requires_firearm.`, 'value', ['scopes', i, 'requires_firearm']);
+      error(['scopes', i, 'firearm_type'], 'firearm_type_missing', `scope${name ? ` "${clip(name)}"` : ''} requires a firearm, so it needs a firearm_type from pipeline/catalog/firearm-types.yaml (e.g. ${firearmIds.slice(0, 3).join(', ') || 'GENERAL'}). Add firearm_type under requires_firearm.`, 'value', ['scopes', i, 'requires_firearm']);
     } else if (armed === false && hasType) {
       error(['scopes', i, 'firearm_type'], 'firearm_type_without_firearm', `firearm_type is set but requires_firearm is false. If this scope can spend money, destroy data, speak for the business or deploy code, set requires_firearm: true; otherwise remove firearm_type.`, 'key');
     }
     if (typeof type === 'string' && firearmIds.length && !isPlaceholder(type) && !firearmIds.includes(type)) {
-      error(['scopes', i, 'firearm_type'], 'unknown_firearm_type', `unknown firearm type "${type}".${didYouMean(type, firearmIds)} Types are listed in pipeline/catalog/firearm-types.yaml; use one of them or add the type there in the same pull request.`);
+      error(['scopes', i, 'firearm_type'], 'unknown_firearm_type', `unknown firearm type "${clip(type)}".${didYouMean(type, firearmIds, budget)} Types are listed in pipeline/catalog/firearm-types.yaml; use one of them or add the type there in the same pull request.`);
     }
     const word = armed === false && name && !isPlaceholder(name) ? looksDestructive(name) : undefined;
     if (word && armed === false) {
-      out.warnings.push(problem(['scopes', i, 'name'], 'destructive_scope_without_firearm', `scope "${name}" looks destructive ("${word}") but requires_firearm is false. If it can spend money, destroy data, speak for the business or deploy code, set requires_firearm: true with a firearm_type.`));
+      out.warnings.push(problem(['scopes', i, 'name'], 'destructive_scope_without_firearm', `scope "${clip(name ?? '')}" looks destructive ("${word}") but requires_firearm is false. If it can spend money, destroy data, speak for the business or deploy code, set requires_firearm: true with a firearm_type.`));
     }
   });
 
@@ -157,12 +159,12 @@ export function manifestRules(value: Obj, parsed: ParsedYaml, file: string, cata
   list(value.kpis).forEach((kpi, i) => {
     const std = kpi.standard;
     if (typeof std === 'string' && kpiIds.length && !isPlaceholder(std) && !kpiIds.includes(std)) {
-      error(['kpis', i, 'standard'], 'unknown_core_kpi', `unknown core KPI "${std}".${didYouMean(std, kpiIds)} Core KPIs are listed in pipeline/catalog/core-kpis.yaml; use one of them or add it there in the same pull request.`);
+      error(['kpis', i, 'standard'], 'unknown_core_kpi', `unknown core KPI "${clip(std)}".${didYouMean(std, kpiIds, budget)} Core KPIs are listed in pipeline/catalog/core-kpis.yaml; use one of them or add it there in the same pull request.`);
     }
     if (typeof kpi.raw === 'string' && typeof std === 'string') {
       const pair = JSON.stringify([kpi.raw, std]);
       const first = pairsSeen.get(pair);
-      if (first !== undefined) error(['kpis', i], 'duplicate_kpi_mapping', `the mapping ${kpi.raw} -> ${std} is already declared in kpis[${first}]. Remove the duplicate.`);
+      if (first !== undefined) error(['kpis', i], 'duplicate_kpi_mapping', `the mapping ${clip(kpi.raw)} -> ${clip(std)} is already declared in kpis[${first}]. Remove the duplicate.`);
       else pairsSeen.set(pair, i);
     }
   });

@@ -3,7 +3,8 @@
  * Works for any zod object schema (manifests and catalogues), so nothing restates a field list.
  */
 import type { z } from 'zod';
-import { didYouMean } from './suggest.ts';
+import { didYouMean, newSuggestBudget, type SuggestBudget } from './suggest.ts';
+import { clip } from './terminal-text.ts';
 import { formatPath, type ParsedYaml, type PathSegment } from './yaml-safe.ts';
 import type { Problem } from './types.ts';
 
@@ -48,7 +49,8 @@ const hintFor = (schema: AnySchema, path: readonly PathSegment[]): string => {
 };
 
 /** The schema's problems with `value`, or its parsed output (defaults applied) when there are none. */
-export function shapeProblems(schema: AnySchema, value: unknown, parsed: ParsedYaml, file: string): { problems: Problem[]; data?: unknown } {
+/** `budget`: the file's "did you mean" budget (see suggest.ts), shared with the rules when given. */
+export function shapeProblems(schema: AnySchema, value: unknown, parsed: ParsedYaml, file: string, budget: SuggestBudget = newSuggestBudget()): { problems: Problem[]; data?: unknown } {
   const result = schema.safeParse(value);
   if (result.success) return { problems: [], data: result.data };
   const problems: Problem[] = [];
@@ -63,7 +65,7 @@ export function shapeProblems(schema: AnySchema, value: unknown, parsed: ParsedY
       case 'unrecognized_keys': {
         const known = Object.keys(defOf(schemaAt(schema, path)!).shape ?? {});
         for (const key of issue.keys) {
-          push([...path, key], 'key', 'unknown_field', `unknown field "${key}".${didYouMean(key, known)} Allowed here: ${known.join(', ')}.`);
+          push([...path, key], 'key', 'unknown_field', `unknown field "${clip(key)}".${didYouMean(key, known, budget)} Allowed here: ${known.join(', ')}.`);
         }
         break;
       }
@@ -74,7 +76,7 @@ export function shapeProblems(schema: AnySchema, value: unknown, parsed: ParsedY
         } else if (allowed.length === 1) {
           push(path, 'value', 'invalid_value', `must be ${allowed[0]}, not ${describe(input)}.`);
         } else {
-          push(path, 'value', 'invalid_value', `must be one of ${allowed.join(', ')}, not ${describe(input)}.${didYouMean(String(input), allowed)}`);
+          push(path, 'value', 'invalid_value', `must be one of ${allowed.join(', ')}, not ${describe(input)}.${didYouMean(String(input), allowed, budget)}`);
         }
         break;
       }

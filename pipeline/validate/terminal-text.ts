@@ -34,3 +34,8 @@ export function hasUnsafeTerminalChars(text: string): boolean {
 export function terminalJson(value: unknown, space?: number): string {
   return JSON.stringify(value, null, space).replace(UNSAFE_TERMINAL_CHARS, (c) => `\\u${hex(c, 4)}`);
 }
+
+/** Manifest text quoted in a message: at most `max` characters, so a hostile value cannot flood the output. */
+export function clip(text: string, max = 80): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}

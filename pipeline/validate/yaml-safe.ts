@@ -8,6 +8,7 @@
  * expansion happens, so it fails in microseconds instead of exhausting memory).
  */
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
+import { clip } from './terminal-text.ts';
 import type { Problem } from './types.ts';
 
 export type PathSegment = string | number;
@@ -129,7 +130,7 @@ export function parseYamlSafely(text: string, file: string): ParsedYaml {
         const name = String(key.value);
         const childPath = [...path, name];
         if (seen.has(name)) {
-          add(key.range?.[0] ?? 0, childPath, 'duplicate_key', `the key "${name}" appears twice${path.length ? ` in ${formatPath(path)}` : ''}; YAML would silently keep only the last one. Remove or merge the duplicate.`);
+          add(key.range?.[0] ?? 0, childPath, 'duplicate_key', `the key "${clip(name)}" appears twice${path.length ? ` in ${formatPath(path)}` : ''}; YAML would silently keep only the last one. Remove or merge the duplicate.`);
         }
         seen.add(name);
         size += 1 + walk(pair.value as Node | null, childPath, depth + 1);
