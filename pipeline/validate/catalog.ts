@@ -2,16 +2,30 @@
  * The catalogues: pipeline/catalog/firearm-types.yaml and core-kpis.yaml.
  * Validated like manifests (same YAML safety, same shape messages) plus unique ids.
  */
-import { readFile } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { firearmCatalogSchema, kpiCatalogSchema, type Catalog, type CoreKpi, type FirearmType } from '../schema/manifest.ts';
-import { decodeManifestBytes } from './decode.ts';
+import { MAX_MANIFEST_BYTES, decodeManifestBytes } from './decode.ts';
+import { readManifestFile } from './read-file.ts';
 import { shapeProblems } from './shape.ts';
 import { parseYamlSafely } from './yaml-safe.ts';
 import type { Problem } from './types.ts';
 
 export const FIREARM_CATALOG_FILE = 'pipeline/catalog/firearm-types.yaml';
 export const KPI_CATALOG_FILE = 'pipeline/catalog/core-kpis.yaml';
+
+const CATALOG_DIR = 'pipeline/catalog';
+
+const whole = (file: string, code: string, message: string): Problem => ({ file, line: 1, column: 1, path: '', code, message });
+
+/** The catalogue folder itself must not be a link either (O_NOFOLLOW guards only the last name). */
+async function catalogDirIsLink(repoRoot: string): Promise<boolean> {
+  try {
+    return (await lstat(path.join(repoRoot, CATALOG_DIR))).isSymbolicLink();
+  } catch {
+    return false; // missing: each file then reports itself missing
+  }
+}
 
 export type CatalogKind = 'firearm_types' | 'core_kpis';
 
@@ -51,15 +65,31 @@ export interface LoadedCatalog {
   checked: number;
 }
 
-/** Reads and validates both catalogues from a repository. A missing file is an error, not a throw. */
+/**
+ * Reads and validates both catalogues from a repository. A missing file is an error, not a throw.
+ * Read like manifests (read-file.ts): a symbolic link (to a secret file, or to /dev/zero), a FIFO
+ * or a device is refused without being read, and so is a file over 256 KiB; the YAML rules are
+ * the manifests'. No problem quotes the file beyond the offending token.
+ */
 export async function loadCatalog(repoRoot: string): Promise<LoadedCatalog> {
+  const linkedDir = await catalogDirIsLink(repoRoot);
   const read = async (file: string): Promise<{ text?: string; error?: Problem }> => {
-    try {
-      const decoded = decodeManifestBytes(await readFile(path.join(repoRoot, file)), file);
-      return decoded.ok ? { text: decoded.text } : { error: decoded.problem };
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      return { error: { file, line: 1, column: 1, path: '', code: 'missing_catalog', message: `cannot read the catalogue (${code ?? (err as Error).message}). Restore ${file} from the main branch.` } };
+    if (linkedDir) return { error: whole(file, 'symlink', `${CATALOG_DIR} is a symbolic link. Catalogues must be real files in the repository: replace the link with the folder itself (restore it from the main branch).`) };
+    const outcome = await readManifestFile(path.join(repoRoot, file));
+    switch (outcome.kind) {
+      case 'bytes': {
+        const decoded = decodeManifestBytes(outcome.bytes, file);
+        return decoded.ok ? { text: decoded.text } : { error: decoded.problem };
+      }
+      case 'too_large':
+        return { error: whole(file, 'file_too_large', `the catalogue is ${outcome.size} bytes; catalogues are at most ${MAX_MANIFEST_BYTES} bytes (256 KiB), like manifests. Shorten the descriptions.`) };
+      case 'not_a_file':
+        return { error: whole(file, 'not_a_file', `${file} is not a regular file (a FIFO, a device or a folder?). Restore the catalogue file from the main branch.`) };
+      case 'error':
+        if (outcome.code === 'ELOOP') {
+          return { error: whole(file, 'symlink', `${file} is a symbolic link. Catalogues must be real files in the repository: replace the link with the file itself (restore it from the main branch).`) };
+        }
+        return { error: whole(file, outcome.code === 'ENOENT' ? 'missing_catalog' : 'read_error', `cannot read the catalogue (${outcome.code}). Restore ${file} from the main branch.`) };
     }
   };
   const [fa, kp] = await Promise.all([read(FIREARM_CATALOG_FILE), read(KPI_CATALOG_FILE)]);

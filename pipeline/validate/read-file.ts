@@ -12,8 +12,12 @@ export type ReadOutcome =
   | { kind: 'not_a_file' }
   | { kind: 'error'; code: string };
 
-/** O_NOFOLLOW: a symlinked manifest fails with ELOOP instead of being read through. */
-const FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
+/**
+ * O_NOFOLLOW: a symlinked file fails with ELOOP instead of being read through. O_NONBLOCK: opening
+ * a FIFO returns at once instead of waiting for a writer (fstat then refuses it as not a file);
+ * regular files read the same with or without it. Catalogues are read through here too.
+ */
+const FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const errCode = (err: NodeJS.ErrnoException) => err.code ?? err.message;
 
 export function readManifestFile(abs: string): Promise<ReadOutcome> {
