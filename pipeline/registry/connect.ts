@@ -1,7 +1,8 @@
 /**
  * Opens the registry a command works on: `--database-url` or DATABASE_URL when given, else the
- * embedded registry in the data dir (reached through a running `npm start` when one holds it,
- * else started in this process for the duration of the command).
+ * embedded registry in the data dir (reached through the unix socket of a running `npm start`
+ * when one holds it, else started in this process for the duration of the command). Either way
+ * the embedded registry is only ever reached through `<dataDir>/run/.s.PGSQL.5432`.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,7 @@ export interface OpenRegistryOptions {
 
 export interface OpenedRegistry {
   pool: pg.Pool;
+  /** The connection URL; for the embedded registry, through its unix socket (`?host=<run dir>`). */
   url: string;
   /** True when the registry is the embedded PGlite (this process's or a running `npm start`'s). */
   embedded: boolean;

@@ -1,7 +1,8 @@
 /**
- * `<dataDir>/registry.json`: who holds the embedded registry's data dir, and where it is served.
- * Created exclusively by the process that opens PGlite on the data dir (PGlite itself takes no
- * lock, and two processes writing one data dir would corrupt it); others read it and connect.
+ * `<dataDir>/registry.json`: who holds the embedded registry's data dir, and where it is served
+ * (the unix socket in `<dataDir>/run/`). Created exclusively by the process that opens PGlite on the
+ * data dir (PGlite itself takes no lock, and two processes writing one data dir would corrupt it);
+ * others read it and connect. Mode 0600 in the 0700 data dir: only this user reads or writes it.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
@@ -9,8 +10,10 @@ import path from 'node:path';
 
 export interface RegistryInfo {
   pid: number;
-  /** null while the holder is still starting. */
+  /** The `pg` connection URL through the socket; null while the holder is still starting. */
   url: string | null;
+  /** The unix socket the registry is served on (`<dataDir>/run/.s.PGSQL.5432`); null while starting. */
+  socket: string | null;
   started_at: string;
 }
 
@@ -20,7 +23,7 @@ export function infoPath(dataDir: string): string {
 
 /** Creates the info file only if none exists; false when another process got there first. */
 export async function claimInfo(dataDir: string): Promise<boolean> {
-  const info: RegistryInfo = { pid: process.pid, url: null, started_at: new Date().toISOString() };
+  const info: RegistryInfo = { pid: process.pid, url: null, socket: null, started_at: new Date().toISOString() };
   try {
     await writeFile(infoPath(dataDir), `${JSON.stringify(info)}\n`, { flag: 'wx', mode: 0o600 });
     return true;

@@ -37,8 +37,9 @@ describe.each(testBackends().filter((b) => b === 'pglite'))('embedded registry (
   it('persists in the data dir across a restart and releases registry.json on close', async () => {
     const first = await startEmbeddedRegistry({ dataDir });
     expect(first.owner).toBe(true);
-    expect(first.url).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
-    expect(JSON.parse(readFileSync(infoPath(dataDir), 'utf8'))).toMatchObject({ pid: process.pid, url: first.url });
+    const socket = path.join(dataDir, 'run', '.s.PGSQL.5432');
+    expect(first.url).toBe(`postgres://postgres@/postgres?host=${encodeURIComponent(path.join(dataDir, 'run'))}`);
+    expect(JSON.parse(readFileSync(infoPath(dataDir), 'utf8'))).toMatchObject({ pid: process.pid, url: first.url, socket });
     await query(first.url, `CREATE TABLE kept (v text); INSERT INTO kept VALUES ('survives')`);
     await first.close();
     expect(existsSync(infoPath(dataDir))).toBe(false);
