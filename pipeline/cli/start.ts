@@ -1,5 +1,5 @@
 /**
- * `npm start [-- --port N] [--host H] [--data-dir DIR] [--vault-dir DIR] [--database-url URL] [--no-watch]`
+ * `npm start [-- --port N] [--host H] [--data-dir DIR] [--vault-dir DIR] [--database-url URL] [--operator NAME] [--no-watch]`
  * Runs the whole factory; Ctrl-C (SIGINT) or SIGTERM stops every part it started.
  */
 import path from 'node:path';
@@ -8,8 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { startFactory, type Factory } from '../start/factory.ts';
 import { escapeControl } from '../validate/terminal-text.ts';
 import { EXIT, UsageError, exitCodeFor } from './errors.ts';
+import { checkOperatorName, osOperatorName } from './operator-name.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const USAGE = 'Usage: npm start -- [--port N] [--host H] [--data-dir DIR] [--vault-dir DIR] [--database-url URL] [--operator NAME] [--no-watch]';
 
 function options(argv: string[]) {
   let parsed;
@@ -23,17 +25,20 @@ function options(argv: string[]) {
         'data-dir': { type: 'string' },
         'vault-dir': { type: 'string' },
         'database-url': { type: 'string' },
+        operator: { type: 'string' },
         'no-watch': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
   } catch (err) {
-    throw new UsageError(`${(err as Error).message}\nUsage: npm start -- [--port N] [--host H] [--data-dir DIR] [--vault-dir DIR] [--database-url URL] [--no-watch]`);
+    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
   }
   const port = Number(parsed.port ?? process.env.PORT ?? 4321);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`--port must be a port number from 0 to 65535, got "${parsed.port}"`);
   }
+  const operator = checkOperatorName(parsed.operator ?? osOperatorName());
+  if (!operator.ok) throw new UsageError(operator.message);
   return {
     help: parsed.help ?? false,
     repoRoot,
@@ -43,6 +48,7 @@ function options(argv: string[]) {
     databaseUrl: parsed['database-url'] ?? process.env.DATABASE_URL,
     vaultDir: parsed['vault-dir'] ?? process.env.VAULT_DIR,
     socketPath: process.env.VAULT_AGENT_SOCKET,
+    operator: operator.name,
     watch: !parsed['no-watch'],
   };
 }
@@ -50,7 +56,7 @@ function options(argv: string[]) {
 async function main(): Promise<number> {
   const opts = options(process.argv.slice(2));
   if (opts.help) {
-    process.stdout.write('Usage: npm start -- [--port N] [--host H] [--data-dir DIR] [--vault-dir DIR] [--database-url URL] [--no-watch]\n');
+    process.stdout.write(`${USAGE}\n  --operator NAME   the name your approvals and keys are recorded under (default: your OS user)\n`);
     return EXIT.ok;
   }
   // Lines quote manifests, file names and child output: control and bidi characters are shown

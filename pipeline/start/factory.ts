@@ -23,6 +23,8 @@ export interface FactoryOptions {
   databaseUrl?: string;
   vaultDir?: string;
   socketPath?: string;
+  /** The name every registry event the site writes records (npm start's --operator, default the OS user). */
+  operator: string;
   watch: boolean;
   log: (line: string) => void;
   /** Aborted (Ctrl-C during start-up): no further part is started, and those running are stopped. */
@@ -38,7 +40,10 @@ export class StartAborted extends Error {
 }
 
 export interface Factory {
+  /** The site's address, without a login. */
   url: string;
+  /** `url` with this run's login token: printed once for the operator, stored nowhere. */
+  loginUrl: string;
   vaultDir: string;
   close(): Promise<void>;
 }
@@ -104,6 +109,7 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
         databaseUrl,
         vaultSocket: vault.socketPath,
         pipelineState: () => state,
+        actor: opts.operator,
         log,
       });
       cleanups.push(() => s.close());
@@ -120,10 +126,12 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
     }
 
     log('');
-    log(`God Config: ${site.url}`);
+    // The one place the login token is shown: whoever reads this terminal is the operator.
+    log(`God Config: ${site.loginUrl}`);
+    log(`            Open this URL to log in as ${opts.operator}. Its token is new at every start; restart npm start for a new one.`);
     log(`Vault:      ${vault.vaultDir} (keys are written there by vault-agent, never shown)`);
     log(opts.watch ? 'Watching connectors/, _template/ and pipeline/catalog/. Ctrl-C stops everything.' : 'Ctrl-C stops everything.');
-    return { url: site.url, vaultDir: vault.vaultDir, close };
+    return { url: site.url, loginUrl: site.loginUrl, vaultDir: vault.vaultDir, close };
   } catch (err) {
     await close();
     throw err;

@@ -12,10 +12,10 @@
  * What is never stored: anything but a 200 text/html page; a response setting a cookie; pages
  * whose query string carries anything but the page's own filters (flash messages after a post
  * come as ?set=, ?error=, ...; those pages are per-request); POST responses; error pages.
- * Pages hold no secret values (only key names and times), and hold nothing personal: the one
- * per-render item is the CSRF token, which is not bound to a user or session (anyone who can read
- * a page of this site gets a valid one), and is valid for CSRF_MAX_AGE_SECONDS (12 h) from its
- * render, far longer than an entry can be served.
+ * Pages hold no secret values (only key names and times). The one per-render item is the CSRF
+ * token, bound to the operator's session: the server keys entries by session too (server.ts), so a
+ * page is served again only to the session it was rendered for. A token is valid for
+ * CSRF_MAX_AGE_SECONDS (12 h) from its render, far longer than an entry can be served.
  */
 import { CSRF_MAX_AGE_SECONDS } from './csrf.ts';
 

@@ -63,7 +63,7 @@ export async function startFixture(backend: TestBackend, extra: Partial<StartSit
       actor: 'tester',
       ...extra,
     });
-    cookie = await loginOverHttp(site.loginUrl);
+    cookie = await loginOverHttp(site.loginUrl, { remember: true });
   } catch (err) {
     await site?.close();
     await agent!.close();

@@ -2,13 +2,13 @@
  * Logging in to the site as the operator does: open the login URL (`http://127.0.0.1:PORT/?token=...`,
  * as `npm start` prints it) and keep the session cookie it sets.
  *
- * The sessions opened here are remembered per site (host:port) for this test file, so the other
- * helpers carry them without each test asking: `request()` (helpers/http.ts) sends the cookie to
+ * A session opened with `{ remember: true }` is kept per site (host:port) for this test file, so
+ * the other helpers carry it without each test asking: `request()` (helpers/http.ts) sends the cookie to
  * that site unless told `{ session: false }`, and browser contexts made by `launchChromium()`
  * (helpers/chromium.ts) start with it. `startFixture()` logs in this way, so a test that uses the
  * fixture talks to the site as the logged-in operator.
  *
- *   const cookie = await loginOverHttp(site.loginUrl);   // "god_config_session_PORT=..."
+ *   const cookie = await loginOverHttp(site.loginUrl, { remember: true });  // "god_config_session_PORT=..."
  *   await loginInBrowser(page, site.loginUrl);            // the browser opens the URL itself
  */
 import http from 'node:http';
@@ -17,8 +17,11 @@ import type { BrowserContext, Page } from 'playwright-core';
 /** host:port → the session cookie ("name=value") that site set when the test logged in. */
 const sessions = new Map<string, string>();
 
-/** Opens the login URL without a cookie, as a fresh browser would; answers the session cookie. */
-export async function loginOverHttp(loginUrl: string): Promise<string> {
+/**
+ * Opens the login URL without a cookie, as a fresh browser would; answers the session cookie.
+ * `remember`: the helpers then carry this session to that site (the fixture's own login does).
+ */
+export async function loginOverHttp(loginUrl: string, options: { remember?: boolean } = {}): Promise<string> {
   const target = new URL(loginUrl);
   const reply = await new Promise<http.IncomingMessage>((resolve, reject) => {
     http.get({ host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, headers: { host: target.host } }, (res) => {
@@ -31,7 +34,7 @@ export async function loginOverHttp(loginUrl: string): Promise<string> {
     throw new Error(`logging in at ${target.origin} answered HTTP ${reply.statusCode} without a session cookie; is this the URL the site printed?`);
   }
   const cookie = setCookie.split(';')[0]!;
-  sessions.set(target.host, cookie);
+  if (options.remember) sessions.set(target.host, cookie);
   return cookie;
 }
 
