@@ -16,23 +16,14 @@ export interface Freshness {
 }
 
 /**
- * Every registry write leaves a row behind: a sync inserts a registry_syncs row (a no-op too) and
- * events, approvals and key sets insert registry_events rows, each in the transaction that makes
- * the change. So "anything changed" shows as a new row in one of the two tables.
- *
- * max(id) alone would miss a row whose id was drawn before a higher one but committed after it
- * (ids come from a sequence at insert time, not at commit). Syncs and approvals serialize on the
- * sync lock, so that can only happen with the site's own key-set events (which also clear the
- * cache locally); still, the count of rows in the newest window of ids catches such a late row
- * cheaply (an index range scan of at most WINDOW entries), unless WINDOW newer rows were all
- * committed while it was in flight.
+ * The registry's generation counter (migration 1770163200000_registry-generation.sql): triggers
+ * on every registry table bump it once per writing transaction, at its commit and in the same
+ * transaction, whoever writes (sentinel, site, connector runtime, psql). So it is visible exactly
+ * when the write is. Read before the page's own queries, an unchanged number means no write
+ * committed in between; a write that commits while the page renders makes the page's stamp older
+ * than the registry, so the page is rendered again next time, never served stale.
  */
-const WINDOW = 256;
-export const REGISTRY_GENERATION_SQL = `
-  SELECT s.max_id::text AS syncs, (SELECT count(*) FROM registry_syncs WHERE id > s.max_id - ${WINDOW})::int AS syncs_tail,
-         e.max_id::text AS events, (SELECT count(*) FROM registry_events WHERE id > e.max_id - ${WINDOW})::int AS events_tail
-  FROM (SELECT coalesce(max(id), 0) AS max_id FROM registry_syncs) s,
-       (SELECT coalesce(max(id), 0) AS max_id FROM registry_events) e`;
+export const REGISTRY_GENERATION_SQL = `SELECT generation::text AS generation FROM registry_generation`;
 
 /**
  * The registry generation as one string; a failed read throws (the caller then skips the cache).
@@ -40,10 +31,10 @@ export const REGISTRY_GENERATION_SQL = `
  * among all client connections, where a second connection preparing the same name fails.
  */
 export async function readRegistryGeneration(db: Queryable): Promise<string> {
-  const { rows } = await db.query<{ syncs: string; syncs_tail: number; events: string; events_tail: number }>(REGISTRY_GENERATION_SQL);
+  const { rows } = await db.query<{ generation: string }>(REGISTRY_GENERATION_SQL);
   const r = rows[0];
-  if (!r) throw new Error('the registry generation query returned no row');
-  return `${r.syncs}/${r.syncs_tail}/${r.events}/${r.events_tail}`;
+  if (!r) throw new Error('the registry_generation table has no row; the registry migrations did not run completely');
+  return r.generation;
 }
 
 /** vault-agent's key list (names and times only, never values) as a stamp part. */
