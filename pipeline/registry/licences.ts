@@ -659,3 +659,24 @@ async function insertUse(
 function clip(text: string | undefined, max: number): string | null {
   return typeof text === 'string' && text.length > 0 ? text.slice(0, max) : null;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Reads for the site's confirmation step and header (added for the God Config)
+
+/** One licence by id, whatever its state, or null. Reads only. */
+export async function getLicence(db: Queryable, id: number): Promise<LicenceRow | null> {
+  if (!isId(id)) return null;
+  const { rows } = await db.query<LicenceRow>(
+    `SELECT ${LICENCE_COLUMNS} FROM firearm_licences l JOIN connector_providers p USING (provider_slug) WHERE l.id = $1`,
+    [id],
+  );
+  return rows[0] ?? null;
+}
+
+/** How many requests wait for a decision (as listPendingRequests counts them). Reads only. */
+export async function countPendingRequests(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM licence_requests r WHERE r.status = 'pending' AND NOT (r.${STALE_PENDING})`,
+  );
+  return rows[0]?.n ?? 0;
+}
