@@ -26,13 +26,17 @@ export function hasUnsafeTerminalChars(text: string): boolean {
   return UNSAFE_TERMINAL_CHARS.test(text);
 }
 
+/** What JSON.stringify leaves raw: DEL, C1 and the non-ASCII characters above (it escapes C0 itself). */
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
 /**
- * JSON for a terminal: JSON.stringify escapes C0 controls but prints DEL, C1 controls and bidi
- * characters raw. Outside strings JSON is pure ASCII, so each such character is inside a string
- * and its `\uXXXX` form is the same JSON value.
+ * JSON for a terminal: JSON.stringify escapes C0 controls inside strings but prints DEL, C1
+ * controls and bidi characters raw. Outside strings JSON is ASCII (its only controls are the
+ * indentation's newlines), so each such character is inside a string and its `\uXXXX` form is the
+ * same JSON value.
  */
 export function terminalJson(value: unknown, space?: number): string {
-  return JSON.stringify(value, null, space).replace(UNSAFE_TERMINAL_CHARS, (c) => `\\u${hex(c, 4)}`);
+  return JSON.stringify(value, null, space).replace(UNSAFE_IN_JSON, (c) => `\\u${hex(c, 4)}`);
 }
 
 /** Manifest text quoted in a message: at most `max` characters, so a hostile value cannot flood the output. */
