@@ -4,7 +4,7 @@
  *   npx tsx connectors/<slug>/server.ts
  *
  * It reads manifest.yaml next to this file: one MCP tool per scope, firearm scopes marked
- * destructive and refused unless the host grants a licence of their firearm type, and every key
+ * destructive and run only under a licence an operator granted in the God Config, and every key
  * under `secrets` loaded from the vault at start (a required key that is not set stops the start
  * with a message naming it and the site page where to set it). See README.md in this folder.
  */
@@ -33,8 +33,8 @@ export const readScopeExample = scopeHandler({
 
 /**
  * TODO: a firearm scope (`requires_firearm: true`). The runtime refuses the call before this
- * handler runs unless the host grants a licence of the scope's firearm_type, so the handler only
- * does the work. Arguments are a zod shape; clients see them as the tool's input schema.
+ * handler runs unless an operator licensed the scope's firearm_type (or approved this exact call),
+ * so the handler only does the work. Arguments are a zod shape; clients see them as the tool's input schema.
  */
 export const firearmScopeExample = scopeHandler({
   input: { id: z.string().min(1).describe('The id of the order to delete.') },

@@ -4,13 +4,9 @@
 export { createConnectorServer, type ConnectorServerOptions, type ConnectorServerResult, type StartupCode } from './server.ts';
 export { runConnectorStdio, isEntryPoint } from './stdio.ts';
 export { scopeHandler, ok, fail, type ScopeHandler, type ScopeHandlers, type HandlerContext, type HandlerOutcome } from './handlers.ts';
-export {
-  LICENCE_META_KEY,
-  denyAllLicences,
-  type LicenceChecker,
-  type LicenceDecision,
-  type LicenceRequest,
-} from './licence.ts';
+// Firearm licences are decided in the registry by the runtime itself (licence-gate.ts): there is
+// deliberately no checker for connector code to install.
+export { LICENCE_META_KEY } from './licence.ts';
 export { SecretValues, DEFAULT_SITE_URL, type SecretLoader, type VaultOptions } from './secrets.ts';
 export { vaultReaderLoader } from './vault-reader.ts';
 export { ERROR_CODES } from './tool-results.ts';

@@ -1,50 +1,55 @@
 /**
- * The firearm gate: a scope with `requires_firearm: true` runs only when the host grants a licence
- * of its firearm type. The runtime never decides that itself; the host (the agent platform that
- * starts the connector) fills in a LicenceChecker. Without one, every firearm call is refused.
+ * The firearm gate's settings and words. A scope with `requires_firearm: true` runs only under a
+ * licence an operator granted in the God Config, or an approval of exactly that call, both checked
+ * in the registry (licence-gate.ts). Nothing a connector or a client says grants one: there is no
+ * checker to plug in, and a licence a client claims in the call's `_meta` is ignored.
  */
 
-/** Where a client presents its licence: the `_meta` of the tools/call request. The value is
- * opaque to the runtime (a token, a signed grant, ...) and handed to the checker as is. */
+/** Where older clients presented a licence in the tools/call `_meta`. Never trusted: licences live in the registry. */
 export const LICENCE_META_KEY = 'connector-factory/licence';
 
-export interface LicenceRequest {
-  providerSlug: string;
-  /** The catalogue id, e.g. CODE_DELETE. */
-  firearmType: string;
-  /** The real scope name from the manifest. */
-  scope: string;
-  /** The MCP tool name the client called. */
-  tool: string;
-  /** Whatever the client put under `_meta["connector-factory/licence"]`, if anything. */
-  licence?: unknown;
+export interface LicenceSettings {
+  /** Connecting to the registry plus one check, at most; slower means refused. Default 2000 ms. */
+  timeoutMs: number;
+  /** How long a call waits for the operator's decision with a URL-elicitation client; 0: never wait. Default 2 minutes. */
+  waitMs: number;
+  /** How often a waiting call looks at the registry. Default 500 ms. */
+  pollMs: number;
+  /** The God Config site, for approve_url. */
+  siteUrl: string;
 }
 
-export type LicenceDecision = { granted: true } | { granted: false; reason: string };
+const SETTINGS = {
+  timeoutMs: { env: 'CONNECTOR_LICENCE_TIMEOUT_MS', fallback: 2_000, min: 10, max: 60_000 },
+  waitMs: { env: 'CONNECTOR_LICENCE_WAIT_MS', fallback: 120_000, min: 0, max: 600_000 },
+  pollMs: { env: 'CONNECTOR_LICENCE_POLL_MS', fallback: 500, min: 10, max: 10_000 },
+} as const;
 
-export interface LicenceChecker {
-  check(request: LicenceRequest): Promise<LicenceDecision>;
+/** The settings from the environment; a value that is not a whole number in range is named in `warnings` and the default used. */
+export function licenceSettingsFromEnv(env: NodeJS.ProcessEnv, siteUrl: string): { settings: LicenceSettings; warnings: string[] } {
+  const warnings: string[] = [];
+  const read = (key: keyof typeof SETTINGS): number => {
+    const spec = SETTINGS[key];
+    const raw = env[spec.env];
+    if (raw === undefined || raw === '') return spec.fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < spec.min || value > spec.max) {
+      warnings.push(`${spec.env}=${JSON.stringify(raw.slice(0, 40))} is not a whole number of milliseconds from ${spec.min} to ${spec.max}; using ${spec.fallback}`);
+      return spec.fallback;
+    }
+    return value;
+  };
+  return { settings: { timeoutMs: read('timeoutMs'), waitMs: read('waitMs'), pollMs: read('pollMs'), siteUrl }, warnings };
 }
 
-/** The default: no host has said otherwise, so no firearm is ever licensed. */
-export const denyAllLicences: LicenceChecker = {
-  async check() {
-    return {
-      granted: false,
-      reason: 'this host grants no firearm licences (no licence checker is configured)',
-    };
-  },
-};
+/** `<site>/licences#request-<id>`: where the operator decides a request. */
+export function approveUrl(siteUrl: string, requestId: number): string {
+  return `${siteUrl.replace(/\/+$/, '')}/licences#request-${requestId}`;
+}
 
-/** Asks the checker, failing closed: a checker that throws or answers nonsense denies. */
-export async function decideLicence(checker: LicenceChecker, request: LicenceRequest): Promise<LicenceDecision> {
-  try {
-    const decision = await checker.check(request);
-    if (decision?.granted === true) return { granted: true };
-    const reason = decision?.granted === false && typeof decision.reason === 'string' ? decision.reason : undefined;
-    return { granted: false, reason: reason ?? 'the licence checker did not grant a licence' };
-  } catch {
-    // The checker's error text could hold anything; the refusal does not repeat it.
-    return { granted: false, reason: 'the licence checker failed, so the call is refused' };
-  }
+/** "2 minutes", "90 seconds": for messages. */
+export function spell(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}`;
+  if (ms % 1_000 === 0) return `${ms / 1_000} second${ms === 1_000 ? '' : 's'}`;
+  return `${ms} ms`;
 }

@@ -7,10 +7,13 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Manifest } from '../schema/manifest.ts';
 import { fail, type HandlerOutcome, type ScopeHandlers } from './handlers.ts';
-import { decideLicence, denyAllLicences, LICENCE_META_KEY, type LicenceChecker } from './licence.ts';
+import { runFirearmCall } from './firearm-call.ts';
+import { licenceSettingsFromEnv } from './licence.ts';
+import { createFirearmGate } from './licence-gate.ts';
 import { readManifestFile } from './manifest-file.ts';
 import { DEFAULT_SITE_URL, loadManifestKeys, type SecretLoader, type VaultOptions } from './secrets.ts';
-import { ERROR_CODES, firearmRefusal, notImplemented, toCallToolResult } from './tool-results.ts';
+import { openRegistryLink } from './registry-link.ts';
+import { ERROR_CODES, notImplemented, toCallToolResult } from './tool-results.ts';
 import { toolSpecsFor, type ToolSpec } from './tool-specs.ts';
 import { vaultReaderLoader } from './vault-reader.ts';
 
@@ -19,13 +22,11 @@ export interface ConnectorServerOptions {
   manifestPath: string;
   /** One handler per scope name; a scope without one answers `not_implemented`. */
   handlers: ScopeHandlers;
-  /** Default: deny every firearm call. */
-  licences?: LicenceChecker;
   /** Where the vault reader looks; default VAULT_DIR, else ~/northstar-keys. */
   vault?: VaultOptions;
   /** Default: the vault reader's loadSecrets. */
   loadSecrets?: SecretLoader;
-  /** Where operators set keys; default CONNECTORS_SITE_URL, else http://127.0.0.1:4321. */
+  /** Where operators set keys and decide licences; default CONNECTORS_SITE_URL, else http://127.0.0.1:4321. */
   siteUrl?: string;
   /** Default: one line to stderr. */
   log?: (line: string) => void;
@@ -66,12 +67,8 @@ export async function createConnectorServer(opts: ConnectorServerOptions): Promi
     };
   }
 
-  const keys = await loadManifestKeys(
-    manifest,
-    opts.loadSecrets ?? vaultReaderLoader,
-    opts.vault ?? {},
-    opts.siteUrl ?? process.env.CONNECTORS_SITE_URL ?? DEFAULT_SITE_URL,
-  );
+  const siteUrl = opts.siteUrl ?? process.env.CONNECTORS_SITE_URL ?? DEFAULT_SITE_URL;
+  const keys = await loadManifestKeys(manifest, opts.loadSecrets ?? vaultReaderLoader, opts.vault ?? {}, siteUrl);
   if (!keys.ok) return keys;
   const secrets = keys.secrets;
   const log = (line: string) => (opts.log ?? stderrLine)(secrets.redact(`${manifest.provider_slug}: ${line}`));
@@ -81,11 +78,22 @@ export async function createConnectorServer(opts: ConnectorServerOptions): Promi
     {
       instructions:
         `${manifest.display_name} connector. One tool per provider scope. Tools marked destructive are ` +
-        `firearm scopes: they are refused unless the host grants a licence of their firearm type.`,
+        `firearm scopes: they run only under a licence a human operator granted in the God Config, or an approval of ` +
+        `that exact call; otherwise they answer firearm_licence_required with a request_id and an approve_url.`,
     },
   );
 
-  const licences = opts.licences ?? denyAllLicences;
+  // Firearm calls are decided in the registry (DATABASE_URL, else the running npm start of the
+  // data dir), never by connector code: there is no checker to plug in.
+  const licencing = licenceSettingsFromEnv(process.env, siteUrl);
+  for (const warning of licencing.warnings) log(`warning: ${warning}`);
+  const link = openRegistryLink({ env: process.env, timeoutMs: licencing.settings.timeoutMs, log });
+  const gate = createFirearmGate({ link, settings: licencing.settings, redact: (value) => secrets.redactDeep(value), log });
+  const closed = server.server.onclose;
+  server.server.onclose = () => {
+    closed?.();
+    void link.close();
+  };
   for (const spec of specs.specs) {
     const handler = Object.hasOwn(opts.handlers, spec.scope.name) ? opts.handlers[spec.scope.name] : undefined;
     if (!handler) log(`warning: scope ${spec.scope.name} has no handler; its tool ${spec.name} answers not_implemented`);
@@ -102,26 +110,14 @@ export async function createConnectorServer(opts: ConnectorServerOptions): Promi
       async (args, extra): Promise<CallToolResult> => {
         let outcome: HandlerOutcome;
         const firearmType = spec.scope.requires_firearm ? spec.scope.firearm_type : undefined;
-        const decision =
-          firearmType === undefined
-            ? ({ granted: true } as const)
-            : await decideLicence(licences, {
-                providerSlug: manifest.provider_slug,
-                firearmType,
-                scope: spec.scope.name,
-                tool: spec.name,
-                licence: extra._meta?.[LICENCE_META_KEY],
-              });
-        if (!decision.granted) {
-          outcome = firearmRefusal(spec, firearmType ?? '', decision.reason);
-          log(`refused ${spec.name}: no ${firearmType} licence`);
-        } else if (!handler) {
+        if (!handler) {
           outcome = notImplemented(spec);
         } else {
-          outcome = await runHandler(() =>
-            handler.run(args, { secrets, manifest, scope: spec.scope, tool: spec.name, log, signal: extra.signal }),
-          );
-          if (!outcome.ok) log(`${spec.name} failed: ${outcome.code}`);
+          const run = () => runHandler(() => handler.run(args, { secrets, manifest, scope: spec.scope, tool: spec.name, log, signal: extra.signal }));
+          outcome = firearmType === undefined ? await run() : await runFirearmCall({ gate, server, manifest, spec, firearmType, args, extra, run });
+        }
+        if (!outcome.ok && outcome.code !== ERROR_CODES.firearmLicenceRequired && outcome.code !== ERROR_CODES.notImplemented) {
+          log(`${spec.name} failed: ${outcome.code}`);
         }
         // The last line of defence: whatever a handler returned, no key value leaves the process.
         return secrets.redactDeep(toCallToolResult(outcome));

@@ -5,6 +5,7 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { HandlerOutcome } from './handlers.ts';
+import type { Refusal } from './licence-gate.ts';
 import { META_PROVIDER, type ToolSpec } from './tool-specs.ts';
 
 /** The stable codes the runtime itself produces; handlers add their own. */
@@ -28,15 +29,27 @@ export function toCallToolResult(outcome: HandlerOutcome): CallToolResult {
   };
 }
 
-/** The refusal of a firearm tool: names the firearm type, the scope and what to do. */
-export function firearmRefusal(spec: ToolSpec, firearmType: string, reason: string): HandlerOutcome {
+/**
+ * The refusal of a firearm call: `firearm_licence_required` with the reason, and when a request was
+ * recorded its `request_id` and `approve_url` (where the operator decides), so a client can show
+ * the page and call again after the decision.
+ */
+export function firearmRefusal(spec: ToolSpec, firearmType: string, refusal: Refusal): HandlerOutcome {
+  const meta = refusal.metaLicenceIgnored
+    ? ' A licence presented in the call\'s _meta is not accepted: licences are granted by an operator in the God Config and checked in the registry.'
+    : '';
   return {
     ok: false,
     code: ERROR_CODES.firearmLicenceRequired,
-    message:
-      `${spec.name} is a firearm scope${spec.name === spec.scope.name ? '' : ` (${spec.scope.name})`} and needs a ${firearmType} licence: ${reason}. ` +
-      `Ask a human operator for a ${firearmType} licence and present it in the request _meta under "connector-factory/licence".`,
-    details: { firearm_type: firearmType, scope: spec.scope.name, tool: spec.name, reason },
+    message: `${refusal.message}${meta}`,
+    details: {
+      firearm_type: firearmType,
+      scope: spec.scope.name,
+      tool: spec.name,
+      reason: refusal.reason,
+      ...(refusal.requestId !== undefined ? { request_id: refusal.requestId, approve_url: refusal.approveUrl, request_reused: refusal.requestReused ?? false } : {}),
+      ...(refusal.metaLicenceIgnored ? { meta_licence_ignored: true } : {}),
+    },
   };
 }
 

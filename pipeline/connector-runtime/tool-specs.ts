@@ -46,8 +46,8 @@ export function toolSpecsFor(manifest: Manifest): ToolSpecsResult {
     const lines = [scope.description, '', `Scope: ${scope.name} (${manifest.display_name}).`];
     if (firearm !== undefined) {
       lines.push(
-        `Firearm: ${firearm}. The call is refused unless the host grants a ${firearm} licence; ` +
-          'present it in the request _meta under "connector-factory/licence".',
+        `Firearm: ${firearm}. It runs only under a ${firearm} licence a human operator granted, or their approval of ` +
+          'this exact call; otherwise it answers firearm_licence_required with a request_id and an approve_url to show the user.',
       );
     }
     return {

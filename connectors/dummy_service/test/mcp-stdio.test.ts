@@ -26,7 +26,8 @@ beforeAll(async () => {
     command: process.execPath,
     args: ['--import', 'tsx', SERVER_TS],
     cwd: REPO_ROOT,
-    env: { ...getDefaultEnvironment(), VAULT_DIR: vaultWith({ [KEY_NAME]: CANARY }), DUMMY_SERVICE_BASE_URL: api.url },
+    // A data dir no factory holds: no registry, so firearm calls are refused (fail closed).
+    env: { ...getDefaultEnvironment(), VAULT_DIR: vaultWith({ [KEY_NAME]: CANARY }), DUMMY_SERVICE_BASE_URL: api.url, CONNECTORS_DATA_DIR: vaultWith({}) },
     stderr: 'pipe',
   });
   stdio.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
@@ -60,7 +61,7 @@ describe('dummy_service over stdio', () => {
     expect(api.received.slice(before)).toEqual([{ method: 'GET', path: '/items', authorization: `Bearer ${CANARY}` }]);
   });
 
-  it('delete_items is refused without a licence, naming CODE_DELETE, and the API is never called', async () => {
+  it('delete_items is refused without a reachable registry, naming CODE_DELETE, and the API is never called', async () => {
     const before = api.received.length;
     const result = (await client.callTool({ name: 'delete_items', arguments: { id: 'itm_1' } })) as CallToolResult;
     expect(result.isError).toBe(true);

@@ -1,4 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -9,8 +13,6 @@ import {
   ok,
   scopeHandler,
   type ConnectorServerOptions,
-  type LicenceChecker,
-  type LicenceRequest,
   type SecretLoader,
 } from '../index.ts';
 import { connectInProcess, writeManifest } from './helpers.ts';
@@ -97,69 +99,54 @@ async function start(overrides: Partial<ConnectorServerOptions> = {}) {
 }
 
 describe('firearm scopes', () => {
-  it('are refused without a licence, with a typed error naming the firearm type', async () => {
+  // No DATABASE_URL and a data dir no npm start holds: the runtime has no registry to ask.
+  beforeAll(() => {
+    delete process.env.DATABASE_URL;
+    process.env.CONNECTORS_DATA_DIR = mkdtempSync(join(tmpdir(), 'runtime-no-factory-'));
+  });
+
+  it('are refused when no registry can be reached, with a typed error naming the firearm type and what to do', async () => {
     const { call } = await start();
     const result = await call('chat_write', { text: 'hello' });
     expect(result.isError).toBe(true);
     expect(result.structuredContent).toMatchObject({
-      error: { code: 'firearm_licence_required', firearm_type: 'CLIENT_VOICE', scope: 'chat:write', tool: 'chat_write' },
+      error: { code: 'firearm_licence_required', reason: 'registry_unreachable', firearm_type: 'CLIENT_VOICE', scope: 'chat:write', tool: 'chat_write' },
     });
     const text = result.content[0]?.type === 'text' ? result.content[0].text : '';
-    expect(text).toMatch(/^firearm_licence_required: .*CLIENT_VOICE/);
+    expect(text).toMatch(/^firearm_licence_required: chat_write is a firearm tool \(CLIENT_VOICE\).*no npm start is running.*npm start/);
   });
 
-  it('run when the host licence checker grants their type, and the checker sees the presented licence', async () => {
-    const asked: LicenceRequest[] = [];
-    const licences: LicenceChecker = {
-      async check(request) {
-        asked.push(request);
-        return request.firearmType === 'CLIENT_VOICE' && request.licence === 'grant-42'
-          ? { granted: true }
-          : { granted: false, reason: 'no such grant' };
-      },
-    };
-    const { call } = await start({ licences });
-
-    const refused = await call('chat_write', { text: 'hi' }, 'forged');
-    expect(refused.structuredContent).toMatchObject({ error: { code: 'firearm_licence_required', reason: 'no such grant' } });
-
-    const granted = await call('chat_write', { text: 'hi' }, 'grant-42');
-    expect(granted.isError).toBeFalsy();
-    expect(granted.structuredContent).toEqual({ posted: 'hi' });
-    expect(asked.at(-1)).toEqual({
-      providerSlug: 'acme_chat',
-      firearmType: 'CLIENT_VOICE',
-      scope: 'chat:write',
-      tool: 'chat_write',
-      licence: 'grant-42',
-    });
+  it('a licence claimed in the call _meta grants nothing, and the refusal says it was ignored', async () => {
+    const { call } = await start();
+    const result = await call('chat_write', { text: 'hi' }, { granted: true, firearm_type: 'CLIENT_VOICE' });
+    expect(result.structuredContent).toMatchObject({ error: { code: 'firearm_licence_required', meta_licence_ignored: true } });
   });
 
-  it('a licence checker that throws denies the call', async () => {
-    const { call } = await start({
-      licences: {
-        check: async () => {
-          throw new Error('licence service down');
-        },
-      },
-    });
-    const result = await call('chat_write', { text: 'hi' }, 'anything');
+  it('there is no option for connector code to install its own licence checker', async () => {
+    const grantsEverything = { check: async () => ({ granted: true }) };
+    const { call } = await start({ licences: grantsEverything } as Partial<ConnectorServerOptions>);
+    const result = await call('chat_write', { text: 'hi' });
     expect(result.structuredContent).toMatchObject({ error: { code: 'firearm_licence_required' } });
   });
 
-  it('read scopes never ask the licence checker', async () => {
-    let asked = 0;
-    const { call } = await start({
-      licences: {
-        check: async () => {
-          asked += 1;
-          return { granted: false, reason: 'no' };
-        },
-      },
+  it('read scopes never touch the registry', async () => {
+    let connections = 0;
+    const listener = createServer((socket) => {
+      connections += 1;
+      socket.destroy();
     });
-    const result = await call('channels_read');
-    expect(result.structuredContent).toEqual({ channels: ['general'] });
-    expect(asked).toBe(0);
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    process.env.DATABASE_URL = `postgres://nobody@127.0.0.1:${(listener.address() as AddressInfo).port}/none`;
+    try {
+      const { call } = await start();
+      expect((await call('channels_read')).structuredContent).toEqual({ channels: ['general'] });
+      expect(connections).toBe(0);
+      expect((await call('chat_write', { text: 'hi' })).structuredContent).toMatchObject({ error: { code: 'firearm_licence_required' } });
+      expect(connections).toBeGreaterThan(0);
+    } finally {
+      delete process.env.DATABASE_URL;
+      listener.close();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * _template/server.ts, copied to connectors/<slug>/ the way `npm run connectors -- new` does,
- * runs as an MCP server once its manifest is filled: every scope listed, firearm scopes refused,
- * scopes without a handler answering not_implemented. The copy lives in a temp repository that
+ * runs as an MCP server once its manifest is filled: every scope listed, scopes without a handler
+ * (firearm ones too: no licence is asked for a call that cannot run) answering not_implemented. The copy lives in a temp repository that
  * links this one's package.json imports, pipeline/, vault-agent/ and node_modules/, so the test
  * never writes into the shared connectors/ folder.
  */
@@ -54,7 +54,7 @@ beforeAll(async () => {
     command: process.execPath,
     args: ['--import', 'tsx', join('connectors', SLUG, 'server.ts')],
     cwd: root,
-    env: { ...getDefaultEnvironment(), VAULT_DIR: vault },
+    env: { ...getDefaultEnvironment(), VAULT_DIR: vault, CONNECTORS_DATA_DIR: mkdtempSync(join(tmpdir(), 'template-data-')) },
     stderr: 'pipe',
   });
   stdio.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
@@ -81,8 +81,8 @@ describe('the template copied to connectors/<slug>/', () => {
     expect(stderr).toContain('scope orders:read has no handler');
   });
 
-  it('refuses the firearm scope without a licence', async () => {
+  it('a firearm scope without a handler answers not_implemented without asking for a licence', async () => {
     const result = (await client.callTool({ name: 'orders_delete', arguments: {} })) as CallToolResult;
-    expect(result.structuredContent).toMatchObject({ error: { code: 'firearm_licence_required', firearm_type: 'CODE_DELETE' } });
+    expect(result.structuredContent).toMatchObject({ error: { code: 'not_implemented', scope: 'orders:delete' } });
   });
 });

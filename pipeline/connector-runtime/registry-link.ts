@@ -1,0 +1,143 @@
+/**
+ * How a running connector reaches the registry to check licences: DATABASE_URL when set, else the
+ * embedded registry of the `npm start` that holds CONNECTORS_DATA_DIR (default: the repository's
+ * `.data/`), found through its registry.json. It never starts an embedded registry of its own: a
+ * connector without a running factory simply has no licences.
+ *
+ * Every use is bounded: connecting and the work together get `timeoutMs`; past it the connection
+ * is destroyed (so the server rolls back whatever the work had begun) and the caller gets a
+ * failure, which the licence gate turns into a refusal. Nothing here throws.
+ */
+import { lstat } from 'node:fs/promises';
+import pg from 'pg';
+import { infoPath, pidAlive, readInfo } from '../registry/info-file.ts';
+
+export type LinkResult<T> = { ok: true; value: T } | { ok: false; reason: 'registry_unreachable' | 'registry_slow' | 'registry_error'; message: string };
+
+export interface RegistryLink {
+  /** Runs `fn` on one registry connection within the timeout. */
+  run<T>(fn: (client: pg.ClientBase) => Promise<T>): Promise<LinkResult<T>>;
+  /** Closes the idle connections (in-flight work ends on its own). */
+  close(): Promise<void>;
+}
+
+export interface RegistryLinkOptions {
+  /** Where DATABASE_URL and CONNECTORS_DATA_DIR are read, at each use (npm start may restart). */
+  env: NodeJS.ProcessEnv;
+  /** Connecting plus the work, at most. */
+  timeoutMs: number;
+  log: (line: string) => void;
+}
+
+type Target = { ok: true; url: string; where: string } | { ok: false; message: string };
+
+/** Where the registry is right now, or why there is none to reach. */
+export async function findRegistry(env: NodeJS.ProcessEnv): Promise<Target> {
+  if (env.DATABASE_URL) return { ok: true, url: env.DATABASE_URL, where: 'the registry at DATABASE_URL' };
+  // Loaded on first need: connect.ts brings the embedded registry's modules (PGlite) with it.
+  const { resolveDataDir } = await import('../registry/connect.ts');
+  const dataDir = resolveDataDir(env.CONNECTORS_DATA_DIR || undefined);
+  const start = `Start the factory (npm start) on that data dir, or set DATABASE_URL for the connector.`;
+  const file = infoPath(dataDir);
+  let info: Awaited<ReturnType<typeof readInfo>>;
+  try {
+    // registry.json says where the registry is served; only a file of ours that nobody else can
+    // write is believed (the data dir is private to the factory's user).
+    const st = await lstat(file).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : Promise.reject(err)));
+    if (!st) return { ok: false, message: `no npm start is running for the data dir ${dataDir} (no ${file}). ${start}` };
+    if (!st.isFile() || (process.getuid && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0) {
+      return { ok: false, message: `${file} is not a private file of this user, so it is not trusted. Remove it and restart npm start.` };
+    }
+    info = await readInfo(dataDir);
+  } catch (err) {
+    return { ok: false, message: `cannot read ${file}: ${(err as Error).message}. ${start}` };
+  }
+  if (info === null) return { ok: false, message: `no npm start is running for the data dir ${dataDir}. ${start}` };
+  if (info === 'unreadable' || info.url === null) return { ok: false, message: `the registry of ${dataDir} is still starting; call again in a moment.` };
+  if (!pidAlive(info.pid)) return { ok: false, message: `the npm start that held ${dataDir} (process ${info.pid}) is gone. ${start}` };
+  return { ok: true, url: info.url, where: `the registry of the npm start holding ${dataDir}` };
+}
+
+export function openRegistryLink(opts: RegistryLinkOptions): RegistryLink {
+  let current: { url: string; pool: pg.Pool } | null = null;
+
+  const poolFor = (url: string): pg.Pool => {
+    if (current?.url === url) return current.pool;
+    const old = current?.pool;
+    void old?.end().catch(() => undefined);
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 2,
+      connectionTimeoutMillis: opts.timeoutMs,
+      idleTimeoutMillis: 30_000,
+      // A connector's stdio loop must be able to end while a connection idles.
+      allowExitOnIdle: true,
+    });
+    pool.on('error', (err) => opts.log(`licence registry connection lost: ${err.message}`));
+    current = { url, pool };
+    return pool;
+  };
+
+  return {
+    async run(fn) {
+      const target = await findRegistry(opts.env);
+      if (!target.ok) return { ok: false, reason: 'registry_unreachable', message: target.message };
+      return bounded(poolFor(target.url), opts.timeoutMs, target.where, fn);
+    },
+    async close() {
+      const pool = current?.pool;
+      current = null;
+      await pool?.end().catch(() => undefined);
+    },
+  };
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+async function bounded<T>(pool: pg.Pool, timeoutMs: number, where: string, fn: (client: pg.ClientBase) => Promise<T>): Promise<LinkResult<T>> {
+  let client: pg.PoolClient | undefined;
+  let released = false;
+  let timedOut = false;
+  const release = (err?: Error) => {
+    if (client && !released) {
+      released = true;
+      client.release(err);
+    }
+  };
+  const work = (async () => {
+    client = await pool.connect();
+    if (timedOut) {
+      release(new Error('timed out'));
+      throw new Error('timed out');
+    }
+    return fn(client);
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+  });
+  try {
+    const settled = await Promise.race([work.then((value) => ({ value }), (error: unknown) => ({ error })), deadline]);
+    if (settled === TIMED_OUT) {
+      timedOut = true;
+      // Destroying the connection rolls back an unfinished transaction on the server.
+      release(new Error('timed out'));
+      work.catch(() => undefined);
+      return { ok: false, reason: 'registry_slow', message: `${where} did not answer within ${timeoutMs} ms` };
+    }
+    if ('error' in settled) {
+      const err = settled.error as Error & { code?: string };
+      release(err);
+      const reachable = typeof err.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code);
+      return {
+        ok: false,
+        reason: reachable ? 'registry_error' : 'registry_unreachable',
+        message: reachable ? `${where} answered with an error: ${err.message}` : `cannot reach ${where}: ${err.message}`,
+      };
+    }
+    release();
+    return { ok: true, value: settled.value };
+  } finally {
+    clearTimeout(timer);
+  }
+}
