@@ -4,11 +4,15 @@
  * name makes the open fail and we pick another name), fchmod 0600, write, fsync, rename over the
  * target (rename replaces a planted symlink or hardlink at the target name itself, never what it
  * points to), then fsync of the directory. Readers therefore see the old file or the new one, whole.
+ *
+ * Every step names its file through the held directory (held-dir.ts), so a vault path swapped
+ * for a link mid-write can redirect neither the temp file, nor the rename, nor the clean-up; and
+ * the temp file is removed on every failure after it was created.
  */
 import { constants, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import type { HeldDir } from './held-dir.ts';
 
 /** Prefix of every temp file; anything with it in the vault dir is a leftover and removed at start. */
 export const TEMP_PREFIX = '.tmp-';
@@ -27,16 +31,16 @@ export interface AtomicWriteOptions {
 }
 
 /**
- * Writes `data` to `dir/target` atomically; resolves with the new file's mtime once the file's
- * contents are on disk and renamed into place. The caller must still sync the directory
- * (see createDirSync) before calling the write durable.
+ * Writes `data` to `target` in the held directory atomically; resolves with the new file's mtime
+ * once the file's contents are on disk and renamed into place. The caller must still sync the
+ * directory (see createDirSync) before calling the write durable.
  */
-export async function replaceFile(dir: string, target: string, key: string, data: Buffer, opts: AtomicWriteOptions = {}): Promise<Date> {
+export async function replaceFile(dir: HeldDir, target: string, key: string, data: Buffer, opts: AtomicWriteOptions = {}): Promise<Date> {
   const nameFor = opts.tempName ?? randomTempName;
   let fh: FileHandle | undefined;
   let tempPath = '';
   for (let i = 0; i < MAX_NAME_TRIES && !fh; i++) {
-    tempPath = join(dir, nameFor(key));
+    tempPath = dir.at(nameFor(key));
     try {
       fh = await fs.open(tempPath, CREATE_FLAGS, 0o600);
     } catch (err) {
@@ -53,7 +57,7 @@ export async function replaceFile(dir: string, target: string, key: string, data
     const { mtime } = await fh.stat();
     await fh.close();
     fh = undefined;
-    await fs.rename(tempPath, join(dir, target));
+    await fs.rename(tempPath, dir.at(target));
     renamed = true;
     return mtime;
   } finally {

@@ -8,6 +8,7 @@
 import { constants, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { HeldDir } from './held-dir.ts';
 
 /** The audit log's file name inside the vault dir; never matches a key file name. */
 export const AUDIT_FILE = 'audit.jsonl';
@@ -40,9 +41,10 @@ export interface AuditLog {
   readonly path: string;
 }
 
-export async function openAuditLog(dir: string): Promise<AuditLog> {
-  const path = join(dir, AUDIT_FILE);
-  const fh: FileHandle = await fs.open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+/** Opens (creating) the audit log in the held vault dir (held-dir.ts), never through the vault path. */
+export async function openAuditLog(dir: HeldDir): Promise<AuditLog> {
+  const path = join(dir.path, AUDIT_FILE);
+  const fh: FileHandle = await fs.open(dir.at(AUDIT_FILE), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   const st = await fh.stat();
   if (!st.isFile()) {
     await fh.close();

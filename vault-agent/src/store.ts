@@ -2,12 +2,14 @@
  * The key store on disk: one file per key in the vault dir, `{NAME}.txt` (plain) or
  * `{NAME}.sops.json` (SOPS). Writes go through replaceFile + a shared directory fsync, under a
  * per-name lock; writing one format removes the other. Status comes from lstat, never from
- * reading a file, so status and list can't leak a value.
+ * reading a file, so status and list can't leak a value. Every file is named through the vault
+ * dir's held descriptor (held-dir.ts), never through the vault path, so a path swapped for a
+ * link cannot send a value, a deletion or a listing anywhere else.
  */
 import { constants, promises as fs, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createDirSync, isCode, replaceFile, TEMP_PREFIX, type AtomicWriteOptions } from './atomic-write.ts';
+import type { HeldDir } from './held-dir.ts';
 import { createKeyedLock } from './name-lock.ts';
 import { NAME_PATTERN } from './validate.ts';
 import { encryptVaultValue } from '../sops/encrypt.ts';
@@ -42,27 +44,30 @@ export interface VaultStore {
 }
 
 export interface StoreOptions extends AtomicWriteOptions {
-  /** The vault dir, already checked by checkPrivateDir. */
-  dir: string;
-  /** A handle on the vault dir opened with O_DIRECTORY|O_NOFOLLOW: used for fsync and identity checks. */
-  dirHandle: FileHandle;
+  /** The vault dir, already checked by openPrivateDir, held by its descriptor. */
+  dir: HeldDir;
   /** Age recipients: when present, keys are written as SOPS documents. */
   recipients?: string[];
 }
 
 export function createStore(opts: StoreOptions): VaultStore {
-  const { dir, dirHandle } = opts;
+  const { dir } = opts;
+  const dirHandle: FileHandle = dir.handle;
   const recipients = opts.recipients && opts.recipients.length > 0 ? opts.recipients : undefined;
   const syncDir = createDirSync(dirHandle);
   const lock = createKeyedLock();
   let identity: Promise<Stats> | undefined;
 
-  /** Refuses to write if the vault path no longer names the directory we checked at start. */
+  /**
+   * Refuses to write if the vault path no longer names the directory we hold: the write itself
+   * could not go elsewhere (it goes through the descriptor), but connectors read keys by path and
+   * would not find it, so the operator must hear of the swap. (Without /proc, this is the guard.)
+   */
   async function assertSameDir(): Promise<void> {
     identity ??= dirHandle.stat();
-    const [held, now] = await Promise.all([identity, fs.lstat(dir)]);
+    const [held, now] = await Promise.all([identity, fs.lstat(dir.path)]);
     if (!now.isDirectory() || now.ino !== held.ino || now.dev !== held.dev) {
-      throw new StoreError('write_failed', `the vault dir ${dir} was replaced since the agent started; restart the vault-agent`);
+      throw new StoreError('write_failed', `the vault dir ${dir.path} was replaced since the agent started; restart the vault-agent`);
     }
   }
 
@@ -77,7 +82,7 @@ export function createStore(opts: StoreOptions): VaultStore {
         try {
           await assertSameDir();
           const m = await replaceFile(dir, name + target, name, data, opts);
-          await unlinkIfPresent(join(dir, name + other));
+          await unlinkIfPresent(dir.at(name + other));
           return m;
         } catch (err) {
           throw asStoreError(err, `could not write key ${name}`);
@@ -93,8 +98,8 @@ export function createStore(opts: StoreOptions): VaultStore {
       const removed = await lock.run(name, async () => {
         try {
           await assertSameDir();
-          const a = await unlinkIfPresent(join(dir, name + PLAIN_SUFFIX));
-          const b = await unlinkIfPresent(join(dir, name + SOPS_SUFFIX));
+          const a = await unlinkIfPresent(dir.at(name + PLAIN_SUFFIX));
+          const b = await unlinkIfPresent(dir.at(name + SOPS_SUFFIX));
           return a || b;
         } catch (err) {
           throw asStoreError(err, `could not delete key ${name}`);
@@ -107,18 +112,18 @@ export function createStore(opts: StoreOptions): VaultStore {
     },
 
     async status(name) {
-      const times = await Promise.all([keyMtime(join(dir, name + PLAIN_SUFFIX)), keyMtime(join(dir, name + SOPS_SUFFIX))]);
+      const times = await Promise.all([keyMtime(dir.at(name + PLAIN_SUFFIX)), keyMtime(dir.at(name + SOPS_SUFFIX))]);
       const newest = newestOf(times);
       return newest ? { name, updated_at: newest.toISOString() } : null;
     },
 
     async list() {
       const byName = new Map<string, Date>();
-      for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+      for (const entry of await fs.readdir(dir.root, { withFileTypes: true })) {
         if (!entry.isFile()) continue; // symlinks and anything else are never keys
         const name = keyNameOf(entry.name);
         if (!name) continue;
-        const t = await keyMtime(join(dir, entry.name));
+        const t = await keyMtime(dir.at(entry.name));
         const prev = byName.get(name);
         if (t && (!prev || t > prev)) byName.set(name, t);
       }
@@ -147,14 +152,14 @@ export function keyNameOf(file: string): string | null {
  * Start-up housekeeping: removes temp files a killed writer left behind and makes key files 0600
  * (opened with O_NOFOLLOW, so a planted symlink is never chmod-ed through). Returns what it removed.
  */
-export async function cleanVaultDir(dir: string): Promise<{ removedTemps: number }> {
+export async function cleanVaultDir(dir: HeldDir): Promise<{ removedTemps: number }> {
   let removedTemps = 0;
-  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+  for (const entry of await fs.readdir(dir.root, { withFileTypes: true })) {
     if (entry.name.startsWith(TEMP_PREFIX)) {
-      await fs.unlink(join(dir, entry.name)).catch(() => {});
+      await fs.unlink(dir.at(entry.name)).catch(() => {});
       removedTemps++;
     } else if (entry.isFile() && keyNameOf(entry.name)) {
-      const fh = await fs.open(join(dir, entry.name), constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => null);
+      const fh = await fs.open(dir.at(entry.name), constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => null);
       if (fh) {
         const st = await fh.stat();
         if ((st.mode & 0o777) !== 0o600 && st.uid === process.getuid?.()) await fh.chmod(0o600);
