@@ -3,8 +3,13 @@
  * method resolves to a result — `{ ok: true, … }` or `{ ok: false, code, message, status? }` —
  * and never rejects. `code: 'unavailable'` means no agent answers on the socket. The value given to
  * put() is only ever written to the request body: no result or message carries it.
+ *
+ * Before every request it checks where the socket is (safety.ts socketPlaceProblem): a socket
+ * whose directory is a link, another user's, or open to others could be anyone's, so the client
+ * answers `code: 'untrusted_socket'` and sends nothing, not even a health check.
  */
 import http from 'node:http';
+import { socketPlaceProblem } from './safety.ts';
 
 export type VaultFailure = { ok: false; code: string; message: string; status?: number };
 export type VaultResult<T extends object> = ({ ok: true } & T) | VaultFailure;
@@ -16,6 +21,8 @@ export interface KeyTime {
 
 export interface VaultClient {
   health(): Promise<VaultResult<object>>;
+  /** `GET /v1/health?challenge=C`: the agent started with a proof key answers `proof` (proof.ts). */
+  challenge(challenge: string): Promise<VaultResult<{ proof?: unknown }>>;
   list(): Promise<VaultResult<{ secrets: KeyTime[] }>>;
   status(name: string): Promise<VaultResult<{ name: string; set: boolean; updated_at: string | null }>>;
   put(name: string, value: string): Promise<VaultResult<KeyTime>>;
@@ -34,7 +41,19 @@ export function createVaultClient(socketPath: string, opts: ClientOptions = {}):
   const timeout = opts.timeoutMs ?? 10_000;
   const userAgent = `northstar-vault-client/1 pid=${process.pid}`;
 
-  function call<T extends object>(method: string, path: string, body?: string): Promise<VaultResult<T>> {
+  async function call<T extends object>(method: string, path: string, body?: string): Promise<VaultResult<T>> {
+    const problem = await socketPlaceProblem(socketPath).catch((err: NodeJS.ErrnoException) => `its directory could not be checked (${err.code ?? 'error'})`);
+    if (problem) {
+      return failure(
+        'untrusted_socket',
+        `Refusing to talk to the vault-agent at ${socketPath}: ${problem}, so another user's process could be answering there. ` +
+          `Use a socket in a private directory (yours, mode 0700), as npm start does by default.`,
+      );
+    }
+    return send<T>(method, path, body);
+  }
+
+  function send<T extends object>(method: string, path: string, body?: string): Promise<VaultResult<T>> {
     return new Promise((resolve) => {
       const headers: Record<string, string | number> = { 'user-agent': userAgent, accept: 'application/json' };
       if (body !== undefined) {
@@ -73,6 +92,7 @@ export function createVaultClient(socketPath: string, opts: ClientOptions = {}):
   const keyPath = (name: string) => `/v1/secrets/${encodeURIComponent(name)}`;
   return {
     health: () => call('GET', '/v1/health'),
+    challenge: (c) => call('GET', `/v1/health?challenge=${encodeURIComponent(c)}`),
     list: () => call('GET', '/v1/secrets'),
     status: (name) => call('GET', keyPath(name)),
     put: (name, value) => call('PUT', keyPath(name), JSON.stringify({ value })),

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { callerFrom, type AuditLog } from './audit.ts';
 import { agentError, statusFor, type AgentError } from './errors.ts';
+import { proofFor } from './proof.ts';
 import { matchRoute, type Route } from './routes.ts';
 import { StoreError, type VaultStore } from './store.ts';
 import { checkContentType, checkPutBody, MAX_BODY_BYTES } from './validate.ts';
@@ -14,6 +15,8 @@ export interface HandlerDeps {
   store: VaultStore;
   audit: AuditLog;
   log: (line: string) => void;
+  /** The key given at spawn (proof.ts): health answers a challenge with its proof. */
+  proofKey?: Buffer;
 }
 
 type Reply = { status: number; body: Record<string, unknown>; close?: boolean; allow?: string };
@@ -48,7 +51,8 @@ async function handle(req: IncomingMessage, deps: HandlerDeps): Promise<{ reply:
   }
   switch (route.kind) {
     case 'health':
-      return { reply: ok({}), label };
+      // Without a key (started by hand) there is nothing to prove: the plain answer.
+      return { reply: ok(route.challenge && deps.proofKey ? { proof: proofFor(deps.proofKey, route.challenge) } : {}), label };
     case 'list':
       return { reply: ok({ secrets: await deps.store.list() }), label };
     case 'status': {

@@ -4,6 +4,7 @@
  * socket). Exit codes: 0 after a clean stop, 1 when it cannot start, 2 for a usage error.
  */
 import { parseArgs, USAGE } from './args.ts';
+import { readProofKey } from './proof.ts';
 import { startVaultAgent, VaultAgentStartError, type RunningVaultAgent } from './server.ts';
 
 async function main(): Promise<void> {
@@ -15,6 +16,13 @@ async function main(): Promise<void> {
   }
   if (args.help) {
     console.log(USAGE);
+    return;
+  }
+  // Started by npm start: the key that lets it prove it is the child npm start spawned (proof.ts).
+  const proof = readProofKey();
+  if (!proof.ok) {
+    console.error(proof.message);
+    process.exitCode = 1;
     return;
   }
   // Signal handlers come first: a SIGINT that lands while the agent is starting (after it printed
@@ -38,6 +46,7 @@ async function main(): Promise<void> {
     vaultDir: args.vaultDir,
     socketPath: args.socketPath,
     ageRecipients: process.env.VAULT_AGE_RECIPIENTS,
+    proofKey: proof.key,
     log: (line) => console.log(line),
   });
   if (stopRequested) await agent.close();

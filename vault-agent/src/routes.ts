@@ -1,12 +1,14 @@
 /**
  * Pure routing: the five routes of the contract and nothing else. The name is taken from the raw
- * (still percent-encoded) path, so `..%2Fx` or `A%2FB` can never decode into a path.
+ * (still percent-encoded) path, so `..%2Fx` or `A%2FB` can never decode into a path. The one query
+ * string accepted is `GET /v1/health?challenge=C` (proof.ts); values never go in a URL.
  */
 import { agentError, type AgentError } from './errors.ts';
+import { CHALLENGE_PATTERN } from './proof.ts';
 import { checkName } from './validate.ts';
 
 export type Route =
-  | { kind: 'health' }
+  | { kind: 'health'; challenge?: string }
   | { kind: 'list' }
   | { kind: 'status'; name: string }
   | { kind: 'put'; name: string }
@@ -19,6 +21,13 @@ const PREFIX = '/v1/secrets/';
 /** Matches method and request target to a route, or to a not_found / method / name error. */
 export function matchRoute(method: string | undefined, target: string | undefined): RouteResult {
   const url = target ?? '';
+  const challenge = /^\/v1\/health\?challenge=([^&#]*)$/.exec(url)?.[1];
+  if (challenge !== undefined) {
+    if (!CHALLENGE_PATTERN.test(challenge)) {
+      return { ok: false, error: agentError('invalid_request', 'The health challenge must be 16 to 128 characters from A-Z, a-z, 0-9, - and _.') };
+    }
+    return only(method, 'GET', { kind: 'health', challenge });
+  }
   if (url.includes('?') || url.includes('#')) {
     return { ok: false, error: agentError('invalid_request', 'Query strings are not accepted; values go in the JSON body of a PUT.') };
   }

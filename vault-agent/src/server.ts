@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { openAuditLog, type AuditLog } from './audit.ts';
+import { holdDir } from './held-dir.ts';
 import { createRequestHandler } from './http-handler.ts';
 import { defaultRuntimeDir, resolveSocketPath, resolveVaultDir } from './paths.ts';
 import { openPrivateDir } from './safety.ts';
@@ -40,6 +41,8 @@ export interface StartOptions {
   log?: (line: string) => void;
   /** Test seam: temp file names, to plant symlink/hardlink attacks at predictable names. */
   tempName?: AtomicWriteOptions['tempName'];
+  /** The key its parent gave it (proof.ts): `GET /v1/health?challenge=C` answers with the proof. */
+  proofKey?: Buffer;
 }
 
 export interface RunningVaultAgent {
@@ -77,20 +80,23 @@ export async function startVaultAgent(opts: StartOptions = {}): Promise<RunningV
       setWith: '--socket or VAULT_AGENT_SOCKET',
       create: true,
       tighten: ownRuntimeDir,
+      ownerOnly: true,
     });
     if (!sockDir.ok) throw new VaultAgentStartError(sockDir.message);
     await sockDir.handle.close();
 
-    const { removedTemps } = await cleanVaultDir(vaultDir);
+    // From here on every file in the vault is named through the descriptor checked above.
+    const held = await holdDir(vaultDir, vault.handle);
+    const { removedTemps } = await cleanVaultDir(held);
     if (removedTemps > 0) log(`vault-agent: removed ${removedTemps} temp file(s) left by an interrupted write`);
 
-    const audit = await openAuditLog(vaultDir);
+    const audit = await openAuditLog(held);
     cleanup.push(() => audit.close());
-    const store = createStore({ dir: vaultDir, dirHandle: vault.handle, recipients, tempName: opts.tempName });
+    const store = createStore({ dir: held, recipients, tempName: opts.tempName });
 
     const prep = await prepareSocketPath(socketPath);
     if (!prep.ok) throw new VaultAgentStartError(prep.message);
-    const server = createServer(createRequestHandler({ store, audit, log }));
+    const server = createServer(createRequestHandler({ store, audit, log, proofKey: opts.proofKey }));
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
     server.keepAliveTimeout = 5_000;
