@@ -1,31 +1,51 @@
 /**
  * Markdown building blocks for the PR comment and the job summary.
  *
- * Everything a manifest author wrote (names, labels, descriptions, validator messages quoting
- * them) is untrusted: it must not inject HTML, hide text, break a table or forge the comment
- * marker, so every value goes through `text()` or `code()`.
+ * Everything a manifest author wrote (slugs, names, labels, descriptions, validator messages that
+ * quote them) is data: it must not render as an image or a link, ping a person or a team, link an
+ * issue, inject HTML, break a table or forge the comment marker. So every such value goes through
+ * `code()`: a code span, whose content GitHub shows literally. Markdown, HTML and entities are not
+ * parsed inside a code span (CommonMark 6.1), and GitHub's mention, team, issue and commit
+ * reference filters skip text inside `code` elements (html-pipeline's MentionFilter and its
+ * siblings: IGNORE_PARENTS = pre code a style script). Our own sentences are written inline.
  */
+import { escapeControl } from '../validate/terminal-text.ts';
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
-
-/** Text never becomes a tag or an entity; quotes are harmless outside attributes, so they stay readable. */
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>]/g, (c) => HTML_ESCAPES[c]!);
+/** The longest run of backticks in `text` (0 when there is none). */
+function longestBacktickRun(text: string): number {
+  let longest = 0;
+  for (const run of text.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
+  return longest;
 }
 
-/** Plain text: HTML-escaped, markdown punctuation backslash-escaped, on one line. */
-export function text(value: string): string {
-  return escapeHtml(value.replace(/\s+/g, ' ').trim()).replace(/[\\`*_[\]|#~!]/g, (c) => `\\${c}`);
-}
-
-/** An identifier (scope, key, slug, path) in monospace; safe inside a table cell. */
+/**
+ * `value` as a code span that shows it exactly, control and bidi characters escaped (so it stays
+ * on one line and reads as what the file holds). The fence is one backtick longer than the longest
+ * run inside, and the content is padded with a space when it starts or ends with a backtick (or
+ * with a space on both ends), because CommonMark strips one such space from each side.
+ * Outside a table only; `table()` escapes the pipes of cells.
+ */
 export function code(value: string): string {
-  return `<code>${escapeHtml(value).replace(/\|/g, '&#124;').replace(/\s+/g, ' ')}</code>`;
+  const content = escapeControl(value);
+  if (content === '') return '*(empty)*';
+  const fence = '`'.repeat(longestBacktickRun(content) + 1);
+  const bothSpaces = content.startsWith(' ') && content.endsWith(' ') && content.trim() !== '';
+  const pad = content.startsWith('`') || content.endsWith('`') || bothSpaces ? ' ' : '';
+  return `${fence}${pad}${content}${pad}${fence}`;
 }
 
-/** A GitHub-flavoured markdown table; cells must already be escaped. */
+/**
+ * One table cell. A GFM table splits a row at every unescaped `|`, inside code spans too, and
+ * takes `\|` back to `|` before it parses the cell's inlines; so every pipe is escaped here and a
+ * code span in the cell still shows its pipes. A line break would end the row: cells are one line.
+ */
+function cell(content: string): string {
+  return content.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|');
+}
+
+/** A GitHub-flavoured markdown table of cells built from `code()` and our own words. */
 export function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 

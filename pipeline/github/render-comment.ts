@@ -1,7 +1,9 @@
 /**
- * The sticky PR comment: one per PR, found again by its hidden marker and updated in place.
- * Pure: the same report always renders the same body.
+ * The sticky PR comment: one per PR, written by pr-comment (the default branch's code), found
+ * again by its hidden marker and its author, and updated in place.
+ * Pure: the same report always renders the same body, cut to fit GitHub's comment limit.
  */
+import { COMMENT_MAX_CHARS, fitComment } from './fit.ts';
 import { planIsEmpty } from './plan-insights.ts';
 import { COMMENT_MARKER, type CheckReport } from './report.ts';
 import {
@@ -18,8 +20,8 @@ import {
   scopesSection,
 } from './render-sections.ts';
 
-/** GitHub refuses comment bodies over 65,536 characters. */
-export const COMMENT_MAX_CHARS = 65_000;
+export { COMMENT_MAX_CHARS };
+
 /** Rows per list in the comment; the job summary holds more. */
 const MAX_ROWS = 50;
 
@@ -46,15 +48,7 @@ export function renderComment(report: CheckReport): string {
     registryNote(report),
     ...planParts,
     ...problemsSection(report.validation, MAX_ROWS),
-    footer(report, 'Updated by `npm run connectors -- pr-check`'),
+    footer(report),
   ].join('\n\n');
-  return fitComment(body);
-}
-
-/** Cuts an oversized body at a line boundary and says where the rest is. */
-export function fitComment(body: string): string {
-  if (body.length <= COMMENT_MAX_CHARS) return `${body}\n`;
-  const note = '\n\n_The plan is too long for a comment; the job summary of this run has all of it._\n';
-  const cut = body.lastIndexOf('\n', COMMENT_MAX_CHARS - note.length);
-  return body.slice(0, cut) + note;
+  return fitComment(body, report.run?.url ?? null);
 }

@@ -3,7 +3,7 @@
  */
 import type { Plan, ProviderChange, RowChanges } from '../sentinel/types.ts';
 import type { Problem } from '../validate/types.ts';
-import { code, delta, hiddenNote, limit, plural, table, text } from './markdown.ts';
+import { code, delta, hiddenNote, limit, plural, table } from './markdown.ts';
 import { disarmedScopes, keysToSet, kpiMappingsToApprove, newFirearmScopes } from './plan-insights.ts';
 import type { CheckReport } from './report.ts';
 
@@ -21,7 +21,7 @@ export function headline(report: CheckReport): string {
 /** What the validation covered. */
 export function scopeNote(report: CheckReport): string {
   const { all, reason, paths } = report.scope;
-  if (all) return `Validated the whole tree (${text(reason)}).`;
+  if (all) return `Validated the whole tree (${reason}).`;
   const shown = limit(paths, 10);
   const list = shown.shown.map(code).join(', ') + (shown.hidden ? `, …and ${shown.hidden} more` : '');
   return `Validated what this PR touches (${list || 'nothing'}) plus the cross-file rules over the whole tree.`;
@@ -29,12 +29,16 @@ export function scopeNote(report: CheckReport): string {
 
 /** Which registry the plan was computed against, and why. */
 export function registryNote(report: CheckReport): string {
-  if (!report.plan) return `> **No plan**: ${text(report.planError ?? 'the plan could not be computed')}.`;
+  if (!report.plan) return `> **No plan**: ${code(report.planError ?? 'the plan could not be computed')}.`;
   if (!report.plan.against_empty_registry) return '> Planned against **the registry** (read-only): this is what the merge will change.';
-  if (!report.registryConfigured) {
-    return '> Planned against **an empty registry**: no `REGISTRY_DATABASE_URL` secret is available to this run (fork PRs never get one), so every connector shows as added.';
+  switch (report.registry) {
+    case 'withheld':
+      return "> Planned against **an empty registry**, so every connector shows as added: this check runs the PR's own code, so it holds no secret and never reads the registry. The plan against the registry is in the PR comment, written by the *Connectors plan comment* workflow from the default branch's code.";
+    case 'unconfigured':
+      return '> Planned against **an empty registry**: no `REGISTRY_DATABASE_URL` is configured for the plan comment (the read-only secret of the `registry` environment), so every connector shows as added.';
+    case 'configured':
+      return '> Planned against **an empty registry**: the registry has no schema yet, so every connector shows as added.';
   }
-  return '> Planned against **an empty registry**: the registry has no schema yet, so every connector shows as added.';
 }
 
 const KIND_LABEL: Record<ProviderChange['kind'], string> = {
@@ -57,7 +61,7 @@ export function providersTable(plan: Plan, max: number): string[] {
   const { shown, hidden } = limit(plan.providers, max);
   const rows = shown.map((p) => [
     KIND_LABEL[p.kind],
-    `${code(p.slug)} ${text(p.display_name)}`,
+    `${code(p.slug)} ${code(p.display_name)}`,
     statusCell(p),
     rowDelta(p.scopes),
     rowDelta(p.kpi_mappings),
@@ -155,7 +159,7 @@ export function kpiSection(plan: Plan, max: number): string[] {
     `### KPI mappings that will need approval (${all.length})`,
     table(
       ['Connector', 'Provider metric', 'Core KPI', 'Aggregation', ''],
-      shown.map((m) => [code(m.slug), code(m.raw_metric), code(m.core_kpi), m.aggregation, m.reason === 'new' ? 'new' : 'changed: loses its approval']),
+      shown.map((m) => [code(m.slug), code(m.raw_metric), code(m.core_kpi), code(m.aggregation), m.reason === 'new' ? 'new' : 'changed: loses its approval']),
     ),
     ...hiddenNote(hidden, 'mappings'),
   ];
@@ -171,7 +175,7 @@ export function keysSection(plan: Plan, max: number): string[] {
     'Set each in the God Config site (Authentication card). Never put a value in the repository or the PR.',
     table(
       ['Connector', 'Key', 'Label', ''],
-      shown.map((k) => [code(k.slug), code(k.key_name), text(k.label), k.optional ? 'optional' : 'required']),
+      shown.map((k) => [code(k.slug), code(k.key_name), code(k.label), k.optional ? 'optional' : 'required']),
     ),
     ...hiddenNote(hidden, 'keys'),
   ];
@@ -189,15 +193,15 @@ export function catalogSection(plan: Plan): string[] {
     ['firearm type', plan.catalog.firearm_types],
     ['core KPI', plan.catalog.core_kpis],
   ] as const) {
-    for (const r of changes.added) rows.push([name, code(r.id), 'added', text(r.label)]);
-    for (const { after } of changes.changed) rows.push([name, code(after.id), 'changed', text(after.label)]);
-    for (const r of changes.removed) rows.push([name, code(r.id), '**removed**', text(r.label)]);
+    for (const r of changes.added) rows.push([name, code(r.id), 'added', code(r.label)]);
+    for (const { after } of changes.changed) rows.push([name, code(after.id), 'changed', code(after.label)]);
+    for (const r of changes.removed) rows.push([name, code(r.id), '**removed**', code(r.label)]);
   }
   return rows.length ? ['### Catalogue changes', table(['Catalogue', 'Id', 'Change', 'Label'], rows)] : [];
 }
 
 function problemRow(severity: string, p: Problem): string[] {
-  return [severity, code(`${p.file}:${p.line}:${p.column}`), p.path ? code(p.path) : '', text(p.message)];
+  return [severity, code(`${p.file}:${p.line}:${p.column}`), p.path ? code(p.path) : '', code(p.message)];
 }
 
 /** Every validation problem, errors first. */
@@ -214,7 +218,11 @@ export function problemsSection(validation: CheckReport['validation'], max: numb
 }
 
 /** The commit and run the text describes. */
-export function footer(report: CheckReport, what: string): string {
+export function footer(report: CheckReport): string {
+  const what =
+    report.reporter === 'pr-check'
+      ? "Written by `npm run connectors -- pr-check` (the PR's own code, no secret)"
+      : "Updated by `npm run connectors -- pr-comment` (the default branch's code, reading the PR as data)";
   if (!report.run) return `<sub>${what}</sub>`;
   const run = report.run.url ? ` · [workflow run](${report.run.url})` : '';
   return `<sub>${what} for ${code(report.run.sha.slice(0, 12))}${run}</sub>`;

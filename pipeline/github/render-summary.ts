@@ -3,7 +3,7 @@
  * A step summary may hold 1 MiB, so lists run longer here than in the PR comment.
  */
 import type { Plan, SyncResult } from '../sentinel/types.ts';
-import { code, text } from './markdown.ts';
+import { code } from './markdown.ts';
 import { planIsEmpty } from './plan-insights.ts';
 import type { CheckReport } from './report.ts';
 import {
@@ -36,16 +36,19 @@ function planBody(plan: Plan): string[] {
   ];
 }
 
-/** The PR check's job summary: verdict, the plan as tables, every problem. */
+/**
+ * The job summary of a PR check (pr-check's or pr-comment's): verdict, the plan as tables, every
+ * problem. Not yet fitted to GitHub's 1 MiB: the writer does that, knowing what the step wrote before.
+ */
 export function renderSummary(report: CheckReport): string {
   return `${[
-    '## Connector check',
+    report.reporter === 'pr-check' ? '## Connector check' : '## Connector registry plan',
     headline(report),
     scopeNote(report),
     registryNote(report),
     ...(report.plan ? planBody(report.plan) : []),
     ...problemsSection(report.validation, MAX_ROWS),
-    footer(report, 'Written by `npm run connectors -- pr-check`'),
+    footer(report),
   ].join('\n\n')}\n`;
 }
 
@@ -73,11 +76,11 @@ export function renderSyncSummary(output: SyncOutput, commitSha: string | null):
   ].join('\n\n')}\n`;
 }
 
-/** When the sync printed nothing usable (it failed before planning), with the problems it refused if any. */
+/** When the sync printed nothing usable (it failed before planning), with the problems it refused if any. `reason` is our own words. */
 export function renderSyncFailure(reason: string, validation?: CheckReport['validation']): string {
   return `${[
     '## Registry sync',
-    `❌ The sync did not complete: ${text(reason)}. Nothing was written; see the step log.`,
+    `❌ The sync did not complete: ${reason}. Nothing was written; see the step log.`,
     ...(validation ? problemsSection(validation, MAX_ROWS) : []),
   ].join('\n\n')}\n`;
 }

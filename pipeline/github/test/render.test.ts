@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { COMMENT_MAX_CHARS, renderComment } from '../render-comment.ts';
+import { COMMENT_MAX_CHARS, SUMMARY_LIMIT_BYTES, SUMMARY_MAX_BYTES, fitSummary } from '../fit.ts';
+import { code, table } from '../markdown.ts';
+import { renderComment } from '../render-comment.ts';
 import { renderSummary, renderSyncFailure, renderSyncSummary } from '../render-summary.ts';
 import { COMMENT_MARKER } from '../report.ts';
+import { meaning } from './markdown-meaning.ts';
 import { busyPlan, none, plan, provider, report, scope } from './plan-fixtures.ts';
 
 const problem = {
@@ -22,7 +25,7 @@ describe('the sticky PR comment', () => {
     const body = renderComment(
       report({
         validation: { ok: false, checked: 2, errors: [problem], warnings: [{ ...problem, line: 20, code: 'destructive_scope_without_firearm', message: 'looks destructive' }] },
-        registryConfigured: false,
+        registry: 'unconfigured',
         plan: { ...busyPlan(), against_empty_registry: true },
       }),
     );
@@ -36,51 +39,36 @@ describe('the sticky PR comment', () => {
   it('calls out new firearm scopes, armed scopes and firearm type changes for human review', () => {
     const body = renderComment(report());
     const section = body.split('### 🚨 NEW FIREARM SCOPES')[1]!.split('###')[0]!;
-    expect(section).toContain('<code>refund_orders</code> | <code>REFUND_ISSUE</code> | new scope');
-    expect(section).toContain('<code>chat:write</code> | <code>CLIENT_VOICE</code> | now requires a firearm');
-    expect(section).toContain('<code>refunds:create</code> | <code>REFUND_ISSUE</code> → <code>GENERAL</code> | firearm type changed');
+    expect(section).toContain('`refund_orders` | `REFUND_ISSUE` | new scope');
+    expect(section).toContain('`chat:write` | `CLIENT_VOICE` | now requires a firearm');
+    expect(section).toContain('`refunds:create` | `REFUND_ISSUE` → `GENERAL` | firearm type changed');
   });
 
   it('shows scopes that lose their firearm, since a dropped gate is as risky as a new one', () => {
     const body = renderComment(report());
-    expect(body).toContain('<code>files:delete</code> | <code>CODE_DELETE</code> | **no firearm required**');
-    expect(body).toContain('<code>admin:deploy</code> | <code>PROD_DEPLOY</code> | scope removed');
+    expect(body).toContain('`files:delete` | `CODE_DELETE` | **no firearm required**');
+    expect(body).toContain('`admin:deploy` | `PROD_DEPLOY` | scope removed');
   });
 
   it('lists KPI mappings to approve and keys to set, but not for retired connectors', () => {
     const body = renderComment(report());
-    expect(body).toContain('<code>total_sales</code> | <code>gross_sales</code> | sum | new');
-    expect(body).toContain('<code>messages</code> | <code>orders</code> | avg | changed: loses its approval');
-    expect(body).toContain('<code>PROVIDER_ACME_SHOP_API_KEY</code> | API key | required');
-    expect(body).toContain('<code>PROVIDER_ACME_SHOP_WEBHOOK_SECRET</code> | Webhook secret | optional');
+    expect(body).toContain('`total_sales` | `gross_sales` | `sum` | new');
+    expect(body).toContain('`messages` | `orders` | `avg` | changed: loses its approval');
+    expect(body).toContain('`PROVIDER_ACME_SHOP_API_KEY` | `API key` | required');
+    expect(body).toContain('`PROVIDER_ACME_SHOP_WEBHOOK_SECRET` | `Webhook secret` | optional');
   });
 
   it('says which registry the plan was computed against', () => {
     expect(renderComment(report())).toContain('Planned against **the registry**');
     const empty = { ...busyPlan(), against_empty_registry: true };
-    expect(renderComment(report({ plan: empty, registryConfigured: false }))).toContain('no `REGISTRY_DATABASE_URL` secret');
-    expect(renderComment(report({ plan: empty, registryConfigured: true }))).toContain('the registry has no schema yet');
+    expect(renderComment(report({ plan: empty, registry: 'unconfigured' }))).toContain('no `REGISTRY_DATABASE_URL` is configured for the plan comment');
+    expect(renderComment(report({ plan: empty, registry: 'configured' }))).toContain('the registry has no schema yet');
   });
 
   it('says when there is no plan and why', () => {
     const body = renderComment(report({ plan: null, planError: 'the registry did not answer (ECONNREFUSED)' }));
-    expect(body).toContain('**No plan**: the registry did not answer (ECONNREFUSED).');
+    expect(body).toContain('**No plan**: `the registry did not answer (ECONNREFUSED)`.');
     expect(body).not.toContain('### Connectors');
-  });
-
-  it('escapes author-written text so a manifest cannot forge the marker, inject HTML or break a table', () => {
-    const evil = provider({
-      slug: 'evil',
-      kind: 'added',
-      display_name: `${COMMENT_MARKER} <img src=x> | [click](https://x)`,
-      secrets: { ...none(), added: [{ key_name: 'PROVIDER_EVIL_KEY', label: 'a | b <script>', description: null, optional: false }] },
-    });
-    const body = renderComment(report({ plan: plan([evil]) }));
-    expect(body.split(COMMENT_MARKER)).toHaveLength(2);
-    expect(body).not.toContain('<img');
-    expect(body).not.toContain('<script>');
-    expect(body).toContain('&lt;img src=x&gt; \\| \\[click\\](https://x)');
-    expect(body).toContain('a \\| b &lt;script&gt;');
   });
 
   it('stays under GitHub\'s comment size limit with ten thousand connectors', () => {
@@ -93,6 +81,16 @@ describe('the sticky PR comment', () => {
     expect(body.startsWith(COMMENT_MARKER)).toBe(true);
   });
 
+  it('is cut under 65,536 characters when its rows are huge, with a note that points to the run', () => {
+    const long = (i: number) => ({ ...problem, line: i + 1, message: `${'x'.repeat(3000)} ${i}` });
+    const body = renderComment(report({ validation: { ok: false, checked: 1, errors: Array.from({ length: 50 }, (_, i) => long(i)), warnings: [] } }));
+    expect(body.length).toBeLessThanOrEqual(65_536);
+    expect(body).toMatch(/This comment was cut here: GitHub allows 65,536 characters in a comment\. the job summary of \[this workflow run\]\(https:\/\/github\.com\/o\/r\/actions\/runs\/42\) has the whole plan/);
+    const m = meaning(body);
+    // Cut between rows: every table row is whole.
+    expect(new Set(m.rowCells)).toEqual(new Set([4, ...meaning(renderComment(report())).rowCells]));
+  });
+
   it('says plainly when the PR changes nothing in the registry', () => {
     expect(renderComment(report({ plan: plan([], { unchanged: 3 }) }))).toContain('This PR changes nothing in the registry.');
   });
@@ -103,8 +101,38 @@ describe('the job summary', () => {
     await expect(renderSummary(report())).toMatchFileSnapshot('__snapshots__/summary-busy.md');
   });
 
+  it("of pr-check says its plan is against an empty registry on purpose, and where the real one is", () => {
+    const body = renderSummary(report({ registry: 'withheld', reporter: 'pr-check', plan: { ...busyPlan(), against_empty_registry: true } }));
+    expect(body).toContain("this check runs the PR's own code, so it holds no secret and never reads the registry");
+    expect(body).toContain('The plan against the registry is in the PR comment');
+    expect(body).toContain("Written by `npm run connectors -- pr-check` (the PR's own code, no secret)");
+  });
+
   it('counts every kind of change in one table', () => {
     expect(renderSummary(report())).toContain('| Connectors | +1 added, ~1 changed, 1 retired, 1 revived, 7 unchanged |');
+  });
+
+  it('over 1 MiB is cut under the limit, between rows, with a note saying so and where the rest is', () => {
+    const errors = Array.from({ length: 500 }, (_, i) => ({ ...problem, line: i + 1, message: `${'é'.repeat(1500)} ${i}` }));
+    const markdown = renderSummary(report({ validation: { ok: false, checked: 1, errors, warnings: [] } }));
+    expect(Buffer.byteLength(markdown)).toBeGreaterThan(SUMMARY_LIMIT_BYTES);
+    const fitted = fitSummary(markdown);
+    expect(Buffer.byteLength(fitted)).toBeLessThanOrEqual(SUMMARY_MAX_BYTES);
+    expect(SUMMARY_MAX_BYTES).toBeLessThan(SUMMARY_LIMIT_BYTES);
+    expect(fitted).toMatch(/This summary was cut here: GitHub shows at most 1 MiB of a step summary\. Every problem is in the step log/);
+    expect(fitted.startsWith(markdown.slice(0, 1000))).toBe(true);
+    const lines = fitted.trimEnd().split('\n');
+    expect(lines.at(-3)).toMatch(/^\| ❌ error \| .* \|$/);
+    expect(fitted).not.toContain('\uFFFD');
+  });
+
+  it('counts what the step already wrote, and writes nothing when even the note would not fit', () => {
+    const markdown = renderSummary(report());
+    expect(fitSummary(markdown, 0)).toBe(markdown);
+    const squeezed = fitSummary(markdown, SUMMARY_MAX_BYTES - 600);
+    expect(Buffer.byteLength(squeezed)).toBeLessThanOrEqual(600);
+    expect(squeezed).toContain('This summary was cut here');
+    expect(fitSummary(markdown, SUMMARY_MAX_BYTES)).toBe('');
   });
 });
 
