@@ -13,12 +13,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   plan: { summary: 'plan [--json] [--full]', load: () => import('./commands/plan.ts') },
   sync: { summary: 'sync [--dry-run] [--json] [--full]', load: () => import('./commands/sync.ts') },
   'pr-check': { summary: 'pr-check', load: () => import('./commands/pr-check.ts') },
+  'pr-comment': { summary: 'pr-comment --pr N --head SHA [--base SHA]', load: () => import('./commands/pr-comment.ts') },
 };
 
-const DATABASE_HELP = `Database (plan, sync, pr-check): --database-url URL or DATABASE_URL; otherwise the embedded
+const DATABASE_HELP = `Database (plan, sync): --database-url URL or DATABASE_URL; otherwise the embedded
 registry in the data dir (--data-dir DIR or CONNECTORS_DATA_DIR, default .data/), reached through a
 running \`npm start\` when one holds it. --full validates every manifest, even those unchanged since
-the last sync.`;
+the last sync. pr-check reads no database (it runs a PR's own code); pr-comment plans against
+REGISTRY_DATABASE_URL, read-only.`;
 
 export const USAGE = `Usage: npm run connectors -- <command>
 

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gitEnv } from './git.ts';
 
 const run = promisify(execFile);
 
@@ -17,8 +18,10 @@ export type ChangedFiles = { ok: true; files: string[] } | { ok: false; message:
  */
 export async function changedFiles(repoRoot: string, baseSha: string, headSha: string): Promise<ChangedFiles> {
   try {
-    const { stdout } = await run('git', ['diff', '--name-only', '--no-renames', '-z', `${baseSha}...${headSha}`, '--'], {
+    // Names only: no diff driver or textconv from anyone's config runs, and git gets none of the job's secrets.
+    const { stdout } = await run('git', ['diff', '--name-only', '--no-renames', '--no-ext-diff', '--no-textconv', '-z', `${baseSha}...${headSha}`, '--'], {
       cwd: repoRoot,
+      env: gitEnv(null),
       maxBuffer: 64 * 1024 * 1024,
     });
     return { ok: true, files: stdout.split('\0').filter(Boolean).sort() };

@@ -1,13 +1,14 @@
 /**
- * The sticky PR comment: find ours by its marker across every page, update it in place, create it
- * only when there is none. Never two.
+ * The sticky PR comment: find ours (our marker, written by our identity) across every page, update
+ * it in place, create it only when there is none. Never two, and never someone else's.
  */
+import { writtenBy, type CommentIdentity } from './identity.ts';
 import type { GitHub } from './octokit.ts';
 import { COMMENT_MARKER } from './report.ts';
 
 export type CommentResult =
   | { status: 'created' | 'updated'; id: number; url: string }
-  /** Not posted, and that is fine (fork PR, token without write access): the caller prints a notice. */
+  /** Not posted: the token may not write to the PR (403) or the PR is gone (404). */
   | { status: 'skipped'; reason: string };
 
 export interface CommentTarget {
@@ -20,19 +21,19 @@ interface IssueComment {
   id: number;
   body?: string | null;
   html_url: string;
-  user: { type?: string } | null;
+  user: { login?: string; id?: number; type?: string } | null;
 }
 
 /**
- * Ours: starts with the marker and was written by a bot (the Actions token's identity). Anyone
- * can post a comment that starts with the marker; updating theirs would let them edit what
- * reviewers take for the pipeline's plan, so a human's comment never counts.
+ * Ours: starts with the marker and was written by our identity. Anyone, person or bot, can post a
+ * comment that starts with the marker; updating theirs would let its author edit what reviewers
+ * take for the pipeline's plan afterwards, so only our own counts and theirs is left alone.
  */
-export function isStickyComment(c: IssueComment): boolean {
-  return (c.body ?? '').startsWith(COMMENT_MARKER) && c.user?.type === 'Bot';
+export function isStickyComment(c: IssueComment, identity: CommentIdentity): boolean {
+  return (c.body ?? '').startsWith(COMMENT_MARKER) && writtenBy(c.user, identity);
 }
 
-async function findSticky(gh: GitHub, t: CommentTarget): Promise<IssueComment | undefined> {
+async function findSticky(gh: GitHub, t: CommentTarget, identity: CommentIdentity): Promise<IssueComment | undefined> {
   // paginate follows the Link header over every page (100 per page, the most GitHub allows).
   const all = (await gh.paginate(gh.rest.issues.listComments, {
     owner: t.owner,
@@ -40,7 +41,7 @@ async function findSticky(gh: GitHub, t: CommentTarget): Promise<IssueComment | 
     issue_number: t.issueNumber,
     per_page: 100,
   })) as IssueComment[];
-  return all.find(isStickyComment);
+  return all.find((c) => isStickyComment(c, identity));
 }
 
 function statusOf(err: unknown): number | undefined {
@@ -48,14 +49,14 @@ function statusOf(err: unknown): number | undefined {
 }
 
 /**
- * Creates or updates the sticky comment. 403 and 404 (read-only token on a fork PR, missing
- * permission, PR gone) come back as `skipped`; any other failure throws.
+ * Creates or updates the sticky comment of `identity` (the token's, see identity.ts). 403 and 404
+ * (the job lacks pull-requests: write, the PR is gone) come back as `skipped`; any other failure throws.
  */
-export async function upsertStickyComment(gh: GitHub, target: CommentTarget, body: string): Promise<CommentResult> {
+export async function upsertStickyComment(gh: GitHub, target: CommentTarget, body: string, identity: CommentIdentity): Promise<CommentResult> {
   if (!body.startsWith(COMMENT_MARKER)) throw new Error('the sticky comment body must start with its marker');
   const base = { owner: target.owner, repo: target.repo };
   try {
-    const existing = await findSticky(gh, target);
+    const existing = await findSticky(gh, target, identity);
     if (existing) {
       const { data } = await gh.rest.issues.updateComment({ ...base, comment_id: existing.id, body });
       return { status: 'updated', id: data.id, url: data.html_url };
@@ -68,7 +69,7 @@ export async function upsertStickyComment(gh: GitHub, target: CommentTarget, bod
       // look again before trying once more, so a flaky server never leaves two comments.
       const status = statusOf(err);
       if (status === undefined || status < 500) throw err;
-      const landed = await findSticky(gh, target);
+      const landed = await findSticky(gh, target, identity);
       if (landed) return { status: 'created', id: landed.id, url: landed.html_url };
       const { data } = await gh.rest.issues.createComment({ ...base, issue_number: target.issueNumber, body });
       return { status: 'created', id: data.id, url: data.html_url };
@@ -78,7 +79,7 @@ export async function upsertStickyComment(gh: GitHub, target: CommentTarget, bod
     if (status === 403 || status === 404) {
       return {
         status: 'skipped',
-        reason: `GitHub answered ${status} to the PR comment (a fork PR's read-only token, or the job lacks pull-requests: write); the plan is in the job summary instead`,
+        reason: `GitHub answered ${status} to the PR comment (the job needs pull-requests: write, and the PR must still exist); the plan is in the job summary instead`,
       };
     }
     throw err;

@@ -1,15 +1,17 @@
 /**
- * Everything pr-check takes from GitHub Actions, read once at the edge: the environment and the
- * event payload. The rest of pipeline/github receives this value and never reads process.env.
+ * What pr-check takes from GitHub Actions, read once at the edge: the environment and the event
+ * payload. pr-check runs the PR's own code, so it reads no token and no registry URL: whatever the
+ * job's environment holds, this context carries none of it (see comment-context.ts for pr-comment).
  */
 import { readFile } from 'node:fs/promises';
+import { isCommitSha } from './pointers.ts';
 
 export interface PullRequestInfo {
   number: number;
   baseSha: string;
   headSha: string;
   baseRef: string | null;
-  /** The head branch lives in another repository: the token is read-only and secrets are absent. */
+  /** The head branch lives in another repository. */
   fromFork: boolean;
 }
 
@@ -22,23 +24,44 @@ export interface ActionsContext {
   repository: { owner: string; repo: string } | null;
   /** Set for pull_request and pull_request_target events. */
   pullRequest: PullRequestInfo | null;
-  /** GITHUB_TOKEN; null when absent. Never printed. */
-  token: string | null;
-  /** GITHUB_API_URL, default https://api.github.com (GitHub Enterprise Server: https://HOST/api/v3). */
-  apiUrl: string;
   /** GITHUB_SHA, or the PR head. */
   sha: string | null;
-  /** The run's page, for the comment footer. */
+  /** The run's page, for the footer. */
   runUrl: string | null;
-  /** REGISTRY_DATABASE_URL (read-only role); null when absent or empty, as on fork PRs. Never printed. */
-  registryUrl: string | null;
+  /** PR_CHECK_POINTERS: where to save the PR pointers for pr-comment (the artifact); null: nowhere. */
+  pointersFile: string | null;
 }
 
 export type ContextResult = { ok: true; context: ActionsContext } | { ok: false; message: string };
 
-type Env = Record<string, string | undefined>;
-const nonEmpty = (v: string | undefined) => (v && v.trim() ? v.trim() : null);
-const isSha = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(v);
+export type Env = Record<string, string | undefined>;
+export const nonEmpty = (v: string | undefined) => (v && v.trim() ? v.trim() : null);
+
+/** GITHUB_REPOSITORY as owner and repo, null when unset; a message when malformed. */
+export function readRepository(env: Env): { ok: true; repository: { owner: string; repo: string } | null } | { ok: false; message: string } {
+  const full = nonEmpty(env.GITHUB_REPOSITORY);
+  if (!full) return { ok: true, repository: null };
+  const [owner, repo, ...extra] = full.split('/');
+  if (!owner || !repo || extra.length) return { ok: false, message: `GITHUB_REPOSITORY must be OWNER/REPO, got "${full}"` };
+  return { ok: true, repository: { owner, repo } };
+}
+
+/** The run's page from GITHUB_SERVER_URL, GITHUB_REPOSITORY and GITHUB_RUN_ID, when all are known. */
+export function readRunUrl(env: Env): string | null {
+  const server = nonEmpty(env.GITHUB_SERVER_URL) ?? 'https://github.com';
+  const full = nonEmpty(env.GITHUB_REPOSITORY);
+  const runId = nonEmpty(env.GITHUB_RUN_ID);
+  return full && runId && /^\d+$/.test(runId) ? `${server}/${full}/actions/runs/${runId}` : null;
+}
+
+/** The JSON event payload, or a message naming the file. */
+export async function readEvent(path: string): Promise<{ ok: true; event: unknown } | { ok: false; message: string }> {
+  try {
+    return { ok: true, event: JSON.parse(await readFile(path, 'utf8')) as unknown };
+  } catch (err) {
+    return { ok: false, message: `cannot read the event payload GITHUB_EVENT_PATH=${path}: ${(err as Error).message}` };
+  }
+}
 
 interface PullRequestEvent {
   pull_request?: {
@@ -51,27 +74,20 @@ interface PullRequestEvent {
 
 /** Reads the environment and the event file. Bad values come back as a message saying what to fix. */
 export async function readActionsContext(env: Env, cwd: string): Promise<ContextResult> {
-  const apiUrl = nonEmpty(env.GITHUB_API_URL) ?? 'https://api.github.com';
-  if (!/^https?:\/\/[^/\s]+/.test(apiUrl)) {
-    return { ok: false, message: `GITHUB_API_URL must be an http(s) URL such as https://api.github.com or https://HOST/api/v3, got "${apiUrl}"` };
-  }
+  const repository = readRepository(env);
+  if (!repository.ok) return repository;
   const full = nonEmpty(env.GITHUB_REPOSITORY);
-  const [owner, repo, ...extra] = (full ?? '').split('/');
-  if (full && (!owner || !repo || extra.length)) return { ok: false, message: `GITHUB_REPOSITORY must be OWNER/REPO, got "${full}"` };
 
   const eventName = nonEmpty(env.GITHUB_EVENT_NAME);
   let pullRequest: PullRequestInfo | null = null;
   const eventPath = nonEmpty(env.GITHUB_EVENT_PATH);
   if (eventPath && (eventName === 'pull_request' || eventName === 'pull_request_target' || eventName === null)) {
-    let event: PullRequestEvent;
-    try {
-      event = JSON.parse(await readFile(eventPath, 'utf8')) as PullRequestEvent;
-    } catch (err) {
-      return { ok: false, message: `cannot read the event payload GITHUB_EVENT_PATH=${eventPath}: ${(err as Error).message}` };
-    }
+    const read = await readEvent(eventPath);
+    if (!read.ok) return read;
+    const event = read.event as PullRequestEvent;
     const pr = event.pull_request;
     if (pr) {
-      if (typeof pr.number !== 'number' || !isSha(pr.base?.sha) || !isSha(pr.head?.sha)) {
+      if (typeof pr.number !== 'number' || !isCommitSha(pr.base?.sha) || !isCommitSha(pr.head?.sha)) {
         return { ok: false, message: `the pull_request event in ${eventPath} lacks number, base.sha or head.sha` };
       }
       const headRepo = pr.head?.repo?.full_name;
@@ -87,21 +103,17 @@ export async function readActionsContext(env: Env, cwd: string): Promise<Context
     }
   }
 
-  const server = nonEmpty(env.GITHUB_SERVER_URL) ?? 'https://github.com';
-  const runId = nonEmpty(env.GITHUB_RUN_ID);
   return {
     ok: true,
     context: {
       repoRoot: nonEmpty(env.GITHUB_WORKSPACE) ?? cwd,
       inActions: env.GITHUB_ACTIONS === 'true',
       eventName,
-      repository: owner && repo ? { owner, repo } : null,
+      repository: repository.repository,
       pullRequest,
-      token: nonEmpty(env.GITHUB_TOKEN),
-      apiUrl,
       sha: pullRequest?.headSha ?? nonEmpty(env.GITHUB_SHA),
-      runUrl: full && runId ? `${server}/${full}/actions/runs/${runId}` : null,
-      registryUrl: nonEmpty(env.REGISTRY_DATABASE_URL),
+      runUrl: readRunUrl(env),
+      pointersFile: nonEmpty(env.PR_CHECK_POINTERS),
     },
   };
 }

@@ -1,12 +1,12 @@
 /**
- * The step outputs pr-check sets (steps.<id>.outputs.<name>), all strings. Pure.
+ * The step outputs pr-check and pr-comment set (steps.<id>.outputs.<name>), all strings. Pure.
  * Counts are 0 when there is no plan; `planned` says whether there is one.
  */
 import { keysToSet, kpiMappingsToApprove, newFirearmScopes } from './plan-insights.ts';
 import type { CheckReport } from './report.ts';
 import type { CommentResult } from './comment.ts';
 
-export function reportOutputs(report: CheckReport, comment: CommentResult | null): Record<string, string> {
+export function reportOutputs(report: CheckReport): Record<string, string> {
   const { plan, validation } = report;
   const c = plan?.counts;
   return {
@@ -26,7 +26,10 @@ export function reportOutputs(report: CheckReport, comment: CommentResult | null
     new_firearm_scopes: String(plan ? newFirearmScopes(plan).length : 0),
     kpi_mappings_to_approve: String(plan ? kpiMappingsToApprove(plan).length : 0),
     keys_to_set: String(plan ? keysToSet(plan).length : 0),
-    comment: comment?.status ?? 'none',
-    comment_url: comment && comment.status !== 'skipped' ? comment.url : '',
   };
+}
+
+/** pr-comment's: what happened to the sticky comment. */
+export function commentOutputs(comment: CommentResult): Record<string, string> {
+  return { comment: comment.status, comment_url: comment.status === 'skipped' ? '' : comment.url };
 }

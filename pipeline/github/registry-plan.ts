@@ -1,5 +1,5 @@
 /**
- * The PR check's plan: against the registry when REGISTRY_DATABASE_URL is given, in a read-only
+ * A PR's plan: against the registry when a URL is given (pr-comment's REGISTRY_DATABASE_URL), in a read-only
  * transaction on a read-only session (the database itself refuses any write), else against an
  * empty registry. The connection string never reaches a message.
  */
@@ -7,7 +7,7 @@ import pg from 'pg';
 import { computePlan, emptySnapshot } from '../sentinel/plan.ts';
 import { readSnapshot } from '../sentinel/snapshot.ts';
 import type { ValidationResult } from '../validate/types.ts';
-import type { PlanOutcome } from './pr-check.ts';
+import type { PlanOutcome } from './check.ts';
 
 /** Replaces the URL and its password wherever they appear. */
 export function redactUrl(message: string, url: string): string {
@@ -29,7 +29,7 @@ export async function planAgainstRegistry(url: string | null, full: ValidationRe
     connectionString: url,
     options: '-c default_transaction_read_only=on',
     connectionTimeoutMillis: 15_000,
-    application_name: 'connector-factory pr-check',
+    application_name: 'connector-factory pr-comment',
   });
   // A dropped connection after we are done must not crash the check.
   client.on('error', () => {});

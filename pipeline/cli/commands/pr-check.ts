@@ -1,13 +1,17 @@
 /**
- * `npm run connectors -- pr-check`: the pull-request check (see pipeline/github/pr-check.ts).
- * Reads the environment once, wires the real edges, returns the exit code:
- * 0 valid (warnings allowed), 1 invalid, after annotating, summarising and commenting.
+ * `npm run connectors -- pr-check`: the pull-request check (see pipeline/github/pr-check.ts), run by
+ * the `pull_request` job on the PR's own code. It reads no token and no REGISTRY_DATABASE_URL, even
+ * when the environment holds them: its plan is against an empty registry. It saves the PR pointers
+ * to PR_CHECK_POINTERS (when set) for pr-comment. Exit code: 0 valid (warnings allowed), 1 invalid.
  */
-import { formatGithubCommands, formatHuman, validateRepo } from '../../validate/index.ts';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { formatHuman, validateRepo } from '../../validate/index.ts';
 import { actionsIO } from '../../github/actions-io.ts';
-import { changedFiles } from '../../github/changed-files.ts';
+import { annotations } from '../../github/annotations.ts';
+import { changedFiles, existingPaths } from '../../github/changed-files.ts';
 import { readActionsContext } from '../../github/context.ts';
-import { createGitHub } from '../../github/octokit.ts';
+import { serializePointers } from '../../github/pointers.ts';
 import { runPrCheck } from '../../github/pr-check.ts';
 import { planAgainstRegistry } from '../../github/registry-plan.ts';
 import { InputError, UsageError } from '../errors.ts';
@@ -17,16 +21,23 @@ export async function run(args: string[]): Promise<number> {
   const read = await readActionsContext(process.env, process.cwd());
   if (!read.ok) throw new InputError(read.message);
   const context = read.context;
-  const io = actionsIO();
+  const pointersFile = context.pointersFile;
 
   const result = await runPrCheck({
     context,
-    io,
+    io: actionsIO(),
     changedFiles: (base, head) => changedFiles(context.repoRoot, base, head),
+    existing: (paths) => existingPaths(context.repoRoot, paths),
     validate: (paths) => validateRepo({ repoRoot: context.repoRoot, paths }),
-    plan: (full) => planAgainstRegistry(context.registryUrl, full),
-    github: context.token ? createGitHub({ token: context.token, apiUrl: context.apiUrl, log: (line) => io.print(line) }) : null,
-    annotations: (r) => formatGithubCommands(r),
+    // Never the registry: this job runs the PR's code, so it is given no URL to read.
+    plan: (full) => planAgainstRegistry(null, full),
+    savePointers: pointersFile
+      ? async (pointers) => {
+          await mkdir(dirname(pointersFile), { recursive: true });
+          await writeFile(pointersFile, serializePointers(pointers));
+        }
+      : null,
+    annotations,
     human: (r) => formatHuman(r),
   });
   return result.exitCode;

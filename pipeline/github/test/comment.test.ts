@@ -1,8 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { upsertStickyComment } from '../comment.ts';
+import { upsertStickyComment as upsert } from '../comment.ts';
+import { ACTIONS_BOT_LOGIN, resolveIdentity, type CommentIdentity } from '../identity.ts';
 import { createGitHub } from '../octokit.ts';
 import { COMMENT_MARKER } from '../report.ts';
-import { startFakeGitHub, type FakeGitHub } from './fake-github.ts';
+import { ACTIONS_BOT, startFakeGitHub, type FakeGitHub } from './fake-github.ts';
+
+/** The Actions job token's identity, as resolveIdentity finds it (GET /user answers 403). */
+const actions: CommentIdentity = { login: ACTIONS_BOT_LOGIN, id: null, source: 'actions-default' };
+const upsertStickyComment = (gh: Parameters<typeof upsert>[0], t: Parameters<typeof upsert>[1], b: string) => upsert(gh, t, b, actions);
 
 const TOKEN = 'ghs_canaryTokenValue0123456789';
 const target = { owner: 'acme', repo: 'connectors', issueNumber: 7 };
@@ -36,8 +41,8 @@ describe('the sticky comment', () => {
   });
 
   it('is found on a later page of a long conversation', async () => {
-    for (let i = 0; i < 230; i++) gh.comments.push({ id: i + 1, body: `chatter ${i}`, user: { login: 'dev', type: 'User' } });
-    gh.comments.splice(180, 0, { id: 9999, body: body(0), user: { login: 'github-actions[bot]', type: 'Bot' } });
+    for (let i = 0; i < 230; i++) gh.comments.push({ id: i + 1, body: `chatter ${i}`, user: { login: 'dev', id: 5, type: 'User' } });
+    gh.comments.splice(180, 0, { id: 9999, body: body(0), user: ACTIONS_BOT });
     const result = await upsertStickyComment(client(), target, body(1));
     expect(result).toMatchObject({ status: 'updated', id: 9999 });
     const pages = gh.requests.filter((r) => r.method === 'GET').map((r) => r.query.page ?? '1');
@@ -46,13 +51,34 @@ describe('the sticky comment', () => {
   });
 
   it("never takes over a human's comment that quotes the marker", async () => {
-    gh.comments.push({ id: 5, body: body(0), user: { login: 'mallory', type: 'User' } });
+    gh.comments.push({ id: 5, body: body(0), user: { login: 'mallory', id: 66, type: 'User' } });
     const result = await upsertStickyComment(client(), target, body(1));
     expect(result.status).toBe('created');
     expect(gh.comments.find((c) => c.id === 5)!.body).toBe(body(0));
   });
 
-  it.each([403, 404])('is skipped, not failed, when GitHub answers %i (fork PR, read-only token)', async (status) => {
+  it("never takes over another bot's comment that carries the marker, and updates our own after it", async () => {
+    gh.comments.push({ id: 5, body: body(0), user: { login: 'evil-helper[bot]', id: 777, type: 'Bot' } });
+    const first = await upsertStickyComment(client(), target, body(1));
+    expect(first.status).toBe('created');
+    const second = await upsertStickyComment(client(), target, body(2));
+    expect(second).toMatchObject({ status: 'updated', id: (first as { id: number }).id });
+    expect(gh.comments.find((c) => c.id === 5)!.body).toBe(body(0));
+    expect(gh.requests.filter((r) => r.method === 'PATCH').map((r) => r.path)).toEqual([`/repos/acme/connectors/issues/comments/${(first as { id: number }).id}`]);
+  });
+
+  it("with a personal token, matches the token's login and id: a namesake with another id is not ours", async () => {
+    gh.tokenKind = 'user';
+    gh.identity = { login: 'plan-robot', id: 4242, type: 'User' };
+    const identity = await resolveIdentity(client(), null);
+    expect(identity).toEqual({ ok: true, identity: { login: 'plan-robot', id: 4242, source: 'token' } });
+    gh.comments.push({ id: 5, body: body(0), user: { login: 'Plan-Robot', id: 9, type: 'User' } }, { id: 6, body: body(0), user: { login: 'Plan-Robot', id: 4242, type: 'User' } });
+    const result = await upsert(client(), target, body(1), (identity as { identity: CommentIdentity }).identity);
+    expect(result).toMatchObject({ status: 'updated', id: 6 });
+    expect(gh.comments.find((c) => c.id === 5)!.body).toBe(body(0));
+  });
+
+  it.each([403, 404])('is skipped, not failed, when GitHub answers %i (no pull-requests: write, PR gone)', async (status) => {
     gh.denyWith = status;
     const result = await upsertStickyComment(client(), target, body(1));
     expect(result).toMatchObject({ status: 'skipped', reason: expect.stringContaining(String(status)) });
@@ -72,6 +98,28 @@ describe('the sticky comment', () => {
     const result = await upsertStickyComment(client(), target, body(1));
     expect(result.status).toBe('created');
     expect(gh.requests.every((r) => r.path.startsWith('/api/v3/repos/acme/connectors/'))).toBe(true);
+  });
+});
+
+describe("the token's identity", () => {
+  it('is github-actions[bot] for the Actions job token, whose GET /user answers 403', async () => {
+    expect(await resolveIdentity(client(), null)).toEqual({ ok: true, identity: actions });
+    expect(gh.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /user']);
+  });
+
+  it("is the configured bot login (PR_COMMENT_AUTHOR) for a GitHub App's installation token", async () => {
+    expect(await resolveIdentity(client(), 'plan-app[bot]')).toEqual({ ok: true, identity: { login: 'plan-app[bot]', id: null, source: 'configured' } });
+  });
+
+  it('refuses a configured login that the token contradicts', async () => {
+    gh.tokenKind = 'user';
+    gh.identity = { login: 'someone', id: 1, type: 'User' };
+    expect(await resolveIdentity(client(), 'plan-app[bot]')).toMatchObject({ ok: false, message: expect.stringContaining('belongs to "someone"') });
+  });
+
+  it('fails with a message, not a guess, when GitHub refuses the token (401)', async () => {
+    gh.script.push({ method: 'GET', status: 401 });
+    expect(await resolveIdentity(client(), null)).toMatchObject({ ok: false, message: expect.stringContaining('answered 401') });
   });
 });
 

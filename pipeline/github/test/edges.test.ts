@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validationScope } from '../changed-files.ts';
+import { readCommentContext } from '../comment-context.ts';
 import { readActionsContext } from '../context.ts';
+import { parsePointers, parsePointersFile, serializePointers } from '../pointers.ts';
 import { invalidSlugs, withholdInvalid } from '../plan-withhold.ts';
 import { summariseSyncOutput } from '../sync-output.ts';
 import { busyPlan, plan, provider } from './plan-fixtures.ts';
@@ -24,18 +26,16 @@ const prEvent = (headRepo: string | null) => ({
   repository: { full_name: 'acme/connectors' },
 });
 
-describe('the Actions context', () => {
-  it('reads the pull request, token, API URL and registry from the environment once', async () => {
+describe("pr-check's Actions context", () => {
+  it('reads the pull request and the pointers file from the environment once', async () => {
     const r = await readActionsContext(
       {
         GITHUB_ACTIONS: 'true',
         GITHUB_EVENT_NAME: 'pull_request',
         GITHUB_EVENT_PATH: eventFile(prEvent('acme/connectors')),
         GITHUB_REPOSITORY: 'acme/connectors',
-        GITHUB_TOKEN: 't',
-        GITHUB_API_URL: 'https://ghe.example/api/v3',
         GITHUB_WORKSPACE: '/w',
-        REGISTRY_DATABASE_URL: 'postgres://r@h/db',
+        PR_CHECK_POINTERS: '/tmp/pr.json',
       },
       '/cwd',
     );
@@ -46,16 +46,16 @@ describe('the Actions context', () => {
         inActions: true,
         repository: { owner: 'acme', repo: 'connectors' },
         pullRequest: { number: 9, baseSha: sha('a'), headSha: sha('b'), baseRef: 'main', fromFork: false },
-        apiUrl: 'https://ghe.example/api/v3',
-        registryUrl: 'postgres://r@h/db',
         sha: sha('b'),
+        pointersFile: '/tmp/pr.json',
       },
     });
   });
 
-  it('treats an empty secret as absent (fork PRs get empty strings) and defaults the API URL', async () => {
-    const r = await readActionsContext({ GITHUB_TOKEN: '', REGISTRY_DATABASE_URL: '' }, '/cwd');
-    expect(r).toMatchObject({ ok: true, context: { token: null, registryUrl: null, apiUrl: 'https://api.github.com', repoRoot: '/cwd', pullRequest: null } });
+  it('carries no token and no registry URL, whatever the environment holds (it runs the PR\'s code)', async () => {
+    const r = await readActionsContext({ GITHUB_TOKEN: 'ghs_CANARY', REGISTRY_DATABASE_URL: 'postgres://u:CANARY@h/db' }, '/cwd');
+    expect(r.ok).toBe(true);
+    expect(JSON.stringify(r)).not.toContain('CANARY');
   });
 
   it('knows a fork PR, and a PR whose fork was deleted', async () => {
@@ -65,8 +65,7 @@ describe('the Actions context', () => {
     }
   });
 
-  it('refuses a bad API URL, repository or event, saying what to fix', async () => {
-    expect(await readActionsContext({ GITHUB_API_URL: 'api.github.com' }, '/')).toMatchObject({ ok: false, message: expect.stringContaining('GITHUB_API_URL') });
+  it('refuses a bad repository or event, saying what to fix', async () => {
     expect(await readActionsContext({ GITHUB_REPOSITORY: 'just-a-name' }, '/')).toMatchObject({ ok: false, message: expect.stringContaining('OWNER/REPO') });
     const bad = eventFile({ pull_request: { number: 1, base: { sha: 'main' }, head: { sha: sha('b') } } });
     expect(await readActionsContext({ GITHUB_EVENT_PATH: bad }, '/')).toMatchObject({ ok: false, message: expect.stringContaining('base.sha') });
@@ -76,6 +75,86 @@ describe('the Actions context', () => {
   it('ignores the event payload of a non-PR event', async () => {
     const r = await readActionsContext({ GITHUB_EVENT_NAME: 'push', GITHUB_EVENT_PATH: eventFile(prEvent('acme/connectors')) }, '/');
     expect(r.ok && r.context.pullRequest).toBeNull();
+  });
+});
+
+describe("pr-comment's Actions context", () => {
+  const base = { GITHUB_REPOSITORY: 'acme/connectors', GITHUB_TOKEN: 't' };
+  const runEvent = (event: string, headSha: unknown) => eventFile({ workflow_run: { event, head_sha: headSha, id: 5 } });
+
+  it('reads the token, API and server URLs, registry URL, comment author and the triggering head', async () => {
+    const r = await readCommentContext(
+      {
+        ...base,
+        GITHUB_API_URL: 'https://ghe.example/api/v3',
+        GITHUB_SERVER_URL: 'https://ghe.example/',
+        REGISTRY_DATABASE_URL: 'postgres://r@h/db',
+        PR_COMMENT_AUTHOR: 'plan-app[bot]',
+        GITHUB_EVENT_NAME: 'workflow_run',
+        GITHUB_EVENT_PATH: runEvent('pull_request', sha('c')),
+      },
+      '/cwd',
+    );
+    expect(r).toMatchObject({
+      ok: true,
+      context: {
+        repository: { owner: 'acme', repo: 'connectors' },
+        token: 't',
+        apiUrl: 'https://ghe.example/api/v3',
+        serverUrl: 'https://ghe.example',
+        registryUrl: 'postgres://r@h/db',
+        commentAuthor: 'plan-app[bot]',
+        triggeringHeadSha: sha('c'),
+      },
+    });
+  });
+
+  it('treats an empty registry secret as absent and defaults the URLs', async () => {
+    const r = await readCommentContext({ ...base, REGISTRY_DATABASE_URL: '' }, '/cwd');
+    expect(r).toMatchObject({ ok: true, context: { registryUrl: null, apiUrl: 'https://api.github.com', serverUrl: 'https://github.com', triggeringHeadSha: null } });
+  });
+
+  it('refuses a missing token or repository, a bad API URL, and a run that was not a PR check', async () => {
+    expect(await readCommentContext({ GITHUB_REPOSITORY: 'acme/connectors' }, '/')).toMatchObject({ ok: false, message: expect.stringContaining('GITHUB_TOKEN is not set') });
+    expect(await readCommentContext({ GITHUB_TOKEN: 't' }, '/')).toMatchObject({ ok: false, message: expect.stringContaining('GITHUB_REPOSITORY') });
+    expect(await readCommentContext({ ...base, GITHUB_API_URL: 'api.github.com' }, '/')).toMatchObject({ ok: false, message: expect.stringContaining('GITHUB_API_URL') });
+    expect(await readCommentContext({ ...base, GITHUB_EVENT_NAME: 'workflow_run', GITHUB_EVENT_PATH: runEvent('push', sha('c')) }, '/')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('not a pull_request one'),
+    });
+    expect(await readCommentContext({ ...base, GITHUB_EVENT_NAME: 'workflow_run', GITHUB_EVENT_PATH: runEvent('pull_request', 'main') }, '/')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('head_sha'),
+    });
+  });
+});
+
+describe('the PR pointers (untrusted: flags or the artifact)', () => {
+  it('round-trip through the artifact file', () => {
+    const pointers = { pr: 7, head: sha('b'), base: sha('a') };
+    expect(parsePointersFile(serializePointers(pointers))).toEqual({ ok: true, pointers });
+  });
+
+  it.each([
+    ['a PR number that is not a whole number', { pr: '7; rm -rf /', head: sha('b') }, 'PR number'],
+    ['PR 0', { pr: '0', head: sha('b') }, 'PR number'],
+    ['a PR number past 2^31', { pr: '99999999999', head: sha('b') }, 'PR number'],
+    ['a negative PR number', { pr: -3, head: sha('b') }, 'PR number'],
+    ['a short head', { pr: '7', head: 'abc123' }, 'head'],
+    ['an upper-case head', { pr: '7', head: sha('B') }, 'head'],
+    ['a head that is an option', { pr: '7', head: '--upload-pack=touch /tmp/x' }, 'head'],
+    ['a base that is a branch name', { pr: '7', head: sha('b'), base: 'main' }, 'base'],
+  ])('refuse %s', (_, raw, what) => {
+    expect(parsePointers(raw)).toMatchObject({ ok: false, message: expect.stringContaining(what) });
+  });
+
+  it('refuse an artifact that is not ours: not JSON, another schema, too big; and show hostile values escaped', () => {
+    expect(parsePointersFile('nope')).toMatchObject({ ok: false, message: expect.stringContaining('not JSON') });
+    expect(parsePointersFile('{"schema":2,"pr":1}')).toMatchObject({ ok: false, message: expect.stringContaining('schema') });
+    expect(parsePointersFile(JSON.stringify({ schema: 1, pr: 1, head: sha('b'), pad: 'x'.repeat(5000) }))).toMatchObject({ ok: false, message: expect.stringContaining('over') });
+    const r = parsePointers({ pr: '\u001b[2K\u202e1', head: sha('b') });
+    expect(r.ok).toBe(false);
+    expect((r as { message: string }).message).not.toMatch(/[\u001b\u202e]/);
   });
 });
 
@@ -119,7 +198,7 @@ describe('the sync summary step', () => {
     expect(summariseSyncOutput(null, null)).toContain('printed no result');
     expect(summariseSyncOutput('{"ok":false,"errors":[{},{}]}', null)).toContain('2 validation error(s)');
     const refused = JSON.stringify({ ok: false, checked: 3, errors: [{ file: 'connectors/x/manifest.yaml', line: 4, column: 3, path: 'scopes', code: 'c', message: 'm' }], warnings: [] });
-    expect(summariseSyncOutput(refused, null)).toContain('<code>connectors/x/manifest.yaml:4:3</code>');
+    expect(summariseSyncOutput(refused, null)).toContain('`connectors/x/manifest.yaml:4:3`');
     expect(summariseSyncOutput('not json', null)).toContain('not the JSON');
   });
 });

@@ -1,6 +1,8 @@
 /**
  * A local GitHub REST API for tests: a real node:http server that records every request and
- * serves the issue-comment routes pr-check uses (list with Link pagination, create, update).
+ * serves the routes pr-comment uses: who the token is (`GET /user`), a pull request
+ * (`GET /repos/O/R/pulls/N`) and the issue comments (list with Link pagination, create, update).
+ * Comments it creates are written by `identity`, as GitHub writes them by the token's account.
  * `prefix` emulates GitHub Enterprise Server (`/api/v3`).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -14,10 +16,25 @@ export interface RecordedRequest {
   body: unknown;
 }
 
+export interface Account {
+  login: string;
+  id: number;
+  type: 'Bot' | 'User';
+}
+
+/** The Actions job token's account on github.com. */
+export const ACTIONS_BOT: Account = { login: 'github-actions[bot]', id: 41898282, type: 'Bot' };
+
 export interface StoredComment {
   id: number;
   body: string;
-  user: { login: string; type: 'Bot' | 'User' };
+  user: Account;
+}
+
+export interface StoredPull {
+  head: string;
+  base: string;
+  state?: 'open' | 'closed';
 }
 
 /** A canned answer that replaces the next matching request's normal handling. */
@@ -33,7 +50,16 @@ export interface FakeGitHub {
   url: string;
   requests: RecordedRequest[];
   comments: StoredComment[];
-  /** Answer every comment route with this status (403 for a fork PR's read-only token). */
+  /** Pull requests by number. */
+  pulls: Record<number, StoredPull>;
+  /** The token's account: the author of the comments it creates. */
+  identity: Account;
+  /**
+   * What `GET /user` answers: `installation` tokens (the Actions job token, a GitHub App's) get 403
+   * "Resource not accessible by integration", `user` tokens (a PAT) get their account.
+   */
+  tokenKind: 'installation' | 'user';
+  /** Answer every comment route with this status (403 for a token without pull-requests: write). */
   denyWith: number | null;
   script: Scripted[];
   close(): Promise<void>;
@@ -55,7 +81,15 @@ export async function startFakeGitHub(options: { prefix?: string; owner?: string
   let nextId = 1000;
   let origin = '';
 
-  const state: Omit<FakeGitHub, 'url' | 'close'> = { requests: [], comments: [], denyWith: null, script: [] };
+  const state: Omit<FakeGitHub, 'url' | 'close'> = {
+    requests: [],
+    comments: [],
+    pulls: {},
+    identity: ACTIONS_BOT,
+    tokenKind: 'installation',
+    denyWith: null,
+    script: [],
+  };
 
   const server: Server = createServer(async (req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
@@ -72,14 +106,31 @@ export async function startFakeGitHub(options: { prefix?: string; owner?: string
       res.end(JSON.stringify(payload));
     };
     const path = u.pathname.startsWith(prefix) ? u.pathname.slice(prefix.length) : null;
+    const scriptedAt = state.script.findIndex((s) => s.method === req.method);
+    const scripted = scriptedAt >= 0 ? state.script.splice(scriptedAt, 1)[0] : undefined;
+    if (scripted && !scripted.apply) return send(scripted.status, { message: 'scripted' }, scripted.headers);
+    if (path === '/user' && req.method === 'GET') {
+      if (state.tokenKind === 'installation') {
+        return send(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user', status: '403' });
+      }
+      return send(200, state.identity);
+    }
+    const pull = path && new RegExp(`^/repos/${owner}/${repo}/pulls/(\\d+)$`).exec(path);
+    if (pull && req.method === 'GET') {
+      const p = state.pulls[Number(pull[1])];
+      if (!p) return send(404, { message: 'Not Found' });
+      return send(200, {
+        number: Number(pull[1]),
+        state: p.state ?? 'open',
+        head: { sha: p.head, ref: 'feature', repo: { full_name: `${owner}/${repo}` } },
+        base: { sha: p.base, ref: 'main', repo: { full_name: `${owner}/${repo}` } },
+      });
+    }
     const list = path && new RegExp(`^/repos/${owner}/${repo}/issues/(\\d+)/comments$`).exec(path);
     const one = path && new RegExp(`^/repos/${owner}/${repo}/issues/comments/(\\d+)$`).exec(path);
     if (!list && !one) return send(404, { message: 'Not Found' });
     if (state.denyWith) return send(state.denyWith, { message: 'Resource not accessible by integration' });
 
-    const scriptedAt = state.script.findIndex((s) => s.method === req.method);
-    const scripted = scriptedAt >= 0 ? state.script.splice(scriptedAt, 1)[0] : undefined;
-    if (scripted && !scripted.apply) return send(scripted.status, { message: 'scripted' }, scripted.headers);
     const answer = (status: number, payload: unknown, headers?: Record<string, string>) =>
       scripted ? send(scripted.status, { message: 'scripted' }, scripted.headers) : send(status, payload, headers);
 
@@ -94,7 +145,7 @@ export async function startFakeGitHub(options: { prefix?: string; owner?: string
       return answer(200, slice, link);
     }
     if (list && req.method === 'POST') {
-      const c: StoredComment = { id: nextId++, body: (body as { body: string }).body, user: { login: 'github-actions[bot]', type: 'Bot' } };
+      const c: StoredComment = { id: nextId++, body: (body as { body: string }).body, user: { ...state.identity } };
       state.comments.push(c);
       return answer(201, view(c));
     }

@@ -113,7 +113,8 @@ export function report(p: Partial<CheckReport> = {}): CheckReport {
     scope: { all: false, reason: 'connectors changed', paths: ['connectors/acme_shop', 'connectors/chatter'] },
     plan: busyPlan(),
     planError: null,
-    registryConfigured: true,
+    registry: 'configured',
+    reporter: 'pr-comment',
     run: { sha: '0123456789abcdef0123456789abcdef01234567', url: 'https://github.com/o/r/actions/runs/42' },
     ...p,
   };

@@ -1,13 +1,16 @@
 /**
- * `npm run connectors -- pr-check` run as GitHub runs it: a real git checkout with a base and a
- * head commit, a pull_request event file, the runner's summary and output files, and the REST
- * API served by a local server that records every request.
+ * `npm run connectors -- pr-check` run as the `pull_request` job runs it: a real git checkout with
+ * a base and a head commit, a pull_request event file, the runner's summary and output files. The
+ * job runs the PR's own code, so it gets no secret and writes nothing on GitHub: even handed a
+ * token and a registry URL, it never calls the API and never connects to the registry.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMMENT_MARKER } from '../report.ts';
+import { SUMMARY_LIMIT_BYTES } from '../fit.ts';
+import { parsePointersFile } from '../pointers.ts';
 import { startFakeGitHub, type FakeGitHub } from './fake-github.ts';
 import {
   ALPHA,
@@ -23,14 +26,18 @@ import {
   type GitRepo,
 } from './git-fixture.ts';
 
-const TOKEN = 'ghs_CANARY_token_must_never_be_printed';
-const DB_PASSWORD = 'CANARY_db_password_never_printed';
+const TOKEN = 'ghs_CANARY_token_must_never_be_used';
+const DB_PASSWORD = 'CANARY_db_password_never_used';
 
 let repo: GitRepo;
 let gh: FakeGitHub;
+let registry: Server;
+let registryConnections = 0;
+let registryUrl: string;
 let base: string;
 let head: string;
 let fixed: string;
+let hostile: string;
 let scratch: string;
 
 beforeAll(async () => {
@@ -46,25 +53,41 @@ beforeAll(async () => {
   head = repo.commit('head: a broken manifest and one with a new firearm scope');
   repo.write({ 'connectors/broken': null });
   fixed = repo.commit('fix: drop the broken connector');
+  // Text that a terminal or the runner would obey: ESC codes and a bidi override in a field name,
+  // and a folder name holding the separators of workflow command properties.
+  repo.write({
+    'connectors/armory/manifest.yaml': ARMORY.replace('kpis:', '"x\\e[2K\\r\\u202e%0A::warning::forged,a:b": 1\nkpis:'),
+    'connectors/a,b:c/manifest.yaml': ALPHA,
+  });
+  hostile = repo.commit('hostile: control characters and property separators');
   repo.git('checkout', '-q', head);
   gh = await startFakeGitHub({ owner: 'acme', repo: 'connectors' });
+  // Stands where a registry would answer: any connection is counted, none is answered.
+  registry = createServer((socket) => {
+    registryConnections += 1;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+  registryUrl = `postgres://reader:${DB_PASSWORD}@127.0.0.1:${(registry.address() as { port: number }).port}/registry`;
   scratch = mkdtempSync(join(tmpdir(), 'cf-pr-check-runner-'));
 });
 
 afterAll(async () => {
   await gh?.close();
+  await new Promise((resolve) => registry?.close(resolve));
   repo?.cleanup();
 });
 
 let runNo = 0;
-/** One workflow run: fresh summary and output files, the event of this head. */
-async function prCheck(headSha: string, extraEnv: Record<string, string> = {}) {
+/** One workflow run: fresh summary and output files, the event of this head, a token and a registry URL it must ignore. */
+async function prCheck(headSha: string, options: { summaryBefore?: string } = {}) {
   runNo += 1;
   repo.git('checkout', '-q', headSha);
   const event = join(scratch, `event-${runNo}.json`);
   const summary = join(scratch, `summary-${runNo}.md`);
   const output = join(scratch, `output-${runNo}.txt`);
-  writeFileSync(summary, '');
+  const pointers = join(scratch, `pointers-${runNo}`, 'pr.json');
+  writeFileSync(summary, options.summaryBefore ?? '');
   writeFileSync(output, '');
   writeFileSync(
     event,
@@ -89,22 +112,30 @@ async function prCheck(headSha: string, extraEnv: Record<string, string> = {}) {
     GITHUB_RUN_ID: '4242',
     GITHUB_SHA: headSha,
     GITHUB_BASE_REF: 'main',
-    GITHUB_TOKEN: TOKEN,
-    GITHUB_API_URL: gh.url,
     GITHUB_STEP_SUMMARY: summary,
     GITHUB_OUTPUT: output,
-    ...extraEnv,
+    PR_CHECK_POINTERS: pointers,
+    // Neither is given to the real job; here they prove pr-check would not use them if they were.
+    GITHUB_TOKEN: TOKEN,
+    GITHUB_API_URL: gh.url,
+    REGISTRY_DATABASE_URL: registryUrl,
+    DATABASE_URL: registryUrl,
   });
-  const everything = result.stdout + result.stderr + readFileSync(summary, 'utf8') + readFileSync(output, 'utf8');
-  return { ...result, summary: readFileSync(summary, 'utf8'), outputs: readOutputs(output), everything };
+  const read = (f: string) => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const everything = result.stdout + result.stderr + read(summary) + read(output);
+  return { ...result, summary: read(summary), outputs: readOutputs(output), pointers: read(pointers), everything };
 }
 
 describe('pr-check in a pull_request workflow', () => {
   let first: Awaited<ReturnType<typeof prCheck>>;
-  let second: Awaited<ReturnType<typeof prCheck>>;
   beforeAll(async () => {
     first = await prCheck(head);
-    second = await prCheck(head);
   });
 
   it('fails the check (exit 1) when a touched manifest has errors', () => {
@@ -124,20 +155,31 @@ describe('pr-check in a pull_request workflow', () => {
   });
 
   it('validates only the touched connectors', () => {
-    expect(first.summary).toContain('<code>connectors/armory</code>, <code>connectors/broken</code>');
+    expect(first.summary).toContain('`connectors/armory`, `connectors/broken`');
     expect(first.stdout).not.toContain('connectors/alpha');
   });
 
   it('writes a job summary with the plan table, the new firearm scope and the problems', () => {
     expect(first.summary).toContain('## Connector check');
-    expect(first.summary).toContain('| Connectors | +2 added, ~0 changed, 0 retired, 0 revived, 0 unchanged |');
     expect(first.summary).toMatch(/🚨 NEW FIREARM SCOPES[^\n]*\(1\)/);
-    expect(first.summary).toContain('| <code>armory</code> | <code>place_order</code> | <code>INVENTORY_ORDER</code> | new scope |');
-    expect(first.summary).toContain(`<code>connectors/broken/manifest.yaml:${BROKEN_ERROR_LINE}:`);
-    expect(first.summary).toContain('Planned against **an empty registry**');
+    expect(first.summary).toContain('| `armory` | `place_order` | `INVENTORY_ORDER` | new scope |');
+    expect(first.summary).toContain(`\`connectors/broken/manifest.yaml:${BROKEN_ERROR_LINE}:`);
   });
 
-  it('sets the step outputs', () => {
+  it('plans against an empty registry on purpose and says the real plan is in the PR comment', () => {
+    expect(first.summary).toContain("Planned against **an empty registry**, so every connector shows as added: this check runs the PR's own code");
+    expect(first.summary).toContain('The plan against the registry is in the PR comment');
+    expect(first.outputs.against_empty_registry).toBe('true');
+  });
+
+  it('never connects to the registry and never calls the GitHub API, though both were in its environment', () => {
+    expect(registryConnections).toBe(0);
+    expect(gh.requests).toEqual([]);
+    expect(first.everything).not.toContain(TOKEN);
+    expect(first.everything).not.toContain(DB_PASSWORD);
+  });
+
+  it('sets the step outputs, with nothing about a comment (it writes none)', () => {
     expect(first.outputs).toMatchObject({
       valid: 'false',
       errors: '1',
@@ -147,66 +189,55 @@ describe('pr-check in a pull_request workflow', () => {
       keys_to_set: '2',
       kpi_mappings_to_approve: '2',
       against_empty_registry: 'true',
-      comment: 'created',
     });
+    expect(first.outputs).not.toHaveProperty('comment');
   });
 
-  it('creates exactly one comment on the first run and updates that same comment on the second', () => {
-    const posts = gh.requests.filter((r) => r.method === 'POST');
-    const patches = gh.requests.filter((r) => r.method === 'PATCH');
-    expect(posts).toHaveLength(1);
-    expect(posts[0]!.path).toBe('/repos/acme/connectors/issues/7/comments');
-    expect(patches).toHaveLength(1);
-    expect(patches[0]!.path).toBe(`/repos/acme/connectors/issues/comments/${gh.comments[0]!.id}`);
-    expect(gh.comments).toHaveLength(1);
-    expect(second.outputs.comment).toBe('updated');
-    expect(second.outputs.comment_url).toBe(first.outputs.comment_url);
-  });
-
-  it('puts the plan in the comment, behind the hidden marker', () => {
-    const body = gh.comments[0]!.body;
-    expect(body.startsWith(COMMENT_MARKER)).toBe(true);
-    expect(body).toContain('🚨 NEW FIREARM SCOPES');
-    expect(body).toContain('<code>PROVIDER_ARMORY_API_TOKEN</code> | API token | required');
-    expect(body).toContain('<code>revenue</code> | <code>net_sales</code> | sum | new');
-    expect(body).toContain('[workflow run](https://github.example/acme/connectors/actions/runs/4242)');
-  });
-
-  it('never prints the token', () => {
-    expect(first.everything + second.everything + JSON.stringify(gh.requests.map((r) => r.body))).not.toContain(TOKEN);
+  it('saves the PR pointers for pr-comment: the PR number, head and base, nothing else', () => {
+    expect(parsePointersFile(first.pointers)).toEqual({ ok: true, pointers: { pr: 7, head, base } });
+    expect(JSON.parse(first.pointers)).toEqual({ schema: 1, pr: 7, head, base });
   });
 });
 
-describe('pr-check when GitHub refuses the comment (fork PR, read-only token)', () => {
-  it('prints a notice and succeeds', async () => {
-    gh.denyWith = 403;
-    try {
-      const run = await prCheck(fixed);
-      expect(run.stderr).toBe('');
-      expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(/^::notice::PR comment skipped: GitHub answered 403/m);
-      expect(run.outputs).toMatchObject({ valid: 'true', comment: 'skipped' });
-      expect(run.summary).toContain('✅ Valid');
-    } finally {
-      gh.denyWith = null;
-    }
-  });
-
-  it('prints a notice and succeeds without any token', async () => {
-    const run = await prCheck(fixed, { GITHUB_TOKEN: '' });
-    expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^::notice::PR comment skipped: no GITHUB_TOKEN/m);
+describe('pr-check annotations of hostile text', () => {
+  it('show control and bidi characters escaped and escape the property separators, so no line is a second command', async () => {
+    const run = await prCheck(hostile);
+    expect(run.code).toBe(1);
+    expect(run.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    const commands = run.stdout.split('\n').filter((l) => l.startsWith('::'));
+    // Every workflow command line is one of ours: an error or warning with file, line, col and title.
+    for (const line of commands) expect(line).toMatch(/^::(error|warning|notice) (file=[^,:]*,line=\d+,col=\d+,title=[^,:]*)?::/);
+    const field = commands.find((l) => l.includes('unknown_field'))!;
+    expect(field).toContain('\\x1b[2K\\x0d\\u202e%250A::warning::forged,a:b');
+    const folder = commands.find((l) => l.includes('file=connectors/a%2Cb%3Ac'));
+    expect(folder, commands.join('\n')).toBeDefined();
   });
 });
 
-describe('pr-check with a registry it cannot reach', () => {
-  it('says there is no plan, keeps the annotations, and never shows the connection string', async () => {
-    const url = `postgres://reader:${DB_PASSWORD}@127.0.0.1:9/registry`;
-    const run = await prCheck(fixed, { REGISTRY_DATABASE_URL: url });
+describe('pr-check job summary', () => {
+  it("stays under GitHub's 1 MiB with what the step wrote before, cut with a note", async () => {
+    const before = `${'x'.repeat(99)}\n`.repeat(9_800);
+    const run = await prCheck(head, { summaryBefore: before });
+    expect(run.code).toBe(1);
+    expect(Buffer.byteLength(run.summary)).toBeLessThanOrEqual(SUMMARY_LIMIT_BYTES);
+    expect(run.summary.startsWith(`${before}## Connector check`)).toBe(true);
+    expect(run.summary).toContain('This summary was cut here: GitHub shows at most 1 MiB of a step summary');
+  });
+
+  it('writes nothing, and says so, when the step already filled it', async () => {
+    const before = `${'x'.repeat(99)}\n`.repeat(10_000);
+    const run = await prCheck(head, { summaryBefore: before });
+    expect(run.summary).toBe(before);
+    expect(run.stdout).toMatch(/^::warning::The job summary was not written: this step already filled the 1 MiB/m);
+  });
+});
+
+describe('pr-check on a valid head', () => {
+  it('succeeds (exit 0) with no problem', async () => {
+    const run = await prCheck(fixed);
+    expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.summary).toContain('**No plan**: the registry could not be read');
-    expect(run.stdout).toMatch(/^::warning::No registry plan: the registry could not be read/m);
-    expect(run.outputs.planned).toBe('false');
-    expect(run.everything + gh.comments.map((c) => c.body).join('')).not.toContain(DB_PASSWORD);
+    expect(run.outputs).toMatchObject({ valid: 'true' });
+    expect(run.summary).toContain('✅ Valid');
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The main-branch half of the loop, as the workflow runs it: `connectors sync --json` against
- * REGISTRY_DATABASE_URL (passed as DATABASE_URL), then the summary step; and the PR half against
- * that same registry, which must plan the difference and write nothing.
+ * REGISTRY_DATABASE_URL (passed as DATABASE_URL), then the summary step; and the PR's plan comment
+ * (pr-comment) against that same registry, which must plan the difference and write nothing.
  * Runs on the embedded PGlite and, when TEST_DATABASE_URL is set, on the real PostgreSQL.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, testBackends, type FreshDatabase } from '../../registry/testing.ts';
 import type { SyncResult } from '../../sentinel/types.ts';
+import { startFakeGitHub } from './fake-github.ts';
 import { ALPHA, ARMORY, CORE_KPIS, createRepo, FIREARM_TYPES, PROJECT_ROOT, readOutputs, runCli, runTsx, type GitRepo } from './git-fixture.ts';
 
 const SUMMARY_SCRIPT = join(PROJECT_ROOT, 'pipeline/github/sync-summary-main.ts');
@@ -69,9 +70,9 @@ describe.each(testBackends())('on %s', (backend) => {
     expect(job.sync.code).toBe(0);
     expect(job.result).toMatchObject({ outcome: 'applied', plan: { counts: { providers: { added: 1 } } } });
     expect(job.step.code).toBe(0);
-    expect(job.summary).toContain(`## Registry sync for <code>${base.slice(0, 12)}</code>`);
+    expect(job.summary).toContain(`## Registry sync for \`${base.slice(0, 12)}\``);
     expect(job.summary).toContain('✅ Applied in one transaction');
-    expect(job.summary).toContain('<code>alpha</code> Alpha | new → draft');
+    expect(job.summary).toContain('`alpha` `Alpha` | new → draft');
 
     expect(await query('SELECT provider_slug, status, manifest_path FROM connector_providers')).toEqual([
       { provider_slug: 'alpha', status: 'draft', manifest_path: 'connectors/alpha/manifest.yaml' },
@@ -89,33 +90,39 @@ describe.each(testBackends())('on %s', (backend) => {
     expect(await query('SELECT commit_sha, actor, outcome FROM registry_syncs')).toEqual([{ commit_sha: base, actor: 'merge-bot', outcome: 'applied' }]);
   });
 
-  it('a PR planned against the registry shows only its own change, and writes nothing', async () => {
+  it("a PR's plan comment, planned against the registry, shows only its own change, and writes nothing", async () => {
     const before = await query('SELECT provider_slug, manifest_digest, updated_at FROM connector_providers ORDER BY 1');
     const syncsBefore = await query('SELECT id FROM registry_syncs');
-    repo.git('checkout', '-q', head);
-    const event = join(scratch, 'event.json');
-    const summary = join(scratch, 'pr-summary.md');
-    const output = join(scratch, 'pr-output.txt');
-    writeFileSync(summary, '');
-    writeFileSync(output, '');
-    writeFileSync(event, JSON.stringify({ pull_request: { number: 3, base: { sha: base }, head: { sha: head } } }));
-    const run = await runCli(['pr-check'], repo.root, {
-      GITHUB_ACTIONS: 'true',
-      GITHUB_EVENT_NAME: 'pull_request',
-      GITHUB_EVENT_PATH: event,
-      GITHUB_WORKSPACE: repo.root,
-      GITHUB_STEP_SUMMARY: summary,
-      GITHUB_OUTPUT: output,
-      REGISTRY_DATABASE_URL: db.url,
-    });
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    const text = readFileSync(summary, 'utf8');
-    expect(text).toContain('Planned against **the registry**');
-    expect(text).toContain('| Connectors | +1 added, ~0 changed, 0 retired, 0 revived, 1 unchanged |');
-    expect(text).toContain('| <code>armory</code> | <code>place_order</code> | <code>INVENTORY_ORDER</code> | new scope |');
-    expect(readOutputs(output)).toMatchObject({ valid: 'true', against_empty_registry: 'false', providers_added: '1', providers_unchanged: '1', new_firearm_scopes: '1' });
-
+    // The workflow_run job: the default branch checked out, the PR head read from git as data.
+    repo.git('checkout', '-q', 'main');
+    const gh = await startFakeGitHub({ owner: 'acme', repo: 'connectors' });
+    gh.pulls[3] = { head, base };
+    try {
+      const summary = join(scratch, 'pr-summary.md');
+      const output = join(scratch, 'pr-output.txt');
+      writeFileSync(summary, '');
+      writeFileSync(output, '');
+      const run = await runCli(['pr-comment', '--pr', '3', '--head', head, '--base', base], repo.root, {
+        GITHUB_ACTIONS: 'true',
+        GITHUB_WORKSPACE: repo.root,
+        GITHUB_REPOSITORY: 'acme/connectors',
+        GITHUB_TOKEN: 'ghs_test',
+        GITHUB_API_URL: gh.url,
+        GITHUB_STEP_SUMMARY: summary,
+        GITHUB_OUTPUT: output,
+        RUNNER_TEMP: scratch,
+        REGISTRY_DATABASE_URL: db.url,
+      });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const body = gh.comments[0]!.body;
+      expect(body).toContain('Planned against **the registry** (read-only)');
+      expect(body).toContain('| `armory` | `place_order` | `INVENTORY_ORDER` | new scope |');
+      expect(readFileSync(summary, 'utf8')).toContain('| Connectors | +1 added, ~0 changed, 0 retired, 0 revived, 1 unchanged |');
+      expect(readOutputs(output)).toMatchObject({ valid: 'true', against_empty_registry: 'false', providers_added: '1', providers_unchanged: '1', new_firearm_scopes: '1', comment: 'created' });
+    } finally {
+      await gh.close();
+    }
     expect(await query('SELECT provider_slug, manifest_digest, updated_at FROM connector_providers ORDER BY 1')).toEqual(before);
     expect(await query('SELECT id FROM registry_syncs')).toEqual(syncsBefore);
   });
