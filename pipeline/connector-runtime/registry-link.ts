@@ -68,7 +68,8 @@ export function openRegistryLink(opts: RegistryLinkOptions): RegistryLink {
     const pool = new pg.Pool({
       connectionString: url,
       max: 2,
-      connectionTimeoutMillis: opts.timeoutMs,
+      // The caller's deadline (bounded) decides; this only frees a connection attempt that hangs.
+      connectionTimeoutMillis: opts.timeoutMs * 2 + 100,
       idleTimeoutMillis: 30_000,
       // A connector's stdio loop must be able to end while a connection idles.
       allowExitOnIdle: true,

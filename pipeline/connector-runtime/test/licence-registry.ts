@@ -21,6 +21,19 @@ export interface DummyRegistry {
 export async function registryWithDummyService(backend: TestBackend, opts: { approve?: boolean } = {}): Promise<DummyRegistry> {
   const db = await freshDatabase(backend);
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  await syncDummyService(pool, opts);
+  return {
+    db,
+    pool,
+    close: async () => {
+      await pool.end();
+      await db.drop();
+    },
+  };
+}
+
+/** Syncs dummy_service into the registry behind `pool` and (by default) approves it as the site does. */
+export async function syncDummyService(pool: pg.Pool, opts: { approve?: boolean } = {}): Promise<void> {
   const repo = mkdtempSync(join(tmpdir(), 'licence-repo-'));
   try {
     cpSync(join(PROJECT_ROOT, 'pipeline', 'catalog'), join(repo, 'pipeline', 'catalog'), { recursive: true });
@@ -36,14 +49,6 @@ export async function registryWithDummyService(backend: TestBackend, opts: { app
   } finally {
     rmSync(repo, { recursive: true, force: true });
   }
-  return {
-    db,
-    pool,
-    close: async () => {
-      await pool.end();
-      await db.drop();
-    },
-  };
 }
 
 /** Every row of the licence tables and the events, as one text, for canary searches. */
