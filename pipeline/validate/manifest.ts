@@ -22,6 +22,18 @@ export interface ManifestResult {
    * an unchanged manifest that was not parsed: its slug is its folder's, located only if needed.
    */
   declaredSlug?: { slug: string; line: number; column: number };
+  /**
+   * secrets[].key as written (the strings that are not placeholders) with their index in secrets,
+   * for the cross-file rule that a key name belongs to one connector (secret-keys.ts). Without
+   * positions, so the fast path and the full validator agree: they are located only when a key
+   * turns out to be shared.
+   */
+  declaredKeys?: DeclaredKey[];
+}
+
+export interface DeclaredKey {
+  key: string;
+  index: number;
 }
 
 const byPosition = (a: Problem, b: Problem) => a.line - b.line || a.column - b.column || a.code.localeCompare(b.code);
@@ -40,6 +52,7 @@ export function validateManifestTextFully(text: string, file: string, catalog: C
   if (!parsed.value) return { errors: parsed.problems.sort(byPosition), warnings: [] };
   const slug = parsed.value.provider_slug;
   const declaredSlug = typeof slug === 'string' ? { slug, ...parsed.locate(['provider_slug']) } : undefined;
+  const declaredKeys = keysOf(parsed.value.secrets);
 
   // One "did you mean" budget for the whole file: hostile input gets fewer suggestions, not more time.
   const budget = newSuggestBudget();
@@ -49,10 +62,10 @@ export function validateManifestTextFully(text: string, file: string, catalog: C
   const noise = (p: Problem) => p.code !== 'todo_placeholder' && rules.placeholderPaths.has(p.path);
   const errors = [...parsed.problems, ...shape.problems, ...rules.errors].filter((p) => !noise(p)).sort(byPosition);
   const warnings = rules.warnings.sort(byPosition);
-  if (errors.length) return { errors, warnings, declaredSlug };
+  if (errors.length) return { errors, warnings, declaredSlug, declaredKeys };
 
   const manifest = shape.data as Manifest;
-  return { errors, warnings, declaredSlug, connector: { kind: 'parsed', slug: manifest.provider_slug, file, manifest, digest: manifestDigest(manifest) } };
+  return { errors, warnings, declaredSlug, declaredKeys, connector: { kind: 'parsed', slug: manifest.provider_slug, file, manifest, digest: manifestDigest(manifest) } };
 }
 
 /** A clean manifest without positions (see fast-path.ts), or undefined to run the full validator. */
@@ -68,8 +81,20 @@ function fastAccept(text: string, file: string, catalog: Catalog, folderSlug: st
   return {
     errors: [], warnings: [],
     declaredSlug: { slug: manifest.provider_slug, ...lineOf(text, /^provider_slug:[ \t]*["']?/m) },
+    declaredKeys: keysOf(manifest.secrets),
     connector: { kind: 'parsed', slug: manifest.provider_slug, file, manifest, digest: manifestDigest(manifest) },
   };
+}
+
+/** The string keys of a secrets list (as parsed, any shape), skipping scaffold placeholders. */
+function keysOf(secrets: unknown): DeclaredKey[] {
+  if (!Array.isArray(secrets)) return [];
+  const keys: DeclaredKey[] = [];
+  secrets.forEach((s: unknown, index) => {
+    const key = (s as { key?: unknown } | null)?.key;
+    if (typeof key === 'string' && key !== '' && !/(^|_)TODO(_|$)/.test(key)) keys.push({ key, index });
+  });
+  return keys;
 }
 
 /** Line and column just after a match: where provider_slug's value starts. */

@@ -12,6 +12,7 @@ import { MAX_MANIFEST_BYTES } from './decode.ts';
 import type { ManifestResult } from './manifest.ts';
 import { POOL_THRESHOLD, checkFoldersInPool, type PoolOptions } from './pool.ts';
 import { scanConnectors } from './scan.ts';
+import { sharedSecretKeys } from './secret-keys.ts';
 import type { Problem, ValidationResult, ValidConnector } from './types.ts';
 import { validationFingerprint, type KnownSources } from './unchanged.ts';
 
@@ -79,6 +80,7 @@ export async function validateRepo(opts: ValidateRepoOptions): Promise<Validatio
     if (r.connector?.kind === 'unchanged') skipped++;
   }
   errors.push(...(await duplicateSlugs(repoRoot, scan.folders, scan.allFolders, results)));
+  errors.push(...(await sharedSecretKeys(repoRoot, scan.folders, scan.allFolders, results)));
 
   const valid = errors.length === 0;
   const failedFiles = new Set(errors.map((e) => e.file));

@@ -106,7 +106,8 @@ describe('validateRepo', () => {
   });
 
   it('PATH arguments still see a duplicate provider_slug elsewhere in the tree', async () => {
-    await repo.write('connectors/acme_copy/manifest.yaml', manifestFor('acme'));
+    // Its own key names (a shared key name is an error of its own, see secret-keys.test.ts).
+    await repo.write('connectors/acme_copy/manifest.yaml', manifestFor('acme').replaceAll('PROVIDER_ACME_', 'PROVIDER_ACME_COPY_'));
     const r = await validate(['connectors/acme']);
     expect(r.errors).toEqual([expect.objectContaining({ code: 'duplicate_provider_slug', file: 'connectors/acme/manifest.yaml' })]);
   });

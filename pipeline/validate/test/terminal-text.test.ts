@@ -58,7 +58,7 @@ describe('formatProblem and the plan renderer are safe at the source', () => {
     const line = formatProblem(unknown);
     expect(line).not.toMatch(RAW);
     expect(line).toContain('\\x1b[2K\\x0d✓ all good');
-    expect(formatHuman(r)).not.toMatch(RAW);
+    expect(formatHuman({ ok: false, checked: 1, errors: r.errors, warnings: r.warnings })).not.toMatch(RAW);
   });
 
   it('a display name with bidi and escape codes is shown escaped in the plan', () => {
