@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import pg from 'pg';
-import { startEmbeddedRegistry } from '../registry/embedded.ts';
+import { runDirOf, startEmbeddedRegistry } from '../registry/embedded.ts';
 import { migrateRegistry } from '../registry/migrate.ts';
 import { runSync } from '../sentinel/index.ts';
 import { formatProblem } from '../validate/format.ts';
@@ -73,7 +73,7 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
   try {
     const databaseUrl = await step('registry', async () => {
       if (opts.databaseUrl) return { value: opts.databaseUrl, note: redactUrl(opts.databaseUrl) };
-      const registry = await startEmbeddedRegistry({ dataDir: opts.dataDir });
+      const registry = await startEmbeddedRegistry({ dataDir: opts.dataDir, log });
       cleanups.push(() => registry.close());
       return { value: registry.url, note: `embedded PGlite in ${displayPath(opts.repoRoot, opts.dataDir)}` };
     });
@@ -93,6 +93,7 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
     const vault = await step('vault-agent', async () => {
       const v = await startVaultProcess({
         repoRoot: opts.repoRoot,
+        runDir: runDirOf(opts.dataDir), // the socket's private directory unless VAULT_AGENT_SOCKET names one
         vaultDir: opts.vaultDir,
         socketPath: opts.socketPath,
         log,

@@ -2,7 +2,7 @@
  * Looking at real processes from outside, as another user on the machine would: run a script as
  * `nobody`, and list which sockets a process holds and which of them listen.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,27 +13,38 @@ export interface OtherUserRun {
   stderr: string;
 }
 
-/**
- * Runs a plain Node script as `nobody` (`setpriv --reuid=nobody --regid=nogroup --clear-groups
- * node script.mjs ARGS`). The script lives in its own 0755 temp dir so that user can read it;
- * it may use Node's built-in modules only.
- */
-export function runAsNobody(script: string, args: string[] = []): Promise<OtherUserRun> {
+const AS_NOBODY = ['--reuid=nobody', '--regid=nogroup', '--clear-groups'];
+
+/** Writes `script` into a fresh 0755 temp dir, so `nobody` can read it. */
+function scriptFile(script: string): { dir: string; file: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cf-attacker-'));
   chmodSync(dir, 0o755);
   const file = path.join(dir, 'attack.mjs');
   writeFileSync(file, script, { mode: 0o644 });
+  return { dir, file };
+}
+
+/**
+ * Runs a plain Node script as `nobody` (`setpriv --reuid=nobody --regid=nogroup --clear-groups
+ * node script.mjs ARGS`) to its end. The script lives in its own 0755 temp dir so that user can
+ * read it; it may use Node's built-in modules only.
+ */
+export function runAsNobody(script: string, args: string[] = []): Promise<OtherUserRun> {
+  const { dir, file } = scriptFile(script);
   return new Promise((resolve) => {
-    execFile(
-      'setpriv',
-      ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, file, ...args],
-      { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } },
-      (err, stdout, stderr) => {
-        rmSync(dir, { recursive: true, force: true });
-        resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
+    execFile('setpriv', [...AS_NOBODY, process.execPath, file, ...args], { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } }, (err, stdout, stderr) => {
+      rmSync(dir, { recursive: true, force: true });
+      resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
+    });
   });
+}
+
+/** Starts a plain Node script as `nobody` and leaves it running (a server, say); kill it when done. */
+export function spawnAsNobody(script: string, args: string[] = []): ChildProcess {
+  const { dir, file } = scriptFile(script);
+  const child = spawn('setpriv', [...AS_NOBODY, process.execPath, file, ...args], { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return child;
 }
 
 /** Inodes of the sockets process `pid` holds open (its /proc/PID/fd entries `socket:[N]`). */
