@@ -1,6 +1,10 @@
 /**
  * The pages' VaultPort: vault-agent's own client (vault-agent/src/client.ts), which resolves every
- * call to a result (never a throw) and never puts the value in a result or message.
+ * call to a result (never a throw) and never puts the value in a result or message. Before every
+ * request the client checks the socket's directory (a real directory, ours, closed to group and
+ * others) and the socket's owner, and sends nothing otherwise (`untrusted_socket`): a key typed
+ * into the site never goes to a socket someone else could have placed. `npm start` hands the site
+ * only a socket whose agent proved it is the child npm start spawned (pipeline/start/vault-process.ts).
  */
 import { createVaultClient } from '../../vault-agent/src/client.ts';
 import type { VaultPort } from '../src/lib/ports.ts';
