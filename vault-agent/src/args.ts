@@ -5,7 +5,9 @@ export const USAGE = `Usage: npm run vault-agent -- [--vault-dir DIR] [--socket 
   --vault-dir DIR   where key files are written (default: VAULT_DIR or ~/northstar-keys)
   --socket PATH     the unix socket to serve on (default: VAULT_AGENT_SOCKET or a 0700 runtime dir)
 
-Environment: VAULT_AGE_RECIPIENTS (comma/space separated age recipients) switches to SOPS mode.`;
+Environment: VAULT_AGE_RECIPIENTS (comma/space separated age recipients) switches to SOPS mode.
+VAULT_AGENT_PROOF_FD (set by npm start) names an inherited descriptor holding the key whose proof
+GET /v1/health?challenge=C returns.`;
 
 export type ParsedArgs =
   | { ok: true; help: boolean; vaultDir?: string; socketPath?: string }
