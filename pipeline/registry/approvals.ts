@@ -34,8 +34,10 @@ async function inTransaction<T>(db: Db, fn: (client: pg.PoolClient) => Promise<T
 }
 
 /**
- * Approves provider `slug` at `digest`: status approved, approved_digest/approved_manifest set
- * to the current manifest, an 'approve' event. Approving an already approved digest is a no-op.
+ * Approves provider `slug` at `digest` (the connector digest: manifest and code, see
+ * pipeline/schema/digest.ts): status approved, approved_digest/approved_manifest set to the
+ * current ones, the folder's files recorded as approved (connector_approved_files), an 'approve'
+ * event. Approving an already approved digest is a no-op.
  */
 export function approveProvider(db: Db, args: { slug: string; digest: string; actor: string }): Promise<ApprovalResult> {
   return inTransaction(db, async (client) => {
@@ -52,7 +54,7 @@ export function approveProvider(db: Db, args: { slug: string; digest: string; ac
       return {
         ok: false,
         code: 'conflict',
-        message: `the manifest of "${args.slug}" changed since you opened it; reload the page and review the new version`,
+        message: `"${args.slug}" changed (its manifest or code) since you opened it; reload the page and review the new version`,
       };
     }
     if (row.status === 'approved' && row.approved_digest === args.digest) return { ok: true, status: 'approved', already: true };
@@ -62,6 +64,14 @@ export function approveProvider(db: Db, args: { slug: string; digest: string; ac
               approved_at = now(), approved_by = $2, updated_at = now()
         WHERE provider_slug = $1`,
       [args.slug, args.actor],
+    );
+    // What was approved, file by file: the folder the digest covers, as the last sync recorded it
+    // (in the same transaction as the digest, so these rows are exactly that digest's files).
+    await client.query(`DELETE FROM connector_approved_files WHERE provider_slug = $1`, [args.slug]);
+    await client.query(
+      `INSERT INTO connector_approved_files (provider_slug, path, sha256, size, text)
+       SELECT provider_slug, path, sha256, size, text FROM connector_files WHERE provider_slug = $1`,
+      [args.slug],
     );
     await client.query(
       `INSERT INTO registry_events (provider_slug, kind, actor, details) VALUES ($1, 'approve', $2, $3::jsonb)`,

@@ -31,3 +31,30 @@ const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0
 export function manifestDigest(manifest: unknown): string {
   return createHash('sha256').update(canonicalJson(manifest)).digest('hex');
 }
+
+/** The manifest's file name inside a connector folder. */
+export const MANIFEST_FILE = 'manifest.yaml';
+
+/** One file of a connector folder as the digest sees it: its path relative to the folder ('/'-separated) and the sha256 (hex) of its bytes. */
+export interface FileHash {
+  path: string;
+  sha256: string;
+}
+
+/**
+ * The connector digest: what an operator approves and what the runtime must match to get its keys.
+ * It covers the whole folder: the manifest as parsed (manifestDigest, so a comment or a reformat does
+ * not change it) and every other file by relative path and bytes (sha256). The order files are
+ * given in does not matter. A folder that holds only its manifest has exactly the manifest digest,
+ * so approvals of manifest-only connectors made before files were covered stay valid; as soon as
+ * the folder holds code, the digest is of the manifest and the code together. (The two cannot
+ * collide: a manifest has no top-level `files` field.)
+ */
+export function connectorDigest(manifest: unknown, files: readonly FileHash[]): string {
+  const others = files
+    .filter((f) => f.path !== MANIFEST_FILE)
+    .map((f) => [f.path, f.sha256] as const)
+    .sort(([a], [b]) => byCodeUnit(a, b));
+  if (others.length === 0) return manifestDigest(manifest);
+  return createHash('sha256').update(canonicalJson({ manifest: manifestDigest(manifest), files: others })).digest('hex');
+}

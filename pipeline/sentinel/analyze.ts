@@ -14,7 +14,7 @@ type Queryable = Pick<pg.ClientBase, 'query'>;
 export const ANALYZE_ABOVE_ROWS = 1000;
 
 /** The registry tables a sync changed, with how many rows each. */
-export function changedRows(plan: Plan, sourceHashes: number): Record<string, number> {
+export function changedRows(plan: Plan, sourceHashes: number, filesRecorded = 0): Record<string, number> {
   const c = plan.counts;
   const n = (x: { added: number; changed: number; removed: number }) => x.added + x.changed + x.removed;
   const p = c.providers;
@@ -25,6 +25,8 @@ export function changedRows(plan: Plan, sourceHashes: number): Record<string, nu
     connector_secrets: n(c.secrets),
     firearm_types: n(c.firearm_types),
     core_kpis: n(c.core_kpis),
+    // At least one row per recorded provider (its manifest.yaml).
+    connector_files: filesRecorded,
   };
 }
 
@@ -32,8 +34,10 @@ export function changedRows(plan: Plan, sourceHashes: number): Record<string, nu
  * ANALYZE the touched tables when the sync changed more than ANALYZE_ABOVE_ROWS rows or was the
  * first to fill the registry (nothing unchanged, something added). Returns the tables analyzed.
  */
-export async function analyzeAfterSync(client: Queryable, plan: Plan, sourceHashes: number, log?: (line: string) => void): Promise<string[]> {
-  const rows = changedRows(plan, sourceHashes);
+export async function analyzeAfterSync(
+  client: Queryable, plan: Plan, sourceHashes: number, log?: (line: string) => void, filesRecorded = 0,
+): Promise<string[]> {
+  const rows = changedRows(plan, sourceHashes, filesRecorded);
   const total = Object.values(rows).reduce((a, b) => a + b, 0);
   const first = plan.counts.providers.unchanged === 0 && plan.counts.providers.added > 0;
   if (total <= ANALYZE_ABOVE_ROWS && !first) return [];

@@ -6,7 +6,8 @@
  * already right is not rewritten and keeps its updated_at.
  *
  * Touches only: firearm_types and core_kpis (the catalogue), and the connector_providers rows
- * named in the plan with their connector_scopes, kpi_mappings and connector_secrets rows.
+ * named in the plan with their connector_scopes, kpi_mappings and connector_secrets rows (and the
+ * connector_approved_files of revived ones). connector_files is files.ts's.
  */
 import type pg from 'pg';
 import type { Catalog } from '../schema/manifest.ts';
@@ -114,6 +115,8 @@ export async function applyProviders(client: Queryable, plan: Plan, connectors: 
           WHERE provider_slug = ANY($1::text[]) AND approved_at IS NOT NULL`,
         [revived],
       );
+      // The approved file list goes with the approval it belonged to.
+      await client.query(`DELETE FROM connector_approved_files WHERE provider_slug = ANY($1::text[])`, [revived]);
     }
   }
 

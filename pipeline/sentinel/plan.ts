@@ -2,8 +2,9 @@
  * The plan: a pure function of the valid manifests, the catalogues and the registry snapshot.
  * No database, no files. The status rules live here (and in pipeline/registry/approvals.ts for
  * what operators do):
+ * (the digest is the connector digest: the manifest and every other file of its folder)
  *   new folder                          -> draft
- *   approved, manifest changed          -> changed (approval kept, so the site can diff)
+ *   approved, manifest or code changed  -> changed (approval kept, so the site can diff)
  *   changed, back to the approved digest -> approved
  *   folder gone                         -> retired (rows kept as a tombstone)
  *   retired, folder back                -> draft (approval cleared)

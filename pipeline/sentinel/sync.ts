@@ -10,11 +10,13 @@
  */
 import type pg from 'pg';
 import { migrateWithClient, registryHasSchema } from '../registry/migrate.ts';
+import { readKeptTexts } from '../validate/connector-folder.ts';
 import { validateRepo } from '../validate/index.ts';
 import type { ValidationResult } from '../validate/types.ts';
 import type { KnownSources } from '../validate/unchanged.ts';
 import { analyzeAfterSync } from './analyze.ts';
 import { applyCatalog, applyProviders, applySourceHashes } from './apply.ts';
+import { applyConnectorFiles, foldersToRecord, recordApprovedFiles } from './files.ts';
 import { readKnownSources } from './known-sources.ts';
 import { computePlan, emptySnapshot, planIsEmpty, unchangedStillHolds } from './plan.ts';
 import { defaultActor, detectCommit } from './provenance.ts';
@@ -135,14 +137,21 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
       await applyProviders(client, plan, validation.connectors);
     }
     const hashes = await applySourceHashes(client, plan, validation.connectors);
+    // The file lists of the folders whose bytes changed, in the same transaction as their digests.
+    const recording = foldersToRecord(plan, validation.connectors, snapshot.providers);
+    const filesRecorded = await applyConnectorFiles(client, recording, (c) => readKeptTexts(opts.repoRoot, c.slug, c.files ?? []));
+    await recordApprovedFiles(client, recording.map((c) => c.slug));
     const syncId = await recordSync(client, { plan, outcome, actor, commitSha, startedAt, fingerprint: validation.fingerprint ?? null });
     await opts.beforeCommit?.(client);
     await client.query('COMMIT');
     // After the commit, so the lock is already released: statistics only make later reads faster.
-    const analyzed = await analyzeAfterSync(client, plan, hashes, opts.log);
+    const analyzed = await analyzeAfterSync(client, plan, hashes, opts.log, filesRecorded);
     return {
       validation,
-      result: { plan, sync_id: syncId, outcome, dry_run: false, commit_sha: commitSha, actor, source_hashes_updated: hashes, analyzed },
+      result: {
+        plan, sync_id: syncId, outcome, dry_run: false, commit_sha: commitSha, actor,
+        source_hashes_updated: hashes, files_recorded: filesRecorded, analyzed,
+      },
     };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {

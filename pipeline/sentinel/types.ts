@@ -87,8 +87,10 @@ export interface SyncResult {
   dry_run?: boolean;
   commit_sha?: string | null;
   actor?: string;
-  /** Providers whose remembered manifest sha256 was brought up to date (bytes changed, meaning not). */
+  /** Providers whose remembered source sha256 was brought up to date (bytes changed, meaning not). */
   source_hashes_updated?: number;
+  /** Providers whose file list (connector_files) this sync recorded: their folder's bytes changed. */
+  files_recorded?: number;
   /** Registry tables ANALYZEd after the commit (a sync that changed many rows refreshes the statistics). */
   analyzed?: string[];
 }
@@ -101,7 +103,7 @@ export interface ProviderHead {
   status: ProviderStatus;
   manifest_digest: string;
   approved_digest: string | null;
-  /** sha256 of the manifest bytes last synced (null: not known; absent in hand-built snapshots). */
+  /** sha256 of the folder's files as last synced (null: not known; absent in hand-built snapshots). */
   source_sha256?: string | null;
 }
 

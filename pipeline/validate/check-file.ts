@@ -1,21 +1,23 @@
 /**
- * The file-system edge for one connector folder: reads its manifest (read-file.ts) and hands the
- * bytes to the pure validator, turning a missing file, a symbolic link or an oversized file into
- * problems. Used by the main thread and by the worker pool alike.
+ * The file-system edge for one connector folder: reads the whole folder (connector-folder.ts) and
+ * hands the manifest's bytes to the pure validator, turning a missing file, a symbolic link or an
+ * oversized file into problems; the digest covers the manifest and every other file of the folder.
+ * Used by the main thread and by the worker pool alike.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { connectorDigest } from '../schema/digest.ts';
 import type { Catalog } from '../schema/manifest.ts';
+import { folderSourceSha256, readConnectorFolderSync, type FolderRead } from './connector-folder.ts';
 import { tooLargeProblem } from './decode.ts';
 import { validateManifestBytes, type ManifestResult } from './manifest.ts';
-import { readManifestFile, readManifestFileSync, type ReadOutcome } from './read-file.ts';
 import type { Problem } from './types.ts';
-import { sourceSha256, type KnownSource } from './unchanged.ts';
+import type { KnownSource } from './unchanged.ts';
 
 export const MANIFEST_NAME = 'manifest.yaml';
 
 const whole = (file: string, code: string, message: string): Problem => ({ file, line: 1, column: 1, path: '', code, message });
-const manifestPath = (repoRoot: string, folder: string) => path.join(repoRoot, 'connectors', folder, MANIFEST_NAME);
 
 /**
  * Sources known valid under the current validation fingerprint, by slug (see unchanged.ts); only
@@ -24,49 +26,61 @@ const manifestPath = (repoRoot: string, folder: string) => path.join(repoRoot, '
 export type UnchangedSources = ReadonlyMap<string, KnownSource>;
 
 export interface FolderCheckOptions {
-  /** Manifests whose bytes hash to the known sha256 are accepted unchanged, unparsed. */
+  /** Folders whose files hash to the known source sha256 are accepted unchanged, unparsed. */
   known?: UnchangedSources;
   /** The full validator of one file's bytes (default validateManifestBytes); tests inject a counting one. */
   validateBytes?: typeof validateManifestBytes;
 }
 
-/** Validates connectors/<folder>/manifest.yaml under repoRoot; never throws for expected failures. */
+/**
+ * Validates connectors/<folder>/ under repoRoot; never throws for expected failures. The reads are
+ * blocking (a folder is a few small files): one turn of the event loop per folder keeps the
+ * process responsive while a caller runs several of these.
+ */
 export async function checkConnectorFolder(repoRoot: string, folder: string, catalog: Catalog, opts: FolderCheckOptions = {}): Promise<ManifestResult> {
-  return judge(await readManifestFile(manifestPath(repoRoot, folder)), repoRoot, folder, catalog, opts);
+  await yieldToEventLoop();
+  return checkConnectorFolderSync(repoRoot, folder, catalog, opts);
 }
 
-/** The same, blocking: for worker threads. */
+/** The same, blocking: for worker threads and the pool's main-thread chunks. */
 export function checkConnectorFolderSync(repoRoot: string, folder: string, catalog: Catalog, opts: FolderCheckOptions = {}): ManifestResult {
-  return judge(readManifestFileSync(manifestPath(repoRoot, folder)), repoRoot, folder, catalog, opts);
+  return judge(readConnectorFolderSync(repoRoot, folder), repoRoot, folder, catalog, opts);
 }
 
 /**
- * Only a read that yields bytes can be skipped: a symbolic link, a missing or oversized manifest is
- * judged as always. The bytes are hashed either way, so sync can remember what it validated.
+ * Only a folder whose manifest reads as bytes and which holds nothing refused can be skipped; the
+ * rest is judged as always. The folder's files are hashed either way, so sync can remember them.
  */
-function judge(read: ReadOutcome, repoRoot: string, folder: string, catalog: Catalog, opts: FolderCheckOptions): ManifestResult {
+function judge(read: FolderRead, repoRoot: string, folder: string, catalog: Catalog, opts: FolderCheckOptions): ManifestResult {
   const file = `connectors/${folder}/${MANIFEST_NAME}`;
-  switch (read.kind) {
+  const fileProblems = read.problems;
+  switch (read.manifest.kind) {
     case 'bytes': {
-      const sha256 = sourceSha256(read.bytes);
+      const sha256 = folderSourceSha256(read.files);
       const prior = opts.known?.get(folder);
-      if (prior && prior.sha256 === sha256) {
+      if (prior && prior.sha256 === sha256 && fileProblems.length === 0) {
         return {
           errors: [], warnings: [],
           declaredSlug: { slug: folder, line: 0, column: 0 },
-          connector: { kind: 'unchanged', slug: folder, file, digest: prior.digest, source_sha256: sha256 },
+          connector: { kind: 'unchanged', slug: folder, file, digest: prior.digest, source_sha256: sha256, files: read.files },
         };
       }
-      const result = (opts.validateBytes ?? validateManifestBytes)(read.bytes, file, catalog, folder);
-      if (result.connector) result.connector.source_sha256 = sha256;
+      const result = (opts.validateBytes ?? validateManifestBytes)(read.manifest.bytes, file, catalog, folder);
+      const connector = result.connector;
+      if (fileProblems.length > 0) return { ...result, errors: [...result.errors, ...fileProblems], connector: undefined };
+      if (connector?.kind === 'parsed') {
+        connector.source_sha256 = sha256;
+        connector.files = read.files;
+        connector.digest = connectorDigest(connector.manifest, read.files);
+      }
       return result;
     }
     case 'too_large':
-      return { errors: [tooLargeProblem(file, read.size)], warnings: [] };
+      return { errors: [tooLargeProblem(file, read.manifest.size), ...fileProblems], warnings: [] };
     case 'not_a_file':
-      return { errors: [whole(file, 'missing_manifest', `${file} is not a regular file. Make it the connector's manifest file.`)], warnings: [] };
+      return { errors: [whole(file, 'missing_manifest', `${file} is not a regular file. Make it the connector's manifest file.`), ...fileProblems], warnings: [] };
     case 'error':
-      return { errors: [openFailure(read.code, repoRoot, folder, file)], warnings: [] };
+      return { errors: [openFailure(read.manifest.code, repoRoot, folder, file), ...fileProblems], warnings: [] };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Catalog, Manifest } from '../schema/manifest.ts';
+import type { FolderFile } from './connector-folder.ts';
 
 /** One problem in one file. `file` is relative to the repository root; line and column are 1-based. */
 export interface Problem {
@@ -17,10 +18,18 @@ interface ConnectorBase {
   slug: string;
   /** `connectors/<slug>/manifest.yaml`, relative to the repository root. */
   file: string;
-  /** manifestDigest(manifest), see pipeline/schema/digest.ts */
+  /**
+   * The connector digest (pipeline/schema/digest.ts connectorDigest): the parsed manifest and every
+   * other file of the folder. Validated from text alone, it is the manifest digest.
+   */
   digest: string;
-  /** sha256 (hex) of the manifest file's raw bytes; absent when validated from text, not from a file. */
+  /**
+   * sha256 (hex) of the folder's files by path and raw bytes (connector-folder.ts folderSourceSha256);
+   * absent when validated from text, not from a folder.
+   */
   source_sha256?: string;
+  /** Every file of the folder the digest covers, manifest included; absent when validated from text. */
+  files?: FolderFile[];
 }
 
 /** A manifest that was parsed and passed every rule. */

@@ -1,7 +1,8 @@
 /**
- * Skipping manifests whose bytes have not changed since the last sync.
+ * Skipping connector folders whose files have not changed since the last sync.
  *
- * The registry remembers, per provider, the sha256 of the manifest file it synced, and per sync the
+ * The registry remembers, per provider, the source sha256 of the folder it synced (every file's
+ * path and bytes, connector-folder.ts folderSourceSha256), and per sync the
  * validation fingerprint: sha256 of VALIDATOR_VERSION and the catalogues, i.e. of everything a
  * manifest's validity and digest depend on besides its own bytes. When a file's hash equals the
  * registry's for that slug and the fingerprint equals the last sync's, the file is valid and its
@@ -18,7 +19,7 @@ import { VALIDATOR_VERSION } from './rules.ts';
 export interface KnownSources {
   /** The validation fingerprint of the last sync (null: none recorded, so nothing is skipped). */
   fingerprint: string | null;
-  /** slug -> the synced file's sha256 and the registry's manifest digest, for providers not retired. */
+  /** slug -> the synced folder's source sha256 and the registry's connector digest, for providers not retired. */
   sources: Map<string, KnownSource>;
 }
 

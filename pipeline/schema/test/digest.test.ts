@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, manifestDigest } from '../digest.ts';
+import { canonicalJson, connectorDigest, manifestDigest } from '../digest.ts';
 import { realisticManifest } from '../../validate/generate-tree.ts';
 import jsyaml from 'js-yaml';
 
@@ -23,5 +23,33 @@ describe('canonicalJson', () => {
   it('gives the same digest whatever the key order', () => {
     expect(manifestDigest({ a: 1, b: [{ y: 2, x: 1 }] })).toBe(manifestDigest({ b: [{ x: 1, y: 2 }], a: 1 }));
     expect(manifestDigest({ a: 1 })).not.toBe(manifestDigest({ a: 2 }));
+  });
+});
+
+describe('connectorDigest', () => {
+  const manifest = { provider_slug: 'shop', scopes: [{ name: 'read' }] };
+  const code = [
+    { path: 'server.ts', sha256: 'a'.repeat(64) },
+    { path: 'lib/handlers.ts', sha256: 'b'.repeat(64) },
+  ];
+
+  it('is the manifest digest for a folder that holds only its manifest, whatever its raw bytes hash to', () => {
+    expect(connectorDigest(manifest, [])).toBe(manifestDigest(manifest));
+    expect(connectorDigest(manifest, [{ path: 'manifest.yaml', sha256: 'c'.repeat(64) }])).toBe(manifestDigest(manifest));
+  });
+
+  it('covers every other file by path and bytes, in any order', () => {
+    const d = connectorDigest(manifest, code);
+    expect(d).not.toBe(manifestDigest(manifest));
+    expect(connectorDigest(manifest, [...code].reverse())).toBe(d);
+    expect(connectorDigest(manifest, [code[0]!, { ...code[1]!, sha256: 'd'.repeat(64) }])).not.toBe(d);
+    expect(connectorDigest(manifest, [code[0]!, { ...code[1]!, path: 'lib/other.ts' }])).not.toBe(d);
+    expect(connectorDigest(manifest, [code[0]!])).not.toBe(d);
+    expect(connectorDigest({ ...manifest, display_name: 'x' }, code)).not.toBe(d);
+  });
+
+  it('does not depend on the manifest file\'s raw bytes (a comment), only on its meaning', () => {
+    const withManifest = (sha: string) => [...code, { path: 'manifest.yaml', sha256: sha }];
+    expect(connectorDigest(manifest, withManifest('e'.repeat(64)))).toBe(connectorDigest(manifest, withManifest('f'.repeat(64))));
   });
 });

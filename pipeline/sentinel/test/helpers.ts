@@ -92,6 +92,8 @@ export const REGISTRY_TABLES: Record<string, string> = {
   connector_scopes: 'provider_slug, name',
   kpi_mappings: 'provider_slug, raw_metric, core_kpi',
   connector_secrets: 'provider_slug, key_name',
+  connector_files: 'provider_slug, path',
+  connector_approved_files: 'provider_slug, path',
 };
 
 /** All rows of every registry table but registry_syncs/registry_events, timestamps included, as text. */

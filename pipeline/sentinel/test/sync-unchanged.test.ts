@@ -4,13 +4,13 @@
  * and the sentinel's promise (validate everything first; if anything is invalid, write nothing) holds.
  * Parsing is observed through an injected, counting full validator, never by timing.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, testBackends, type FreshDatabase } from '../../registry/testing.ts';
+import { folderSourceSha256, readConnectorFolderSync } from '../../validate/connector-folder.ts';
 import { validateManifestBytes } from '../../validate/manifest.ts';
 import { validateRepo } from '../../validate/repo.ts';
 import { VALIDATOR_VERSION } from '../../validate/rules.ts';
@@ -18,7 +18,8 @@ import { validationFingerprint } from '../../validate/unchanged.ts';
 import { planSync, runSync, type Validate } from '../index.ts';
 import { countRows, dumpRegistry, makeRepo, type TestRepo } from './helpers.ts';
 
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+/** The source sha256 sync remembers: every file of the folder by path and bytes. */
+const sourceOf = (root: string, slug: string) => folderSourceSha256(readConnectorFolderSync(root, slug).files);
 
 describe.each(testBackends())('sync skips unchanged manifests (%s)', (backend) => {
   let db: FreshDatabase;
@@ -62,7 +63,7 @@ describe.each(testBackends())('sync skips unchanged manifests (%s)', (backend) =
     expect(result!.plan.counts.providers.added).toBe(3);
     expect(parsed.sort()).toEqual(['alpha', 'beta', 'gamma'].map((s) => `connectors/${s}/manifest.yaml`));
     const { rows } = await pool.query(`SELECT provider_slug, source_sha256 FROM connector_providers ORDER BY 1`);
-    expect(rows).toEqual(['alpha', 'beta', 'gamma'].map((s) => ({ provider_slug: s, source_sha256: sha256(readFileSync(manifestFile(s))) })));
+    expect(rows).toEqual(['alpha', 'beta', 'gamma'].map((s) => ({ provider_slug: s, source_sha256: sourceOf(repo.root, s) })));
     const fp = await pool.query(`SELECT validation_fingerprint FROM registry_syncs`);
     expect(fp.rows[0].validation_fingerprint).toMatch(/^[0-9a-f]{64}$/);
     // ANALYZE sets reltuples to the row count; without it a table filled after CREATE stays at -1 or 0.
@@ -109,7 +110,7 @@ describe.each(testBackends())('sync skips unchanged manifests (%s)', (backend) =
     expect(parsed).toEqual(['connectors/beta/manifest.yaml']);
     expect(fixed.result!.plan.providers.map((p) => [p.slug, p.kind, p.fields_changed])).toEqual([['beta', 'changed', ['display_name']]]);
     const { rows } = await pool.query(`SELECT source_sha256 FROM connector_providers WHERE provider_slug = 'beta'`);
-    expect(rows[0].source_sha256).toBe(sha256(readFileSync(manifestFile('beta'))));
+    expect(rows[0].source_sha256).toBe(sourceOf(repo.root, 'beta'));
     await sync();
     expect(parsed).toEqual([]);
   });
@@ -231,6 +232,6 @@ describe.each(testBackends())('sync skips unchanged manifests (%s)', (backend) =
     expect(calls).toEqual([{ known: true }, { known: false }]);
     expect(result!.plan.providers.map((p) => [p.slug, p.kind, p.fields_changed])).toEqual([['beta', 'changed', ['display_name']]]);
     const { rows } = await pool.query(`SELECT display_name, source_sha256 FROM connector_providers WHERE provider_slug = 'beta'`);
-    expect(rows[0]).toEqual({ display_name: YAML.parse(original).display_name, source_sha256: sha256(Buffer.from(original)) });
+    expect(rows[0]).toEqual({ display_name: YAML.parse(original).display_name, source_sha256: sourceOf(repo.root, 'beta') });
   });
 });

@@ -1,0 +1,86 @@
+/**
+ * The files of each connector folder, as the registry remembers them (connector_files): path,
+ * sha256, size and, for small source and document files, the text, so the site can list what
+ * changed since approval and show the diff. Written by the sync in its transaction whenever a
+ * folder's bytes changed (whether or not its digest did), so the rows always describe the folder
+ * whose digest and source sha256 the provider row holds.
+ *
+ * Touches only: connector_files of the providers given, and connector_approved_files of approved
+ * providers that have no approved file list yet (see recordApprovedFiles).
+ */
+import type pg from 'pg';
+import type { ParsedConnector, ValidConnector } from '../validate/types.ts';
+import type { Plan, ProviderHead } from './types.ts';
+
+type Queryable = Pick<pg.ClientBase, 'query'>;
+
+/** Reads the kept texts of a connector's files (path -> text); the sync passes connector-folder.ts readKeptTexts. */
+export type ReadTexts = (c: ParsedConnector) => Map<string, string>;
+
+/** Text bytes per statement: a batch of providers stays far below PostgreSQL's 1 GB parameter limit. */
+const BATCH_TEXT_BYTES = 8 * 1024 * 1024;
+const BATCH_PROVIDERS = 1000;
+
+/**
+ * Parsed connectors whose file list this sync records: those the plan adds, changes or revives,
+ * and those whose folder bytes changed while their digest did not (a comment in the manifest, or
+ * the first sync after file tracking began). Only connectors read from a folder have files.
+ */
+export function foldersToRecord(plan: Plan, connectors: ValidConnector[], heads: ProviderHead[]): ParsedConnector[] {
+  const written = new Set(plan.providers.filter((p) => p.kind !== 'retired').map((p) => p.slug));
+  const known = new Map(heads.map((h) => [h.slug, h.source_sha256 ?? null]));
+  return connectors.filter(
+    (c): c is ParsedConnector =>
+      c.kind === 'parsed' && c.files !== undefined && (written.has(c.slug) || known.get(c.slug) !== c.source_sha256),
+  );
+}
+
+/** Replaces the file rows of `connectors`, in batches bounded by text size. Returns how many providers were recorded. */
+export async function applyConnectorFiles(client: Queryable, connectors: ParsedConnector[], readTexts: ReadTexts): Promise<number> {
+  let batch: { slug: string; path: string; sha256: string; size: number; text: string | null }[] = [];
+  let slugs: string[] = [];
+  let textBytes = 0;
+  const flush = async () => {
+    if (slugs.length === 0) return;
+    await client.query(`DELETE FROM connector_files WHERE provider_slug = ANY($1::text[])`, [slugs]);
+    await client.query(
+      `INSERT INTO connector_files (provider_slug, path, sha256, size, text)
+       SELECT slug, path, sha256, size, text
+         FROM jsonb_to_recordset($1::jsonb) AS r(slug text, path text, sha256 text, size bigint, text text)`,
+      [JSON.stringify(batch)],
+    );
+    batch = [];
+    slugs = [];
+    textBytes = 0;
+  };
+  for (const c of connectors) {
+    const texts = readTexts(c);
+    for (const f of c.files ?? []) {
+      const text = texts.get(f.path) ?? null;
+      if (text !== null) textBytes += f.size;
+      batch.push({ slug: c.slug, path: f.path, sha256: f.sha256, size: f.size, text });
+    }
+    slugs.push(c.slug);
+    if (textBytes >= BATCH_TEXT_BYTES || slugs.length >= BATCH_PROVIDERS) await flush();
+  }
+  await flush();
+  return connectors.length;
+}
+
+/**
+ * Gives an approved provider whose approval predates file tracking its approved file list: when
+ * the provider is `approved` at its current digest, its current files are, by the digest, the
+ * approved ones. Runs after applyConnectorFiles for the providers it recorded.
+ */
+export async function recordApprovedFiles(client: Queryable, slugs: string[]): Promise<void> {
+  if (slugs.length === 0) return;
+  await client.query(
+    `INSERT INTO connector_approved_files (provider_slug, path, sha256, size, text)
+     SELECT f.provider_slug, f.path, f.sha256, f.size, f.text
+       FROM connector_files f JOIN connector_providers p USING (provider_slug)
+      WHERE f.provider_slug = ANY($1::text[])
+        AND p.status = 'approved' AND p.approved_digest = p.manifest_digest
+        AND NOT EXISTS (SELECT 1 FROM connector_approved_files a WHERE a.provider_slug = f.provider_slug)`,
+    [slugs],
+  );
+}
