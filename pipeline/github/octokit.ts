@@ -36,7 +36,9 @@ export function createGitHub(options: GitHubOptions): GitHub {
     auth: options.token,
     baseUrl: (options.apiUrl ?? 'https://api.github.com').replace(/\/+$/, ''),
     userAgent: 'connector-factory-pr-check',
-    log: { debug: quiet, info: quiet, warn: log, error: log },
+    // Octokit logs every failed request as an error; the callers report failures in their own words
+    // (a 403 from GET /user is how an installation token answers, not a problem), and retries are logged below.
+    log: { debug: quiet, info: quiet, warn: log, error: quiet },
   });
 
   octokit.hook.wrap('request', async (request, requestOptions) => {
