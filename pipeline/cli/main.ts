@@ -14,9 +14,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   sync: { summary: 'sync [--dry-run] [--json] [--full]', load: () => import('./commands/sync.ts') },
   'pr-check': { summary: 'pr-check', load: () => import('./commands/pr-check.ts') },
   'pr-comment': { summary: 'pr-comment --pr N --head SHA [--base SHA]', load: () => import('./commands/pr-comment.ts') },
+  licences: { summary: 'licences [--json] [--connector SLUG]   (read-only: active licences, pending requests)', load: () => import('./commands/licences.ts') },
 };
 
-const DATABASE_HELP = `Database (plan, sync): --database-url URL or DATABASE_URL; otherwise the embedded
+const DATABASE_HELP = `Database (plan, sync, licences): --database-url URL or DATABASE_URL; otherwise the embedded
 registry in the data dir (--data-dir DIR or CONNECTORS_DATA_DIR, default .data/), reached through a
 running \`npm start\` when one holds it. --full validates every manifest, even those unchanged since
 the last sync. pr-check reads no database (it runs a PR's own code); pr-comment plans against
