@@ -30,3 +30,20 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> 
   }
 }
 
+
+/** The login URL `npm start` printed (`God Config: http://127.0.0.1:PORT/?token=...`), once it has. */
+export function printedLoginUrl(output: string): string | undefined {
+  return /God Config: (http:\/\/\S+\/\?token=\S+)/.exec(output)?.[1];
+}
+
+/**
+ * Logs in over HTTP as a browser does: opens the printed login URL, keeps the session cookie, and
+ * answers a `get` that sends it (paths relative to the site).
+ */
+export async function loginWithFetch(loginUrl: string): Promise<{ site: string; get(path: string): Promise<Response> }> {
+  const site = new URL(loginUrl).origin;
+  const reply = await fetch(loginUrl, { redirect: 'manual' });
+  const cookie = reply.headers.get('set-cookie')?.split(';')[0];
+  if (reply.status !== 303 || !cookie) throw new Error(`logging in at ${site} answered HTTP ${reply.status} without a session cookie`);
+  return { site, get: (path) => fetch(`${site}${path}`, { headers: { cookie } }) };
+}

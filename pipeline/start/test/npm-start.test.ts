@@ -1,15 +1,23 @@
 /**
  * `npm start` as a newcomer runs it: in a fresh copy of the repository, on the embedded registry.
- * The factory must print its URL, follow a manifest edit onto the site within moments, and on
- * Ctrl-C (SIGINT to the whole process group, as a terminal sends it) leave no process, socket or
- * registry claim behind.
+ * The factory must print its login URL, follow a manifest edit onto the site within moments, and
+ * on Ctrl-C (SIGINT to the whole process group, as a terminal sends it) leave no process, socket or
+ * registry claim behind; the login token is in no file it leaves and no other line it prints.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyRepo, waitFor } from './helpers.ts';
+import { REPO_ROOT, copyRepo, loginWithFetch, printedLoginUrl, waitFor } from './helpers.ts';
+
+/** Every file under `dir`, recursively, as bytes. */
+function filesUnder(dir: string): { file: string; bytes: Buffer }[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .map((file) => ({ file, bytes: readFileSync(file) }));
+}
 
 function groupProcesses(pgid: number): string[] {
   const out = execFileSync('ps', ['-eo', 'pgid=,pid=,args='], { encoding: 'utf8' });
@@ -44,6 +52,8 @@ describe('npm start', () => {
     });
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    // Start-up (a cold PGlite, the site build) can outlast one test on a busy machine: wait here.
+    await waitFor('the login URL', () => printedLoginUrl(output), 120_000);
   });
 
   afterAll(() => {
@@ -55,40 +65,47 @@ describe('npm start', () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('prints the site URL and the vault, and serves the registry it synced', async () => {
-    const url = await waitFor('the site URL', () => /God Config: (http:\/\/\S+)/.exec(output)?.[1], 120_000);
+  it('prints the login URL and the vault; the URL logs in and the site serves the registry it synced', async () => {
+    const loginUrl = printedLoginUrl(output)!;
+    expect(loginUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{22,}$/); // 22 base64url characters: 128 bits
     expect(output).toContain(`Vault:      ${path.join(tmp, 'vault')}`);
-    const page = await (await fetch(url)).text();
+    const operator = os.userInfo().username;
+    expect(output).toContain(`log in as ${operator}`);
+    const site = await loginWithFetch(loginUrl);
+    expect((await fetch(site.site)).status).toBe(401); // without the cookie
+    const page = await (await site.get('/')).text();
     expect(page).toContain('dummy_service');
+    expect(page).toContain(`data-testid="operator"`);
+    expect(page).toMatch(new RegExp(`data-testid="operator"[^>]*>${operator}<`));
   });
 
   it('re-syncs a manifest edit and the site shows it', async () => {
-    const url = /God Config: (http:\/\/\S+)/.exec(output)![1]!;
+    const site = await loginWithFetch(printedLoginUrl(output)!);
     const manifest = path.join(work, 'connectors/dummy_service/manifest.yaml');
     const text = readFileSync(manifest, 'utf8');
     expect(text).toMatch(/^display_name: .+$/m);
     writeFileSync(manifest, text.replace(/^display_name: .+$/m, 'display_name: Dummy Service Renamed'));
     await waitFor(
       'the renamed connector on the site',
-      async () => ((await (await fetch(`${url}/connectors/dummy_service`)).text()).includes('Dummy Service Renamed') ? true : undefined),
+      async () => ((await (await site.get('/connectors/dummy_service')).text()).includes('Dummy Service Renamed') ? true : undefined),
       15_000,
     );
     expect(output).toMatch(/change in connectors\/dummy_service\/manifest\.yaml/);
   });
 
   it('reports a broken manifest in its output and on the site instead of crashing, until it is fixed', async () => {
-    const url = /God Config: (http:\/\/\S+)/.exec(output)![1]!;
+    const site = await loginWithFetch(printedLoginUrl(output)!);
     const manifest = path.join(work, 'connectors/dummy_service/manifest.yaml');
     const text = readFileSync(manifest, 'utf8');
     writeFileSync(manifest, text.replace(/^auth_mode: .+$/m, 'auth_mode: byokk'));
     await waitFor('the validation problem in the output', () => (/manifest\.yaml:\d+:\d+ auth_mode/.test(output) ? true : undefined), 15_000);
-    const page = await (await fetch(url)).text();
+    const page = await (await site.get('/')).text();
     expect(page).toContain('data-testid="pipeline-banner"');
     expect(page).toMatch(/connectors\/dummy_service\/manifest\.yaml:\d+:\d+/);
     writeFileSync(manifest, text);
     await waitFor(
       'the banner to clear once the manifest is fixed',
-      async () => (!(await (await fetch(url)).text()).includes('pipeline-banner') ? true : undefined),
+      async () => (!(await (await site.get('/')).text()).includes('pipeline-banner') ? true : undefined),
       15_000,
     );
   });
@@ -105,6 +122,29 @@ describe('npm start', () => {
     expect(existsSync(socketPath())).toBe(false);
     expect(existsSync(path.join(work, '.data', 'registry.json'))).toBe(false);
     expect(output).toContain('stopped.');
+  });
+
+  it('left the login token in no file of the data dir or the vault, and on no line but the printed URL', () => {
+    const token = new URL(printedLoginUrl(output)!).searchParams.get('token')!;
+    const files = [...filesUnder(path.join(work, '.data')), ...filesUnder(path.join(tmp, 'vault'))];
+    expect(files.length).toBeGreaterThan(0); // the registry's data files are there to search
+    expect(files.filter(({ bytes }) => bytes.includes(token)).map(({ file }) => file)).toEqual([]);
+    expect(output.split('\n').filter((line) => line.includes(token))).toEqual([`God Config: ${printedLoginUrl(output)}`]);
+  });
+});
+
+describe('npm start --operator', () => {
+  const start = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'pipeline/cli/start.ts', ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
+
+  it('refuses a name that is not printable text or too long (usage error, exit 2), before starting anything', () => {
+    // Each rule is held by operator-name.test.ts; here, that npm start applies them.
+    for (const bad of ['evil\x1b[2K\r✓ fine', 'x'.repeat(65)]) {
+      const run = start('--operator', bad, '--port', '0');
+      expect(run.status, JSON.stringify(bad)).toBe(2);
+      expect(run.stderr).toMatch(/^npm start: --operator /);
+      expect(run.stdout).not.toContain('registry');
+    }
   });
 });
 
@@ -142,5 +182,6 @@ describe('npm start interrupted while starting', () => {
       }
       rmSync(tmp, { recursive: true, force: true });
     }
-  });
+    // Its own waits (start-up to vault-agent, up to 120 s on a busy machine) outlast the default 60 s.
+  }, 180_000);
 });
