@@ -25,7 +25,8 @@ import { coalesceAfterArrival } from './http/coalesce.ts';
 import { readFreshness, type Freshness } from './http/freshness.ts';
 import { createVaultPort } from './http/vault.ts';
 import { createApprovalsPort } from './http/approvals.ts';
-import type { ApprovalsPort, PipelineStateView, SiteLocals, VaultPort } from './src/lib/ports.ts';
+import { createLicencesPort } from './http/licences.ts';
+import type { ApprovalsPort, LicencesPort, PipelineStateView, SiteLocals, VaultPort } from './src/lib/ports.ts';
 
 export { ensureSiteBuilt } from './build.ts';
 
@@ -100,6 +101,7 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
     db,
     vault: invalidatingVault(vault, cache),
     approvals: invalidatingApprovals(createApprovalsPort(db), cache),
+    licences: invalidatingLicences(createLicencesPort(db), cache),
     actor: options.actor ?? os.userInfo().username,
     log,
   };
@@ -248,6 +250,19 @@ function invalidatingApprovals(approvals: ApprovalsPort, cache: PageCache | null
   return {
     approveProvider: (input) => approvals.approveProvider(input).finally(() => cache.invalidate()),
     approveKpiMapping: (input) => approvals.approveKpiMapping(input).finally(() => cache.invalidate()),
+  };
+}
+
+/** Licences with every decision clearing the page cache once the registry answered. */
+function invalidatingLicences(licences: LicencesPort, cache: PageCache | null): LicencesPort {
+  if (!cache) return licences;
+  const after = <T>(p: Promise<T>) => p.finally(() => cache.invalidate());
+  return {
+    ...licences,
+    grant: (input) => after(licences.grant(input)),
+    revoke: (id, actor) => after(licences.revoke(id, actor)),
+    approveRequest: (id, actor) => after(licences.approveRequest(id, actor)),
+    denyRequest: (id, actor) => after(licences.denyRequest(id, actor)),
   };
 }
 

@@ -51,6 +51,8 @@ export interface PageCacheStats {
 const PAGE_PARAMS: { path: RegExp; params: Set<string> }[] = [
   { path: /^\/$/, params: new Set(['q', 'status', 'auth', 'firearm', 'missing', 'page']) },
   { path: /^\/syncs$/, params: new Set(['before']) },
+  // Flash messages after a licence decision come as ?granted=, ?error=, ...: cached only without a query.
+  { path: /^\/licences$/, params: new Set() },
   // The detail page reads only flash parameters from its query: cached only without a query.
   { path: /^\/connectors\/[a-z][a-z0-9_]{1,62}$/, params: new Set() },
 ];

@@ -22,7 +22,9 @@ export async function parseBody<S extends z.ZodObject>(request: Request, schema:
   let raw: unknown;
   try {
     if (isJson(request)) {
-      raw = await request.json();
+      // An empty JSON body is an empty object: routes without fields (revoke, deny) need none.
+      const text = await request.text();
+      raw = text.trim() === '' ? {} : JSON.parse(text);
       // .strict() keeps the shape; its inferred type is wider only because S is generic here.
       const result = schema.strict().safeParse(raw);
       return result.success ? { ok: true, data: result.data as z.output<S> } : { ok: false, message: describe(result.error) };
@@ -68,6 +70,8 @@ export function statusFor(code: string): number {
     case 'invalid_body':
     case 'invalid_value':
     case 'invalid_name':
+    case 'invalid_input':
+    case 'confirmation_required':
       return 400;
     case 'too_large':
       return 413;
@@ -75,6 +79,8 @@ export function statusFor(code: string): number {
       return 415;
     case 'conflict':
     case 'retired':
+    case 'connector_not_approved':
+    case 'firearm_type_mismatch':
       return 409;
     case 'vault_unavailable':
     case 'unavailable':

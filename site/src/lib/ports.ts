@@ -33,6 +33,95 @@ export interface ApprovalsPort {
   }): Promise<ApprovalResult>;
 }
 
+export type LicenceFailure = { ok: false; code: string; message: string };
+
+/** A firearm licence (pipeline/registry/licences.ts LicenceRow). */
+export interface LicenceView {
+  id: number;
+  provider_slug: string;
+  firearm_type: string;
+  /** null: every scope of this firearm type of the connector. */
+  scope: string | null;
+  granted_by: string;
+  granted_at: Date;
+  expires_at: Date;
+  max_uses: number | null;
+  uses: number;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+  note: string | null;
+  request_id: number | null;
+  /** active: it would license a call now; else why not. */
+  state: 'active' | 'expired' | 'revoked' | 'used_up' | 'connector_not_approved';
+}
+
+/** A firearm call that asked for a licence (pipeline/registry/licences.ts RequestRow). */
+export interface LicenceRequestView {
+  id: number;
+  provider_slug: string;
+  tool: string;
+  scope: string;
+  firearm_type: string;
+  /** The call's arguments (key values redacted by the runtime); null once decided or expired. */
+  arguments: unknown;
+  arguments_sha256: string;
+  client_name: string | null;
+  client_version: string | null;
+  requested_at: Date;
+  status: 'pending' | 'approved' | 'denied' | 'spent' | 'expired';
+  decided_by: string | null;
+  decided_at: Date | null;
+  approval_expires_at: Date | null;
+  spent_at: Date | null;
+}
+
+/** One firearm call, allowed or refused (never its argument values). */
+export interface FirearmUseView {
+  id: number;
+  at: Date;
+  provider_slug: string;
+  tool: string;
+  scope: string;
+  firearm_type: string;
+  licence_id: number | null;
+  request_id: number | null;
+  outcome: 'allowed' | 'succeeded' | 'failed' | 'refused' | 'denied';
+  reason: string | null;
+  duration_ms: number | null;
+  client_name: string | null;
+  client_version: string | null;
+}
+
+export interface GrantLicenceInput {
+  providerSlug: string;
+  firearmType: string;
+  scope: string | null;
+  durationMinutes: number;
+  maxUses: number | null;
+  note: string | null;
+  /** The pending request this grant answers (it leaves pending: the licence runs it). */
+  fromRequestId: number | null;
+  actor: string;
+}
+
+/**
+ * Firearm licences in the registry (pipeline/registry/licences.ts): every write also records a
+ * registry_events row naming `actor`; refusals are results with a code, never throws.
+ */
+export interface LicencesPort {
+  grant(input: GrantLicenceInput): Promise<{ ok: true; licence: LicenceView } | LicenceFailure>;
+  revoke(id: number, actor: string): Promise<{ ok: true; licence: LicenceView } | LicenceFailure>;
+  approveRequest(id: number, actor: string): Promise<{ ok: true; request: LicenceRequestView } | LicenceFailure>;
+  denyRequest(id: number, actor: string): Promise<{ ok: true; request: LicenceRequestView } | LicenceFailure>;
+  /** Licences that would license a call now, newest first. */
+  listActive(opts?: { providerSlug?: string }): Promise<LicenceView[]>;
+  listPending(): Promise<LicenceRequestView[]>;
+  countPending(): Promise<number>;
+  getRequest(id: number): Promise<LicenceRequestView | null>;
+  getLicence(id: number): Promise<LicenceView | null>;
+  listRecentUses(opts?: { providerSlug?: string; limit?: number }): Promise<FirearmUseView[]>;
+}
+
 /** One manifest problem from the latest sync's validation (pipeline/validate Problem). */
 export interface PipelineProblem {
   file: string;
@@ -58,6 +147,7 @@ export interface SiteLocals {
   db: Queryable;
   vault: VaultPort;
   approvals: ApprovalsPort;
+  licences: LicencesPort;
   /** Who the registry_events rows name: the operator running the site. */
   actor: string;
   /** A fresh CSRF token for forms rendered by this request. */
