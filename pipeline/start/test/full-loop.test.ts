@@ -2,9 +2,11 @@
  * The production line end to end, as an agent and an operator walk it, on a fresh copy of the
  * repository: `npm start` runs the factory; an agent scaffolds a connector with `new`, fills its
  * manifest and handlers, validates and syncs (the CLI reaches the running registry); the operator
- * approves it and sets its key in Chromium; the connector runs as an MCP server over stdio, reaches
+ * opens the login URL npm start printed, approves the connector and sets its key in Chromium (the
+ * events name the `--operator`); the connector runs as an MCP server over stdio, reaches
  * the stand-in API with the key as bearer token, and refuses its firearm tool without a licence.
- * The key's canary value may appear only in the key file and in the header the API received.
+ * The key's canary value may appear only in the key file and in the header the API received; the
+ * login token only in the URL npm start printed.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,12 +22,13 @@ import { recording } from '../../connector-runtime/test/helpers.ts';
 import { startStandInApi, type StandInApi } from '../../../connectors/dummy_service/stand-in-api.ts';
 import { dumpAllTables } from '../../../site/test/helpers/fixture.ts';
 import { launchChromium } from '../../../site/test/helpers/chromium.ts';
-import { copyRepo, REPO_ROOT, waitFor } from './helpers.ts';
+import { copyRepo, printedLoginUrl, REPO_ROOT, waitFor } from './helpers.ts';
 
 const SLUG = 'loop_service';
 const KEY = 'PROVIDER_LOOP_SERVICE_API_KEY';
 const CANARY = `loop-canary-${Math.random().toString(36).slice(2)}-${Date.now()}`;
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts/full-loop');
+const OPERATOR = 'Loop Operator';
 
 /** What the agent writes into the scaffolded manifest. */
 const MANIFEST = `# yaml-language-server: $schema=../../_template/manifest.schema.json
@@ -59,6 +62,7 @@ describe('the production line, scaffold to a working connector', () => {
   let factory: ChildProcess;
   let factoryOutput = '';
   let url: string;
+  let loginUrl: string;
   let api: StandInApi;
   let browser: Browser;
   let page: Page;
@@ -80,17 +84,27 @@ describe('the production line, scaffold to a working connector', () => {
     chmodSync(tmp, 0o700);
     work = path.join(tmp, 'repo');
     copyRepo(work);
-    factory = spawn(process.execPath, ['--import', 'tsx', 'pipeline/cli/start.ts', '--port', '0', '--no-watch'], {
+    factory = spawn(process.execPath, ['--import', 'tsx', 'pipeline/cli/start.ts', '--port', '0', '--no-watch', '--operator', OPERATOR], {
       cwd: work,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, DATABASE_URL: '', VAULT_DIR: vaultDir(), VAULT_AGENT_SOCKET: path.join(tmp, 'run', 'va.sock') },
     });
     factory.stdout!.on('data', (d: Buffer) => (factoryOutput += d.toString()));
     factory.stderr!.on('data', (d: Buffer) => (factoryOutput += d.toString()));
-    url = await waitFor('the site URL', () => /God Config: (http:\/\/\S+)/.exec(factoryOutput)?.[1], 120_000);
+    loginUrl = await waitFor('the login URL', () => printedLoginUrl(factoryOutput), 120_000);
+    url = new URL(loginUrl).origin;
     api = await startStandInApi({ apiKey: CANARY });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  });
+
+  it('the operator opens the URL npm start printed: logged in, the token gone from the address bar', async () => {
+    await page.goto(`${url}/`);
+    await expect(page.getByTestId('login-required').innerText()).resolves.toContain('npm start printed in its terminal');
+    await page.goto(loginUrl);
+    expect(page.url()).toBe(`${url}/`);
+    await expect(page.getByTestId('operator').innerText()).resolves.toBe(OPERATOR);
+    seen.push(await page.content());
   });
 
   afterAll(async () => {
@@ -151,6 +165,7 @@ describe('the production line, scaffold to a working connector', () => {
     seen.push(await page.content());
     await page.screenshot({ path: path.join(ARTIFACTS, 'detail-after-set.png'), fullPage: true });
     expect(readFileSync(path.join(vaultDir(), `${KEY}.txt`), 'utf8')).toBe(CANARY);
+    await expect(page.locator('#activity').innerText()).resolves.toContain(`by ${OPERATOR}`);
   });
 
   it('runs as an MCP server: tools per scope, the read tool reaches the API with the key, the firearm is refused', async () => {
@@ -192,17 +207,25 @@ describe('the production line, scaffold to a working connector', () => {
   it('the canary is nowhere but the key file and the header the API received', async () => {
     const info = JSON.parse(readFileSync(path.join(work, '.data', 'registry.json'), 'utf8')) as { url: string };
     const pool = new pg.Pool({ connectionString: info.url, max: 1 });
+    let tables: string;
     try {
-      seen.push(await dumpAllTables(pool));
+      tables = await dumpAllTables(pool);
+      const { rows } = await pool.query(`SELECT DISTINCT actor FROM registry_events WHERE kind IN ('approve', 'key_set')`);
+      expect(rows.map((r) => r.actor)).toEqual([OPERATOR]);
     } finally {
       await pool.end();
     }
+    seen.push(tables);
     seen.push(factoryOutput);
     for (const file of readdirSync(vaultDir())) {
       if (file !== `${KEY}.txt`) seen.push(readFileSync(path.join(vaultDir(), file), 'utf8'));
     }
     const leaks = seen.filter((text) => text.includes(CANARY));
     expect(leaks).toEqual([]);
+    // The login token: on npm start's one printed line, nowhere else (pages, tables, other output).
+    const token = new URL(loginUrl).searchParams.get('token')!;
+    expect(factoryOutput.split('\n').filter((line) => line.includes(token))).toEqual([`God Config: ${loginUrl}`]);
+    expect(seen.filter((text) => text !== factoryOutput && text.includes(token))).toEqual([]);
     // The value is where it belongs.
     expect(readFileSync(path.join(vaultDir(), `${KEY}.txt`), 'utf8')).toBe(CANARY);
     expect(api.received.some((r) => r.authorization === `Bearer ${CANARY}`)).toBe(true);
