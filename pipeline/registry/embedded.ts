@@ -48,13 +48,11 @@ export async function startEmbeddedRegistry(opts: EmbeddedOptions): Promise<Embe
   const runDir = runDirOf(dataDir);
   const tooLong = socketPathProblem(runDir, `data dir (${SET_DATA_DIR})`, dataDir);
   if (tooLong) throw new Error(tooLong);
-  if (await ensurePrivateDir(dataDir, { what: 'data dir', setWith: SET_DATA_DIR })) {
-    opts.log?.(`registry: ${dataDir} was open to other users; made it 0700`);
-  }
+  const wasOpen = await ensurePrivateDir(dataDir, { what: 'data dir', setWith: SET_DATA_DIR });
   const deadline = Date.now() + (opts.waitMs ?? 60_000);
 
   for (;;) {
-    if (await claimInfo(dataDir)) return serve(dataDir, runDir, opts);
+    if (await claimInfo(dataDir)) return serve(dataDir, runDir, opts, wasOpen);
 
     const info = await readInfo(dataDir);
     if (info === null) continue; // released between our claim and our read: claim again
@@ -71,6 +69,7 @@ export async function startEmbeddedRegistry(opts: EmbeddedOptions): Promise<Embe
       await removeStaleInfo(dataDir, info.pid);
       continue;
     } else if (info.url) {
+      if (wasOpen) logMadePrivate(opts, dataDir, true, 0);
       return visit(dataDir, runDir, info);
     }
     if (Date.now() > deadline) {
@@ -106,12 +105,18 @@ async function visit(dataDir: string, runDir: string, info: RegistryInfo): Promi
   return { url: socketUrl(runDir), socketPath, owner: false, close: async () => undefined };
 }
 
-async function serve(dataDir: string, runDir: string, opts: EmbeddedOptions): Promise<EmbeddedRegistry> {
+/** One line when the data dir itself (`wasOpen`) or `entries` under it were open to other users and are now private. */
+function logMadePrivate(opts: EmbeddedOptions, dataDir: string, wasOpen: boolean, entries: number): void {
+  const what = [wasOpen ? 'the dir itself' : '', entries > 0 ? `${entries} entr${entries === 1 ? 'y' : 'ies'} in it` : ''].filter(Boolean).join(' and ');
+  opts.log?.(`registry: the data dir ${dataDir} was open to other users (${what}); made it private: directories 0700, files 0600`);
+}
+
+async function serve(dataDir: string, runDir: string, opts: EmbeddedOptions, wasOpen: boolean): Promise<EmbeddedRegistry> {
   let db: PGlite | undefined;
   const pgdata = path.join(dataDir, 'registry');
   try {
     const loosened = await tightenTree(dataDir);
-    if (loosened > 0) opts.log?.(`registry: ${loosened} file(s) in ${dataDir} were open to other users; made them 0600 (directories 0700)`);
+    if (wasOpen || loosened > 0) logMadePrivate(opts, dataDir, wasOpen, loosened);
     await ensurePrivateDir(runDir, { what: 'run dir', setWith: SET_DATA_DIR });
     await removeStaleSocket(path.join(runDir, SOCKET_FILE));
 
