@@ -66,6 +66,15 @@ describe('socket', () => {
     await expect(start(join(root, 'vault'), join(root, 'shared', 'a.sock'))).rejects.toThrow(/socket directory .* writable by group or others/);
   });
 
+  test('a socket dir that others can enter (0755) is refused: connecting is checked on the path', async () => {
+    await fs.mkdir(join(root, 'open'));
+    await fs.chmod(join(root, 'open'), 0o755);
+    await expect(start(join(root, 'vault'), join(root, 'open', 'a.sock'))).rejects.toThrow(
+      `Refusing to use the socket directory ${join(root, 'open')}: group or others can enter it (mode 755). Run chmod 700 ${join(root, 'open')}, or choose another with --socket or VAULT_AGENT_SOCKET.`,
+    );
+    await expect(fs.lstat(join(root, 'open', 'a.sock'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   test('a symlinked socket dir is refused', async () => {
     await fs.mkdir(join(root, 'realrun'), { mode: 0o700 });
     await fs.symlink(join(root, 'realrun'), join(root, 'run'));
