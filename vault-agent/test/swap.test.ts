@@ -117,3 +117,16 @@ test('a vault path swapped for a symlink during hundreds of writes never sends a
   }
   expect(writes - refused).toBeGreaterThan(0);
 }, 120_000);
+
+test('a write that fails after its temp file was created removes the temp file, and says so without the value', async () => {
+  agent = await startTestAgent(root);
+  // A directory at the target name: the temp file is written and synced, then the rename fails.
+  await fs.mkdir(join(agent.vaultDir, 'BLOCKED_KEY.txt'));
+  const c = createVaultClient(agent.socketPath);
+  const VALUE = 'value-that-must-not-stay-anywhere';
+  const r = await c.put('BLOCKED_KEY', VALUE);
+  c.close();
+  expect(r).toMatchObject({ ok: false, code: 'write_failed' });
+  expect(JSON.stringify(r)).not.toContain(VALUE);
+  expect((await fs.readdir(agent.vaultDir)).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
+});
