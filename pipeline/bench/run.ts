@@ -17,6 +17,7 @@ import type { SyncOutcome } from './tasks/sync.ts';
 import type { RowByRowOutcome } from './tasks/row-by-row.ts';
 import type { CopyFloorOutcome } from './tasks/copy-floor.ts';
 import type { VaultOutcome } from './tasks/vault.ts';
+import type { LicenceOutcome } from './tasks/licence.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -209,6 +210,19 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       await measureSiteSection(opts, tree, tmp, liveDb, record, report, hosts);
     });
 
+    await section('licence', ['licence_check_p50_ms'], ['pipeline/registry/licences.ts', 'pipeline/connector-runtime/licence-gate.ts', ...SYNC_PARTS], async () => {
+      const runs = await times(opts.runs, async (i) => {
+        const db = await freshDb();
+        const r = await runTask<LicenceOutcome>('licence', { databaseUrl: db.value.url, calls: 300 }).finally(() => closeDb(db));
+        const o = r.result;
+        opts.log(`licence ${i + 1}/${opts.runs}: +${o.licence_check_p50_ms.toFixed(2)} ms (firearm call p50 ${o.firearm_call_p50_ms.toFixed(2)} ms, plain ${o.plain_call_p50_ms.toFixed(2)} ms, ${o.uses_recorded} uses recorded)`);
+        return o;
+      });
+      record('licence_check_p50_ms', runs.map((r) => r.licence_check_p50_ms), 3);
+      report.details.licence_firearm_call_p50_ms = round(median(runs.map((r) => r.firearm_call_p50_ms)), 3);
+      report.details.licence_plain_call_p50_ms = round(median(runs.map((r) => r.plain_call_p50_ms)), 3);
+    });
+
     await section('vault', ['vault_writes_per_s', 'vault_floor_writes_per_s'], ['vault-agent/src/bench.ts'], async () => {
       const runs = await times(opts.runs, async (i) => {
         const dir = path.join(tmp, `vault-${i}`);
@@ -245,13 +259,13 @@ async function measureSiteSection(
     log: () => undefined,
   });
   hosts.push({ close: () => vault.stop() });
-  const site = await startHost<{ url: string }>('site', { databaseUrl: db.value.url, vaultSocket: vault.socketPath });
+  const site = await startHost<{ url: string; loginUrl: string }>('site', { databaseUrl: db.value.url, vaultSocket: vault.socketPath });
   hosts.push(site);
   const detailSlug = tree.slugs[Math.floor(tree.slugs.length / 2)]!;
   const runs = [];
   for (let i = 0; i < opts.runs; i++) {
     const processes = { site: site.pid, vault_agent: vault.child.pid, ...(opts.databaseUrl ? {} : { registry: db.pid }) };
-    const load = await measureSite({ baseUrl: site.value.url, detailSlug, seconds: opts.siteSeconds, processes }).catch((err: Error) => {
+    const load = await measureSite({ loginUrl: site.value.loginUrl, detailSlug, seconds: opts.siteSeconds, processes }).catch((err: Error) => {
       const log = site.output() || '(nothing)';
       throw new Error(`${err.message}; the site's last log lines: ${log.split('\n').slice(-3).join(' | ')}`);
     });

@@ -2,7 +2,8 @@
  * Load against the running site, on loopback only and bounded in time: p50 latency from one
  * keep-alive connection sending one request at a time (the server's time plus the loopback hop,
  * not queueing; timed with hrtime, as autocannon's histogram rounds to whole milliseconds), then
- * throughput with autocannon over several connections.
+ * throughput with autocannon over several connections. It logs in first as the operator does
+ * (opens the login URL, keeps the session cookie) and sends the cookie with every page request.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -10,8 +11,8 @@ import autocannon from 'autocannon';
 import { median } from './report.ts';
 
 export interface SiteLoadOptions {
-  /** http://127.0.0.1:PORT */
-  baseUrl: string;
+  /** The login URL the site printed: http://127.0.0.1:PORT/?token=TOKEN */
+  loginUrl: string;
   /** A connector's slug for the detail page. */
   detailSlug: string;
   /** Length of each measured phase. */
@@ -37,19 +38,20 @@ export interface SiteLoad {
 }
 
 export async function measureSite(opts: SiteLoadOptions): Promise<SiteLoad> {
-  const base = new URL(opts.baseUrl);
+  const base = new URL(opts.loginUrl);
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(base.hostname)) {
     throw new Error(`the site load generator only runs against loopback, not ${base.hostname}`);
   }
+  const cookie = await login(opts.loginUrl);
   const listPath = '/';
   const detailPath = `/connectors/${encodeURIComponent(opts.detailSlug)}`;
-  const staticPath = await findStaticAsset(opts.baseUrl, listPath);
+  const staticPath = await findStaticAsset(base.origin, listPath, cookie);
   const measure = async (path: string): Promise<PageLoad> => {
-    const url = new URL(path, opts.baseUrl).toString();
-    await run(url, 1, Math.min(1, opts.seconds)); // warm-up: first renders, JIT, connection pools
-    const p50 = await sequentialP50(url, opts.seconds);
+    const url = new URL(path, base.origin).toString();
+    await run(url, cookie, 1, Math.min(1, opts.seconds)); // warm-up: first renders, JIT, connection pools
+    const p50 = await sequentialP50(url, cookie, opts.seconds);
     const before = cpuTimes(opts.processes ?? {});
-    const throughput = await run(url, opts.connections ?? 10, opts.seconds);
+    const throughput = await run(url, cookie, opts.connections ?? 10, opts.seconds);
     const after = cpuTimes(opts.processes ?? {});
     const cpu: Record<string, number> = {};
     for (const name of Object.keys(after)) {
@@ -60,11 +62,21 @@ export async function measureSite(opts: SiteLoadOptions): Promise<SiteLoad> {
   return { list: await measure(listPath), detail: await measure(detailPath), static: await measure(staticPath) };
 }
 
-async function run(url: string, connections: number, seconds: number): Promise<autocannon.Result> {
-  const result = await autocannon({ url, connections, duration: seconds, pipelining: 1 });
+/** Opens the login URL as a browser would; answers the session cookie ("name=value"). */
+async function login(loginUrl: string): Promise<string> {
+  const reply = await fetch(loginUrl, { redirect: 'manual' });
+  const cookie = reply.headers.get('set-cookie')?.split(';')[0];
+  if (reply.status !== 303 || !cookie) {
+    throw new Error(`logging in to the site answered HTTP ${reply.status} without a session cookie; pass the login URL the site printed`);
+  }
+  return cookie;
+}
+
+async function run(url: string, cookie: string, connections: number, seconds: number): Promise<autocannon.Result> {
+  const result = await autocannon({ url, connections, duration: seconds, pipelining: 1, headers: { cookie } });
   const bad = result.non2xx + result.errors + result.timeouts;
   if (bad > 0 || result.requests.total === 0) {
-    const status = await fetch(url).then(
+    const status = await fetch(url, { headers: { cookie } }).then(
       (r) => `HTTP ${r.status}`,
       (e: Error) => e.message,
     );
@@ -98,7 +110,7 @@ function cpuTimes(processes: Record<string, number | undefined>): Record<string,
 }
 
 /** Median time of requests sent one after another on one kept-alive connection for `seconds`. */
-async function sequentialP50(url: string, seconds: number): Promise<number> {
+async function sequentialP50(url: string, cookie: string, seconds: number): Promise<number> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const samples: number[] = [];
   const deadline = performance.now() + seconds * 1000;
@@ -107,7 +119,7 @@ async function sequentialP50(url: string, seconds: number): Promise<number> {
       const start = performance.now();
       const status = await new Promise<number>((resolve, reject) => {
         http
-          .get(url, { agent }, (res) => {
+          .get(url, { agent, headers: { cookie } }, (res) => {
             res.resume();
             res.once('end', () => resolve(res.statusCode ?? 0));
           })
@@ -123,8 +135,8 @@ async function sequentialP50(url: string, seconds: number): Promise<number> {
 }
 
 /** A bundled asset the list page links (/_astro/...), else any static file it links (e.g. the favicon). */
-async function findStaticAsset(baseUrl: string, listPath: string): Promise<string> {
-  const response = await fetch(new URL(listPath, baseUrl));
+async function findStaticAsset(baseUrl: string, listPath: string, cookie: string): Promise<string> {
+  const response = await fetch(new URL(listPath, baseUrl), { headers: { cookie } });
   const html = await response.text();
   if (!response.ok) throw new Error(`the list page answered HTTP ${response.status}`);
   const match =

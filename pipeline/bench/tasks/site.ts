@@ -10,6 +10,7 @@ export interface SiteInput {
   vaultSocket: string;
 }
 
+/** `loginUrl` carries the site's login token to the parent over the IPC channel only (never a file or log). */
 export async function siteHost(input: SiteInput, context: TaskContext): Promise<{ url: string }> {
   const { startSite, ensureSiteBuilt } = await import('../../../site/server.ts');
   // The site's log goes to stderr, which the parent keeps to explain a failed page.
@@ -23,7 +24,7 @@ export async function siteHost(input: SiteInput, context: TaskContext): Promise<
     log,
   });
   try {
-    context.ready({ url: site.url });
+    context.ready({ url: site.url, loginUrl: site.loginUrl });
     await context.untilClosed;
   } finally {
     await site.close();
