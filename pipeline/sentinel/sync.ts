@@ -17,6 +17,7 @@ import type { KnownSources } from '../validate/unchanged.ts';
 import { analyzeAfterSync } from './analyze.ts';
 import { applyCatalog, applyProviders, applySourceHashes } from './apply.ts';
 import { applyConnectorFiles, foldersToRecord, recordApprovedFiles } from './files.ts';
+import { declaredKeyNames, keyConflicts, readKeyOwners, refuseKeyConflicts } from './key-owners.ts';
 import { readKnownSources } from './known-sources.ts';
 import { computePlan, emptySnapshot, planIsEmpty, unchangedStillHolds } from './plan.ts';
 import { defaultActor, detectCommit } from './provenance.ts';
@@ -85,8 +86,14 @@ export async function planSync(opts: PlanOptions): Promise<PlanOutcome> {
       // One consistent read, even while a sync commits in between our queries.
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const snapshot = (await registryHasSchema(client)) ? await readSnapshot(client, validation.connectors) : emptySnapshot();
+      const owners = await readKeyOwners(client, declaredKeyNames(validation.connectors));
       await client.query('COMMIT');
-      if (unchangedStillHolds(validation.connectors, snapshot.providers)) return { validation, plan: computePlan(validation, snapshot) };
+      if (unchangedStillHolds(validation.connectors, snapshot.providers)) {
+        // A key name another connector owns in the registry: an error, not a plan (key-owners.ts).
+        const conflicts = keyConflicts(validation.connectors, owners);
+        if (conflicts.length > 0) return { validation: await refuseKeyConflicts(validation, conflicts, opts.repoRoot) };
+        return { validation, plan: computePlan(validation, snapshot) };
+      }
       validation = await validate({ repoRoot: opts.repoRoot });
       if (!validation.ok) return { validation };
     }
@@ -110,6 +117,12 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
   const known = opts.fullValidation ? undefined : await withClient(opts.db, readKnownSources);
   let validation = await validate({ repoRoot: opts.repoRoot, known });
   if (!validation.ok) return { validation };
+  // Likewise a key name another connector owns (checked again under the lock below).
+  const keyNames = declaredKeyNames(validation.connectors);
+  if (keyNames.length > 0) {
+    const conflicts = keyConflicts(validation.connectors, await withClient(opts.db, (c) => readKeyOwners(c, keyNames)));
+    if (conflicts.length > 0) return { validation: await refuseKeyConflicts(validation, conflicts, opts.repoRoot) };
+  }
 
   const actor = opts.actor ?? defaultActor();
   const commitSha = opts.commitSha === undefined ? await detectCommit(opts.repoRoot) : opts.commitSha;
@@ -129,6 +142,11 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
         return { validation };
       }
       snapshot = await readSnapshot(client, validation.connectors);
+    }
+    const conflicts = keyConflicts(validation.connectors, await readKeyOwners(client, declaredKeyNames(validation.connectors)));
+    if (conflicts.length > 0) {
+      await client.query('ROLLBACK');
+      return { validation: await refuseKeyConflicts(validation, conflicts, opts.repoRoot) };
     }
     const plan = computePlan(validation, snapshot);
     const outcome = planIsEmpty(plan) ? 'noop' : 'applied';
