@@ -21,4 +21,5 @@ export const TASKS: Record<string, () => Promise<Task>> = {
   'fresh-database': () => import('./tasks/fresh-database.ts').then((m) => m.freshDatabaseHost as Task),
   site: () => import('./tasks/site.ts').then((m) => m.siteHost as Task),
   vault: () => import('./tasks/vault.ts').then((m) => m.vaultTask as Task),
+  licence: () => import('./tasks/licence.ts').then((m) => m.licenceTask as Task),
 };

@@ -485,63 +485,62 @@ export type CheckResult =
   | { allowed: false; reason: RefusalReason; connectorStatus: string | null; message: string };
 
 /**
- * Decides one firearm call and, when it may run, consumes what allows it, in one transaction.
+ * Decides one firearm call and, when it may run, consumes what allows it, in one statement (so
+ * one transaction and one round trip: this is on every firearm call's path).
  * A one-shot approval of exactly these arguments is spent first (licence_requests row approved ->
  * spent, atomically: of two racing calls exactly one wins); else the narrowest live licence is
- * used. Touches when allowed: that request or licence row, and one new firearm_uses row
- * (outcome 'allowed', whose trigger counts the licence's use). Writes nothing when refused.
+ * locked and used. Touches when allowed: that request or licence row, and one new firearm_uses
+ * row (outcome 'allowed', whose trigger counts the licence's use). Writes nothing when refused.
  */
 export async function checkAndConsume(db: Queryable, call: FirearmCall): Promise<CheckResult> {
-  return inTransaction(db, async (client) => {
-    const { rows } = await client.query<{ status: string; approved_digest: string | null; scope_type: string | null }>(
-      `SELECT p.status, p.approved_digest, s.firearm_type AS scope_type
-         FROM connector_providers p
-         LEFT JOIN connector_scopes s ON s.provider_slug = p.provider_slug AND s.name = $2 AND s.requires_firearm
-        WHERE p.provider_slug = $1`,
-      [call.providerSlug, call.scope],
+  const { rows } = await db.query<{ status: string; scope_ok: boolean; use_id: number | null; licence_id: number | null; request_id: number | null }>(
+    `WITH p AS (
+       SELECT p.status, p.approved_digest,
+              EXISTS (SELECT 1 FROM connector_scopes s
+                       WHERE s.provider_slug = p.provider_slug AND s.name = $3 AND s.requires_firearm AND s.firearm_type = $4) AS scope_ok
+         FROM connector_providers p WHERE p.provider_slug = $1),
+     ok AS (SELECT approved_digest FROM p WHERE status = 'approved' AND approved_digest IS NOT NULL AND scope_ok),
+     shot AS (
+       UPDATE licence_requests r SET status = 'spent', spent_at = now(), arguments = NULL
+        WHERE r.id = (SELECT q.id FROM licence_requests q, ok
+                       WHERE q.provider_slug = $1 AND q.arguments_sha256 = $5 AND q.tool = $2 AND q.scope = $3 AND q.firearm_type = $4
+                         AND q.status = 'approved' AND q.approval_expires_at > now() AND q.connector_digest = ok.approved_digest
+                       ORDER BY q.id LIMIT 1 FOR UPDATE OF q)
+          AND r.status = 'approved'
+        RETURNING r.id),
+     lic AS (
+       SELECT l.id FROM firearm_licences l, ok
+        WHERE NOT EXISTS (SELECT 1 FROM shot)
+          AND l.provider_slug = $1 AND l.firearm_type = $4 AND (l.scope IS NULL OR l.scope = $3)
+          AND l.revoked_at IS NULL AND l.expires_at > now() AND (l.max_uses IS NULL OR l.uses < l.max_uses)
+          AND l.connector_digest = ok.approved_digest
+        ORDER BY (l.scope IS NULL), (l.max_uses IS NULL), l.expires_at, l.id
+        LIMIT 1 FOR UPDATE OF l),
+     allowed AS (SELECT id AS request_id, NULL::bigint AS licence_id FROM shot UNION ALL SELECT NULL::bigint, id FROM lic),
+     used AS (
+       INSERT INTO firearm_uses (provider_slug, tool, scope, firearm_type, licence_id, request_id, arguments_sha256, outcome, client_name, client_version)
+       SELECT $1, $2, $3, $4, licence_id, request_id, $5, 'allowed', $6, $7 FROM allowed LIMIT 1
+       RETURNING id, licence_id, request_id)
+     SELECT p.status, p.scope_ok, u.id::float8 AS use_id, u.licence_id::float8 AS licence_id, u.request_id::float8 AS request_id
+       FROM p LEFT JOIN used u ON true`,
+    [call.providerSlug, call.tool, call.scope, call.firearmType, call.argumentsSha256, clip(call.client?.name, 200), clip(call.client?.version, 100)],
+  );
+  const row = rows[0];
+  if (!row) {
+    return refusal('connector_unknown', null, `connector "${call.providerSlug}" is not in the registry; it must be synced and approved before any firearm call`);
+  }
+  if (row.use_id !== null) return { allowed: true, useId: row.use_id, licenceId: row.licence_id, requestId: row.request_id };
+  if (row.status !== 'approved') {
+    return refusal('connector_not_approved', row.status, `connector "${call.providerSlug}" is ${row.status}; firearm calls run only for an approved connector`);
+  }
+  if (!row.scope_ok) {
+    return refusal(
+      'not_a_firearm_scope',
+      row.status,
+      `the registry has no ${call.firearmType} firearm scope "${call.scope}" for "${call.providerSlug}"; the connector's manifest differs from the approved one`,
     );
-    const p = rows[0];
-    if (!p) {
-      return refusal('connector_unknown', null, `connector "${call.providerSlug}" is not in the registry; it must be synced and approved before any firearm call`);
-    }
-    if (p.status !== 'approved' || !p.approved_digest) {
-      return refusal('connector_not_approved', p.status, `connector "${call.providerSlug}" is ${p.status}; firearm calls run only for an approved connector`);
-    }
-    if (p.scope_type !== call.firearmType) {
-      return refusal(
-        'not_a_firearm_scope',
-        p.status,
-        `the registry has no ${call.firearmType} firearm scope "${call.scope}" for "${call.providerSlug}"; the connector's manifest differs from the approved one`,
-      );
-    }
-    const oneShot = await client.query<{ id: number }>(
-      `UPDATE licence_requests SET status = 'spent', spent_at = now(), arguments = NULL
-        WHERE id = (SELECT id FROM licence_requests
-                     WHERE provider_slug = $1 AND arguments_sha256 = $2 AND tool = $3 AND scope = $4 AND firearm_type = $5
-                       AND status = 'approved' AND approval_expires_at > now() AND connector_digest = $6
-                     ORDER BY id LIMIT 1 FOR UPDATE)
-          AND status = 'approved'
-        RETURNING id::float8 AS id`,
-      [call.providerSlug, call.argumentsSha256, call.tool, call.scope, call.firearmType, p.approved_digest],
-    );
-    let requestId: number | null = oneShot.rows[0]?.id ?? null;
-    let licenceId: number | null = null;
-    if (requestId === null) {
-      const licence = await client.query<{ id: number }>(
-        `SELECT l.id::float8 AS id FROM firearm_licences l JOIN connector_providers p USING (provider_slug)
-          WHERE l.provider_slug = $1 AND l.firearm_type = $2 AND (l.scope IS NULL OR l.scope = $3) AND ${LICENCE_LIVE}
-          ORDER BY (l.scope IS NULL), (l.max_uses IS NULL), l.expires_at, l.id
-          LIMIT 1 FOR UPDATE OF l`,
-        [call.providerSlug, call.firearmType, call.scope],
-      );
-      licenceId = licence.rows[0]?.id ?? null;
-      if (licenceId === null) {
-        return refusal('no_licence', p.status, `no live ${call.firearmType} licence and no approval of this exact call for "${call.providerSlug}"`);
-      }
-    }
-    const use = await insertUse(client, call, { outcome: 'allowed', licenceId, requestId, reason: null, durationMs: null });
-    return { allowed: true as const, useId: use, licenceId, requestId };
-  });
+  }
+  return refusal('no_licence', row.status, `no live ${call.firearmType} licence and no approval of this exact call for "${call.providerSlug}"`);
 }
 
 function refusal(reason: RefusalReason, connectorStatus: string | null, message: string): CheckResult {
