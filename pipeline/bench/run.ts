@@ -17,6 +17,7 @@ import type { SyncOutcome } from './tasks/sync.ts';
 import type { RowByRowOutcome } from './tasks/row-by-row.ts';
 import type { CopyFloorOutcome } from './tasks/copy-floor.ts';
 import type { VaultOutcome } from './tasks/vault.ts';
+import type { LicenceOutcome } from './tasks/licence.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -207,6 +208,19 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     await section('site', ['site_list_p50_ms', 'site_detail_p50_ms', 'site_rps', 'site_static_rps'], ['site/server.ts', 'vault-agent/src/main.ts', ...SYNC_PARTS], async () => {
       if (!liveDb) throw new Error('no registry holds the generated connectors (the sync did not run)');
       await measureSiteSection(opts, tree, tmp, liveDb, record, report, hosts);
+    });
+
+    await section('licence', ['licence_check_p50_ms'], ['pipeline/registry/licences.ts', 'pipeline/connector-runtime/licence-gate.ts', ...SYNC_PARTS], async () => {
+      const runs = await times(opts.runs, async (i) => {
+        const db = await freshDb();
+        const r = await runTask<LicenceOutcome>('licence', { databaseUrl: db.value.url, calls: 300 }).finally(() => closeDb(db));
+        const o = r.result;
+        opts.log(`licence ${i + 1}/${opts.runs}: +${o.licence_check_p50_ms.toFixed(2)} ms (firearm call p50 ${o.firearm_call_p50_ms.toFixed(2)} ms, plain ${o.plain_call_p50_ms.toFixed(2)} ms, ${o.uses_recorded} uses recorded)`);
+        return o;
+      });
+      record('licence_check_p50_ms', runs.map((r) => r.licence_check_p50_ms), 3);
+      report.details.licence_firearm_call_p50_ms = round(median(runs.map((r) => r.firearm_call_p50_ms)), 3);
+      report.details.licence_plain_call_p50_ms = round(median(runs.map((r) => r.plain_call_p50_ms)), 3);
     });
 
     await section('vault', ['vault_writes_per_s', 'vault_floor_writes_per_s'], ['vault-agent/src/bench.ts'], async () => {
