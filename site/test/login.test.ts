@@ -132,6 +132,17 @@ describe(`operator login (${backend})`, () => {
     expect(JSON.parse(inA.body)).toEqual({ ok: true });
   });
 
+  it('never serves a page cached for one session to another (its CSRF token is bound to the session)', async () => {
+    const a = await loginOverHttp(f.loginUrl);
+    const b = await loginOverHttp(f.loginUrl);
+    await as(a, '/syncs');
+    const again = await as(a, '/syncs');
+    expect(again.headers['x-page-cache']).toBe('hit');
+    const inB = await as(b, '/syncs');
+    expect(inB.headers['x-page-cache']).toBe('miss');
+    expect(csrfFrom(inB.body)).not.toBe(csrfFrom(again.body));
+  });
+
   it('logs out with POST /logout and its CSRF token; the session is then over', async () => {
     const cookie = await loginOverHttp(f.loginUrl);
     const csrf = csrfFrom((await as(cookie, '/')).body);
