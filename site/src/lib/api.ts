@@ -79,6 +79,7 @@ export function statusFor(code: string): number {
       return 415;
     case 'conflict':
     case 'retired':
+    case 'key_shared':
     case 'connector_not_approved':
     case 'firearm_type_mismatch':
       return 409;

@@ -32,6 +32,8 @@ const REASONS: Record<string, string> = {
     'vault-agent is not reachable, so keys cannot be set right now. Start it (npm run vault-agent, or npm start) and try again.',
   invalid_body: 'The form was incomplete: enter a value and try again.',
   retired: 'This connector is retired; its keys cannot be set.',
+  key_shared:
+    'This key name is declared by more than one connector, so it cannot be set here: each of them would read the value. Rename the key in the other manifests (a key name belongs to one connector), then sync.',
 };
 
 export function reasonFor(code: string): string {

@@ -100,16 +100,27 @@ export async function getLastSynced(db: Queryable): Promise<Date | null> {
   return toDate(rows[0]?.last_synced ?? null);
 }
 
-/** The declared key, if this connector declares it (the Set key route's 404 rule). */
+/**
+ * The declared key, if this connector declares it (the Set key route's 404 rule), with the other
+ * connectors that declare the same name or own it (secret_key_owners: a key name belongs to one
+ * connector, and a registry from before that rule may still share one). The route refuses a
+ * shared name: the vault file would be read by each of them.
+ */
 export async function findDeclaredKey(
   db: Queryable,
   slug: string,
   keyName: string,
-): Promise<{ status: Status } | null> {
-  const { rows } = await db.query<{ status: Status }>(
-    `SELECT p.status FROM connector_secrets k JOIN connector_providers p USING (provider_slug)
-     WHERE k.provider_slug = $1 AND k.key_name = $2`,
+): Promise<{ status: Status; sharedWith: string[] } | null> {
+  const { rows } = await db.query<{ status: Status; shared_with: string[] }>(
+    `SELECT p.status,
+            ARRAY(SELECT DISTINCT o.provider_slug FROM (
+                    SELECT provider_slug FROM connector_secrets WHERE key_name = $2
+                    UNION ALL SELECT provider_slug FROM secret_key_owners WHERE key_name = $2) o
+                   WHERE o.provider_slug <> $1 ORDER BY 1) AS shared_with
+       FROM connector_secrets k JOIN connector_providers p USING (provider_slug)
+      WHERE k.provider_slug = $1 AND k.key_name = $2`,
     [slug, keyName],
   );
-  return rows[0] ?? null;
+  const row = rows[0];
+  return row ? { status: row.status, sharedWith: row.shared_with } : null;
 }

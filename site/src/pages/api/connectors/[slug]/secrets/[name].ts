@@ -28,6 +28,17 @@ export const POST: APIRoute = async ({ params, request, locals }) => {
       : redirect(back, { key: name, error: code }, '#auth');
 
   if (declared.status === 'retired') return fail('retired');
+  // A key name belongs to one connector: a name another connector declares or owns is refused,
+  // since the value would reach that connector too (a registry from before the rule may share one).
+  if (declared.sharedWith.length > 0) {
+    if (!isJson(request)) return fail('key_shared');
+    const others = declared.sharedWith.map((s) => `"${s}"`).join(', ');
+    return json(409, {
+      ok: false,
+      code: 'key_shared',
+      message: `The key name ${name} is also declared by connector ${others}, so it cannot be set: each of them would read the value. Rename the key in all manifests but one, then sync.`,
+    });
+  }
   const parsed = await parseBody(request, body);
   if (!parsed.ok) return fail('invalid_body');
 
