@@ -288,6 +288,36 @@ describe.each(testBackends())('licence routes (%s)', (backend) => {
     });
   });
 
+  describe('the connector page', () => {
+    it('shows each firearm scope with the licences covering it and a Grant form with the five presets', async () => {
+      const scoped = body(await postJson('/api/licences', { provider_slug: 'acme_shop', firearm_type: 'REFUND_ISSUE', scope: 'refund_all', duration_minutes: 60, confirm: true })).id;
+      const html = (await page('/connectors/acme_shop')).body;
+      const section = (scope: string) => {
+        const start = html.indexOf(`data-firearm-scope="${scope}"`);
+        expect(start, scope).toBeGreaterThan(-1);
+        return html.slice(start, html.indexOf('</article>', start));
+      };
+      expect(section('refund_all')).toContain(`data-licence="${scoped}"`);
+      expect(section('refund_orders')).not.toContain(`data-licence="${scoped}"`);
+      for (const scope of ['refund_orders', 'refund_all', 'delete_data']) {
+        const form = section(scope);
+        expect(form).toContain('action="/api/licences"');
+        expect(form).toContain(`<option value="${scope}" selected>Scope ${scope} only</option>`);
+        expect([...form.matchAll(/<option value="(\d+)"/g)].map((m) => m[1])).toEqual(['15', '60', '480', '1440', '10080']);
+        expect(form).toMatch(/<label for="[^"]+-max">Max uses/);
+        expect(form).toMatch(/<label for="[^"]+-note">Note/);
+        expect(form).not.toMatch(/<fieldset disabled/);
+      }
+      expect(html).not.toContain('data-firearm-scope="read_orders"');
+    });
+
+    it('a connector that is not approved shows its Grant form disabled, with the reason', async () => {
+      const html = (await page('/connectors/beta_crm')).body;
+      expect(html).toContain('Licences can be granted only for an approved connector, and this one is a draft');
+      expect(html).toMatch(/<fieldset disabled/);
+    });
+  });
+
   describe('who may call them', () => {
     it('without the operator’s session every route answers 401; without a valid CSRF token 403; GET is not an action', async () => {
       const id = await ask({ order_id: 'ord_50' });
