@@ -227,6 +227,15 @@ describe.each(testBackends())('firearm licences (%s)', (backend) => {
       );
     });
 
+    it('a refused check writes nothing, not even the registry generation (a waiting call polls it)', async () => {
+      await revokeAll();
+      const generation = async () => (await pool.query(`SELECT generation::text AS g FROM registry_generation`)).rows[0].g as string;
+      const before = await generation();
+      for (let i = 0; i < 3; i++) expect(await checkAndConsume(pool, purge())).toMatchObject({ allowed: false, reason: 'no_licence' });
+      expect(await checkAndConsume(pool, purge({ providerSlug: DRAFTY }))).toMatchObject({ allowed: false, reason: 'connector_not_approved' });
+      expect(await generation()).toBe(before);
+    });
+
     it('concurrent calls racing for the last use of a licence: exactly one wins', async () => {
       const licence = await granted({ maxUses: 1 });
       const results = await Promise.all(Array.from({ length: 8 }, () => checkAndConsume(pool, purge())));
