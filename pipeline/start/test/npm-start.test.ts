@@ -93,6 +93,29 @@ describe('npm start', () => {
     expect(output).toMatch(/change in connectors\/dummy_service\/manifest\.yaml/);
   });
 
+  it('follows every rename-over save of a manifest onto the site, three in a row (as editors save)', async () => {
+    const site = await loginWithFetch(printedLoginUrl(output)!);
+    const manifest = path.join(work, 'connectors/dummy_service/manifest.yaml');
+    const text = readFileSync(manifest, 'utf8');
+    for (let n = 1; n <= 3; n++) {
+      // Written elsewhere, then moved over the manifest: the manifest's inode is replaced each time.
+      const temp = path.join(tmp, `editor-save-${n}.tmp`);
+      writeFileSync(temp, text.replace(/^display_name: .+$/m, `display_name: Dummy Saved ${n}`));
+      execFileSync('mv', [temp, manifest]);
+      await waitFor(
+        `save ${n} on the site`,
+        async () => ((await (await site.get('/connectors/dummy_service')).text()).includes(`Dummy Saved ${n}`) ? true : undefined),
+        30_000,
+      );
+    }
+    writeFileSync(manifest, text);
+    await waitFor(
+      'the original manifest back on the site',
+      async () => (!(await (await site.get('/connectors/dummy_service')).text()).includes('Dummy Saved') ? true : undefined),
+      30_000,
+    );
+  });
+
   it('reports a broken manifest in its output and on the site instead of crashing, until it is fixed', async () => {
     const site = await loginWithFetch(printedLoginUrl(output)!);
     const manifest = path.join(work, 'connectors/dummy_service/manifest.yaml');
@@ -102,6 +125,23 @@ describe('npm start', () => {
     const page = await (await site.get('/')).text();
     expect(page).toContain('data-testid="pipeline-banner"');
     expect(page).toMatch(/connectors\/dummy_service\/manifest\.yaml:\d+:\d+/);
+    writeFileSync(manifest, text);
+    await waitFor(
+      'the banner to clear once the manifest is fixed',
+      async () => (!(await (await site.get('/')).text()).includes('pipeline-banner') ? true : undefined),
+      15_000,
+    );
+  });
+
+  it('shows a field named with terminal escape codes escaped: it cannot erase the error line and print a fake success', async () => {
+    const site = await loginWithFetch(printedLoginUrl(output)!);
+    const manifest = path.join(work, 'connectors/dummy_service/manifest.yaml');
+    const text = readFileSync(manifest, 'utf8');
+    // YAML's "\e" is ESC: the key reads ESC [2K CR "✓ all good".
+    writeFileSync(manifest, text.replace(/^auth_mode: .+$/m, (line) => `${line}\n"\\e[2K\\r✓ all good": 1`));
+    await waitFor('the escaped field in the output', () => (output.includes('\\x1b[2K\\x0d✓ all good') ? true : undefined), 15_000);
+    expect(output).not.toContain('\u001b[2K');
+    expect(output).not.toMatch(/\r✓ all good/);
     writeFileSync(manifest, text);
     await waitFor(
       'the banner to clear once the manifest is fixed',
