@@ -10,7 +10,8 @@
 import http from 'node:http';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
+import { createPool, isConnectionLost, lostReason } from '../pipeline/registry/pool.ts';
 import { CLIENT_DIR, ENTRY_FILE, ensureSiteBuilt } from './build.ts';
 import { createCsrfTokens } from './http/csrf.ts';
 import { createStaticHandler } from './http/static.ts';
@@ -88,9 +89,10 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
   const serveStatic = await createStaticHandler(CLIENT_DIR);
   const stylesheets = await findStylesheets(CLIENT_DIR);
 
-  const ownPool = options.pool ? null : new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 4 });
-  // A dropped idle connection (registry restarted) must not crash the site; the next query reconnects.
-  ownPool?.on('error', (err) => log(`registry connection lost: ${err.message}`));
+  // A dropped connection (registry restarted), idle or in use, must not crash the site; the next query reconnects.
+  const ownPool = options.pool
+    ? null
+    : createPool(options.databaseUrl!, { max: options.poolSize ?? 4, onLost: (err) => log(`registry connection lost: ${lostReason(err)}`) });
   const db = options.pool ?? ownPool!;
   const csrf = createCsrfTokens();
   const vault = createVaultPort(options.vaultSocket);
@@ -122,6 +124,13 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
       res.writeHead(verdict.status, { 'Content-Type': verdict.json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(verdict.json ? JSON.stringify({ ok: false, code: verdict.code, message: verdict.message }) : `${verdict.message}\n`);
     };
+    // The registry is away (npm start is reconnecting): every page says so, rather than "internal error".
+    const refuseUnreachable = (reason: string) => {
+      const message = `The registry is unreachable (${reason}); npm start keeps reconnecting. Try again in a moment.`;
+      if (wantsJson(req)) return refuse({ ok: false, status: 503, code: 'registry_unreachable', message, json: true });
+      res.writeHead(503, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Retry-After': '2' });
+      res.end(registryUnreachablePage(reason));
+    };
     const refuseLogin = (reason: LoginRefusal) => {
       if (wantsJson(req)) return refuse({ ok: false, status: 401, code: reason, message: loginMessage(reason, siteUrl).message, json: true });
       // Reached by a link from another site, the SameSite=Strict cookie was held back: load once more from here.
@@ -152,6 +161,7 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
       // only this server keeps a page, and only while it is provably current (page-cache.ts).
       res.setHeader('Cache-Control', 'no-store');
       const pipelineState = options.pipelineState?.() ?? null;
+      if (pipelineState?.registry?.reachable === false) return refuseUnreachable(pipelineState.registry.reason ?? 'no answer');
       // A page holds a CSRF token bound to its session: it is served again only to that session.
       const pageKey = cache ? cacheKeyFor(req.method, req.headers.host, req.url) : null;
       const key = pageKey && `${access.sessionId} ${pageKey}`;
@@ -196,7 +206,9 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
       if (cache && key && page) cache.set(key, stamp, epoch, page);
     } catch (err) {
       log(`error serving ${req.method} ${pathname}: ${(err as Error).name}`);
-      if (!res.headersSent) {
+      if (!res.headersSent && isConnectionLost(err)) {
+        refuseUnreachable(lostReason(err));
+      } else if (!res.headersSent) {
         res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
         res.end('The site hit an internal error. Check its log and reload.\n');
       } else {
@@ -273,5 +285,13 @@ function invalidatingLicences(licences: LicencesPort, cache: PageCache | null): 
 function pipelineFingerprint(state: PipelineStateView | null): string {
   if (!state) return '';
   const errors = state.validation?.errors ?? [];
-  return JSON.stringify([state.error, state.validation?.ok ?? null, errors.length, errors.slice(0, 20), state.syncedAt]);
+  return JSON.stringify([state.error, state.validation?.ok ?? null, errors.length, errors.slice(0, 20), state.syncedAt, state.registry?.reachable ?? null]);
+}
+
+/** The page every request gets while the registry cannot be read: what is wrong, and that npm start is on it. */
+function registryUnreachablePage(reason: string): string {
+  const text = reason.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Registry unreachable</title></head><body>
+<section class="notice error" role="alert" data-testid="registry-banner"><strong>The registry is unreachable</strong> (${text}).
+npm start keeps reconnecting, with a growing pause between tries. Reload this page in a moment.</section></body></html>\n`;
 }

@@ -2,6 +2,7 @@
  * `npm run connectors -- <command>`: the one entry point of the pipeline CLI.
  * Each command lives in commands/<name>.ts and exports `run(args): Promise<number>` (the exit code).
  */
+import { isConnectionLost } from '../registry/pool.ts';
 import { escapeControl } from '../validate/terminal-text.ts';
 import { EXIT, UsageError, exitCodeFor } from './errors.ts';
 
@@ -53,7 +54,13 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     // A message may quote an argument or a file's text: shown escaped, never obeyed by the terminal.
-    const message = err instanceof Error ? err.message : String(err);
+    // A lost registry connection is one plain line: the transaction it cut short wrote nothing.
+    const command = process.argv[2] ?? 'command';
+    const message = isConnectionLost(err)
+      ? `the connection to the registry was lost during the ${command}; nothing was written. Check that the registry is up (for the embedded one, npm start or nothing at all holding the data dir) and run it again.`
+      : err instanceof Error
+        ? err.message
+        : String(err);
     process.stderr.write(`error: ${message.split('\n').map(escapeControl).join('\n')}\n`);
     process.exitCode = exitCodeFor(err);
   },

@@ -6,7 +6,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
+import { createPool } from './pool.ts';
 import { startEmbeddedRegistry } from './embedded.ts';
 
 export interface OpenRegistryOptions {
@@ -57,8 +58,8 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
 }
 
 function newPool(url: string, max: number, log?: (line: string) => void): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max });
-  // An idle client losing its server (e.g. `npm start` stopped) must not crash the command.
-  pool.on('error', (err) => log?.(`registry connection lost: ${err.message}`));
-  return pool;
+  // A connection lost (idle or in a statement) must not crash the command: the statement in
+  // flight (or the next one) fails, and the command says so in its one line (cli/main.ts).
+  void log;
+  return createPool(url, { max });
 }

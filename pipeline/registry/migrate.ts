@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { watchClient } from './pool.ts';
 import { runner } from 'node-pg-migrate';
 
 export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -36,6 +37,7 @@ export async function registryHasSchema(client: Queryable): Promise<boolean> {
  */
 export async function migrateRegistry(databaseUrl: string, log?: (line: string) => void): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
+  watchClient(client); // a lost connection rejects the migration in flight; it must not crash the process
   await client.connect();
   try {
     await migrateWithClient(client, log);

@@ -10,6 +10,7 @@
  */
 import type pg from 'pg';
 import { migrateWithClient, registryHasSchema } from '../registry/migrate.ts';
+import { isConnectionLost } from '../registry/pool.ts';
 import { readKeptTexts } from '../validate/connector-folder.ts';
 import { validateRepo } from '../validate/index.ts';
 import type { ValidationResult } from '../validate/types.ts';
@@ -161,7 +162,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
     await recordApprovedFiles(client, recording.map((c) => c.slug));
     const syncId = await recordSync(client, { plan, outcome, actor, commitSha, startedAt, fingerprint: validation.fingerprint ?? null });
     await opts.beforeCommit?.(client);
-    await client.query('COMMIT');
+    await commitOrSayUnknown(client);
     // After the commit, so the lock is already released: statistics only make later reads faster.
     const analyzed = await analyzeAfterSync(client, plan, hashes, opts.log, filesRecorded);
     return {
@@ -179,6 +180,28 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
   } finally {
     // A connection whose ROLLBACK failed is in an unknown state: drop it rather than reuse it.
     client.release(broken);
+  }
+}
+
+/** The sync's COMMIT was sent but its answer was lost with the connection: applied or not, nobody can tell from here. */
+export class CommitUnknownError extends Error {
+  override name = 'CommitUnknownError';
+}
+
+/**
+ * COMMIT, with a lost connection during it said for what it is: unlike a loss earlier in the
+ * transaction (nothing written), the sync may have been applied. Running it again is safe.
+ */
+async function commitOrSayUnknown(client: pg.PoolClient): Promise<void> {
+  try {
+    await client.query('COMMIT');
+  } catch (err) {
+    if (!isConnectionLost(err)) throw err;
+    throw new CommitUnknownError(
+      'the connection to the registry was lost while the sync was committing, so it may or may not have been applied. ' +
+        'Run `npm run connectors -- plan` to see what is left; running the sync again is safe.',
+      { cause: err },
+    );
   }
 }
 

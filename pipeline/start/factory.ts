@@ -4,15 +4,15 @@
  * manifests and re-syncs on change. Every part it started is stopped by `close()`.
  */
 import path from 'node:path';
-import pg from 'pg';
 import { runDirOf, startEmbeddedRegistry } from '../registry/embedded.ts';
 import { migrateRegistry } from '../registry/migrate.ts';
-import { runSync } from '../sentinel/index.ts';
-import { formatProblem } from '../validate/format.ts';
+import { createPool, isConnectionLost, lostReason } from '../registry/pool.ts';
 import { escapeControl } from '../validate/terminal-text.ts';
-import type { ValidationResult } from '../validate/types.ts';
 import { startSite, ensureSiteBuilt } from '../../site/server.ts';
+import { watchRegistryHealth, type RegistryHealth } from './registry-health.ts';
+import { createSyncRunner } from './sync-runner.ts';
 import { startVaultProcess } from './vault-process.ts';
+import { readTreeState } from './tree-state.ts';
 import { watchTrees } from './watch.ts';
 
 export interface FactoryOptions {
@@ -48,12 +48,8 @@ export interface Factory {
   close(): Promise<void>;
 }
 
-/** The latest sync's validation outcome, shown on the site while a manifest is broken. */
-export interface PipelineState {
-  validation: ValidationResult | null;
-  syncedAt: Date | null;
-  error: string | null;
-}
+/** The latest sync's outcome and the registry connection, shown on the site. */
+export type { PipelineState } from './sync-runner.ts';
 
 export async function startFactory(opts: FactoryOptions): Promise<Factory> {
   const { log } = opts;
@@ -79,15 +75,26 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
     });
 
     await step('migrations', async () => {
-      await migrateRegistry(databaseUrl);
+      await migrateWithRetries(databaseUrl, log, opts.signal);
       return { value: undefined, note: 'schema up to date' };
     });
 
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+    // One pool for the syncs and the site. A lost connection is one log line, a banner on the site
+    // and a retry with backoff (registry-health.ts), never the end of npm start.
+    let health: RegistryHealth | undefined;
+    const pool = createPool(databaseUrl, { max: 6, onLost: (err) => health?.lost(err) });
     cleanups.push(() => pool.end());
-
-    const state: PipelineState = { validation: null, syncedAt: null, error: null };
-    const sync = () => syncOnce({ pool, repoRoot: opts.repoRoot, state, log });
+    const runner = createSyncRunner({ pool, repoRoot: opts.repoRoot, log, health: { lost: (err) => health?.lost(err), state: () => health!.state() } });
+    health = watchRegistryHealth({ pool, log, onBack: () => runner.registryBack() });
+    cleanups.push(() => {
+      health?.close();
+      runner.close();
+    });
+    const sync = () => runner.sync();
+    // The watched trees as they are before the first sync reads them: a change made from here on,
+    // even before the watcher starts, differs from this picture and is synced.
+    const watchDirs = ['connectors', '_template', 'pipeline/catalog'].map((d) => path.join(opts.repoRoot, d));
+    const baseline = opts.watch ? await readTreeState(watchDirs) : undefined;
     await step('sync connectors/', async () => ({ value: undefined, note: await sync() }));
 
     const vault = await step('vault-agent', async () => {
@@ -107,9 +114,9 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
       const s = await startSite({
         host: opts.host,
         port: opts.port,
-        databaseUrl,
+        pool,
         vaultSocket: vault.socketPath,
-        pipelineState: () => state,
+        pipelineState: () => runner.state(),
         actor: opts.operator,
         log,
       });
@@ -118,11 +125,15 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
     });
 
     if (opts.watch) {
-      const dirs = ['connectors', '_template', 'pipeline/catalog'].map((d) => path.join(opts.repoRoot, d));
-      const watcher = watchTrees(dirs, async (changed) => {
-        log(`change in ${summarizePaths(opts.repoRoot, changed)}: re-syncing`);
-        log(`sync: ${await sync()}`);
-      });
+      const watcher = watchTrees(
+        watchDirs,
+        async (changed, note) => {
+          if (note.doubt) log(`watcher: ${note.doubt}; re-checking every manifest`);
+          if (changed.length > 0) log(`change in ${summarizePaths(opts.repoRoot, changed)}: re-syncing`);
+          log(`sync: ${await sync()}`);
+        },
+        { baseline },
+      );
       cleanups.push(() => watcher.close());
     }
 
@@ -139,31 +150,20 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
   }
 }
 
-/** One sync; validation problems are reported, never thrown, so a broken manifest can't stop the factory. */
-async function syncOnce(args: {
-  pool: pg.Pool;
-  repoRoot: string;
-  state: PipelineState;
-  log: (line: string) => void;
-}): Promise<string> {
-  const { state, log } = args;
-  try {
-    const { validation, result } = await runSync({ db: args.pool, repoRoot: args.repoRoot, actor: 'npm start' });
-    state.validation = validation;
-    state.syncedAt = new Date();
-    state.error = null;
-    for (const p of validation.errors) log(`  error   ${formatProblem(p)}`);
-    for (const p of validation.warnings) log(`  warning ${formatProblem(p)}`);
-    if (!validation.ok) {
-      return `${validation.errors.length} problem(s) in the manifests; the registry is unchanged until they are fixed`;
+/**
+ * Migrations, tried again (0.5 s doubling, 6 attempts) when the connection is lost on the way: a
+ * registry that drops a connection at start-up must not stop npm start. Any other failure stops it.
+ */
+async function migrateWithRetries(databaseUrl: string, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateRegistry(databaseUrl);
+    } catch (err) {
+      if (!isConnectionLost(err) || attempt >= 6 || signal?.aborted) throw err;
+      const pause = 500 * 2 ** (attempt - 1);
+      log(`registry: the connection was lost while migrating (${lostReason(err)}); trying again in ${pause / 1000} s`);
+      await new Promise((r) => setTimeout(r, pause));
     }
-    const c = result?.plan.counts.providers;
-    return c
-      ? `${validation.connectors.length} connector(s): ${c.added} added, ${c.changed} changed, ${c.retired} retired, ${c.revived} revived, ${c.unchanged} unchanged`
-      : 'done';
-  } catch (err) {
-    state.error = (err as Error).message;
-    return `failed: ${(err as Error).message}`;
   }
 }
 

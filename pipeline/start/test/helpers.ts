@@ -1,4 +1,4 @@
-import { cpSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,4 +46,28 @@ export async function loginWithFetch(loginUrl: string): Promise<{ site: string; 
   const cookie = reply.headers.get('set-cookie')?.split(';')[0];
   if (reply.status !== 303 || !cookie) throw new Error(`logging in at ${site} answered HTTP ${reply.status} without a session cookie`);
   return { site, get: (path) => fetch(`${site}${path}`, { headers: { cookie } }) };
+}
+
+/**
+ * Adds `count` realistic synthetic connectors (the bench's generator) to the repository at
+ * `repoRoot`, so a sync has real work to do. Returns their slugs.
+ */
+export async function addSyntheticConnectors(repoRoot: string, count: number): Promise<string[]> {
+  const { loadCatalog, DEFAULT_SEED } = await import('../../bench/generate.ts');
+  const { syntheticManifest, syntheticSlug } = await import('../../bench/synthetic.ts');
+  const { manifestYaml } = await import('../../bench/manifest-yaml.ts');
+  const catalog = await loadCatalog(path.join(repoRoot, 'pipeline/catalog'));
+  const slugs: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const slug = syntheticSlug(i);
+    mkdirSync(path.join(repoRoot, 'connectors', slug), { recursive: true });
+    writeFileSync(path.join(repoRoot, 'connectors', slug, 'manifest.yaml'), manifestYaml(syntheticManifest(i, DEFAULT_SEED, catalog)));
+    slugs.push(slug);
+  }
+  return slugs;
+}
+
+/** Lines of `output` that look like a stack trace or an unhandled error: none may ever be printed. */
+export function crashLines(output: string): string[] {
+  return output.split('\n').filter((l) => /^\s+at .+[(:]\d+|Unhandled 'error' event|triggerUncaughtException|UnhandledPromiseRejection/.test(l));
 }

@@ -139,6 +139,8 @@ export interface PipelineStateView {
   validation: { ok: boolean; errors: PipelineProblem[] } | null;
   syncedAt: Date | null;
   error: string | null;
+  /** npm start's registry connection: unreachable while it retries after losing it. */
+  registry?: { reachable: boolean; since: Date | null; reason: string | null };
 }
 
 export interface SiteLocals {
