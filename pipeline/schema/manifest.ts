@@ -57,6 +57,49 @@ export const kpiSchema = z.strictObject({
   aggregation: z.enum(AGGREGATIONS).default('sum').describe('How raw values roll up.'),
 });
 
+/**
+ * An OAuth endpoint: https, or http only on the loopback names (a local stand-in provider). The
+ * authorization code, the client secret and the tokens travel to and from these URLs.
+ */
+export function isAllowedOAuthEndpoint(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  if (url.username || url.password || url.hash) return false;
+  if (url.protocol === 'https:') return url.hostname !== '';
+  return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === 'localhost');
+}
+
+const oauthEndpoint = (what: string) =>
+  z
+    .string()
+    .refine(isAllowedOAuthEndpoint, {
+      message: `must be an https:// URL without user name, password or #fragment (http:// only on 127.0.0.1 or localhost, for a local stand-in)`,
+    })
+    // Editors get the gist as a pattern; the refinement above is the rule.
+    .meta({ pattern: '^(https://|http://(127\\.0\\.0\\.1|localhost)[:/])' })
+    .describe(what);
+
+const oauthKey = (what: string) =>
+  z.string().regex(SECRET_KEY_PATTERN, 'must be a key name declared under secrets, in [A-Z0-9_]').describe(what);
+
+/** OAuth connect (DESIGN.md "OAuth connect"): where the site sends the operator and the runtime refreshes. */
+export const oauthSchema = z.strictObject({
+  authorize_url: oauthEndpoint("The provider's authorization endpoint (https; http only on 127.0.0.1 or localhost)."),
+  token_url: oauthEndpoint("The provider's token endpoint (https; http only on 127.0.0.1 or localhost)."),
+  client_id_key: oauthKey('The key under secrets that holds the OAuth client ID.'),
+  client_secret_key: oauthKey('The key under secrets that holds the OAuth client secret; leave out for a public client (PKCE alone).').optional(),
+  refresh_token_key: oauthKey('The key under secrets where the grant\'s refresh token is kept.'),
+  scope_separator: z.string().length(1, 'must be exactly one character').default(' ').describe('Joins the scopes in the authorize URL; default one space.'),
+  authorize_params: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('Extra query parameters for the authorize URL, as text, e.g. {access_type: offline, prompt: consent}.'),
+});
+
 export const manifestSchema = z
   .strictObject({
     schema_version: z.literal(1).describe('Always 1 for this schema.'),
@@ -76,6 +119,9 @@ export const manifestSchema = z
     secrets: z.array(secretSchema).default([]).describe('The keys the connector loads from the vault.'),
     scopes: z.array(scopeSchema).min(1, 'a connector needs at least one scope'),
     kpis: z.array(kpiSchema).default([]).describe('Mappings of provider metrics to core KPIs.'),
+    oauth: oauthSchema
+      .optional()
+      .describe('OAuth connect, for auth_mode oauth or oauth_and_byok: the operator authorizes the provider from the God Config.'),
   })
   .describe('A connector manifest (schema version 1). See README.md, "Writing a manifest".');
 
@@ -84,6 +130,7 @@ export type Manifest = z.output<typeof manifestSchema>;
 export type ManifestScope = Manifest['scopes'][number];
 export type ManifestSecret = Manifest['secrets'][number];
 export type ManifestKpi = Manifest['kpis'][number];
+export type ManifestOAuth = NonNullable<Manifest['oauth']>;
 export type AuthMode = (typeof AUTH_MODES)[number];
 export type Aggregation = (typeof AGGREGATIONS)[number];
 

@@ -7,6 +7,7 @@
  */
 import { AUTH_MODES, SLUG_PATTERN, type Catalog } from '../schema/manifest.ts';
 import { didYouMean, newSuggestBudget, type SuggestBudget } from './suggest.ts';
+import { oauthRules } from './oauth-rules.ts';
 import { clip } from './terminal-text.ts';
 import { formatPath, type ParsedYaml, type PathSegment } from './yaml-safe.ts';
 import type { Problem } from './types.ts';
@@ -125,6 +126,7 @@ export function manifestRules(value: Obj, parsed: ParsedYaml, file: string, cata
     if (first !== undefined) error(['secrets', i, 'key'], 'duplicate_secret_key', `secret key "${clip(s.key)}" is already declared in secrets[${first}]. Remove the duplicate.`);
     else keysSeen.set(s.key, i);
   });
+  oauthRules(value, [...keysSeen.keys()], authMode as string | undefined, error, budget);
 
   // Scopes and firearms.
   const firearmIds = catalog.firearmTypes.map((f) => f.id);

@@ -14,7 +14,7 @@ describe('manifest JSON Schema', () => {
 
   it('describes every top-level field and refuses unknown ones, for editors', () => {
     const schema = JSON.parse(renderManifestJsonSchema());
-    expect(Object.keys(schema.properties)).toEqual(['schema_version', 'provider_slug', 'display_name', 'description', 'auth_mode', 'docs_url', 'secrets', 'scopes', 'kpis']);
+    expect(Object.keys(schema.properties)).toEqual(['schema_version', 'provider_slug', 'display_name', 'description', 'auth_mode', 'docs_url', 'secrets', 'scopes', 'kpis', 'oauth']);
     expect(schema.additionalProperties).toBe(false);
     // io: 'input': fields with defaults are optional for authors.
     expect(schema.required).toEqual(['schema_version', 'provider_slug', 'display_name', 'auth_mode', 'scopes']);
