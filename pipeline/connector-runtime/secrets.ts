@@ -1,10 +1,12 @@
 /**
- * The connector's keys, loaded once at start through the vault reader, and the redaction that
- * keeps their values out of every MCP message and log line the runtime writes.
+ * The connector's keys, loaded once at start through the vault reader (only at the approved
+ * digest, see approval-gate.ts), and the redaction that keeps their values, and the common
+ * encodings of their values, out of every MCP message and log line the runtime writes.
  */
 import { inspect } from 'node:util';
 import { DEFAULT_SITE_URL } from '../../vault-agent/reader/errors.ts';
 import type { Manifest } from '../schema/manifest.ts';
+import { keyEncodings } from './key-encodings.ts';
 
 export { DEFAULT_SITE_URL };
 
@@ -31,10 +33,15 @@ export class SecretValues {
   readonly #values: Map<string, string>;
   /** Longest first, so a value containing another is redacted whole. */
   readonly #needles: string[];
+  /** Declared keys deliberately not loaded (CONNECTOR_DEV=1), and why. */
+  readonly #unset: { keys: ReadonlySet<string>; why: string } | undefined;
 
-  constructor(values: Record<string, string>) {
+  constructor(values: Record<string, string>, unset?: { keys: Iterable<string>; why: string }) {
     this.#values = new Map(Object.entries(values));
-    this.#needles = [...new Set(this.#values.values())].filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
+    // Each value and its common encodings (key-encodings.ts): base64, hex, URL encoding, ...
+    const plain = [...new Set(this.#values.values())].filter((v) => v.length > 0);
+    this.#needles = [...new Set(plain.flatMap((v) => [v, ...keyEncodings(v)]))].sort((a, b) => b.length - a.length);
+    this.#unset = unset ? { keys: new Set(unset.keys), why: unset.why } : undefined;
   }
 
   /** The value of a declared key, or undefined when it is optional and not set. */
@@ -45,11 +52,12 @@ export class SecretValues {
   /** The value of a key the handler cannot work without; throws naming the key (never a value). */
   require(key: string): string {
     const value = this.#values.get(key);
-    if (value === undefined) throw new Error(`key ${key} is not loaded: declare it in manifest.yaml under secrets`);
-    return value;
+    if (value !== undefined) return value;
+    if (this.#unset?.keys.has(key)) throw new Error(`key ${key} is not set: ${this.#unset.why}`);
+    throw new Error(`key ${key} is not loaded: declare it in manifest.yaml under secrets`);
   }
 
-  /** The text with every key value replaced by [redacted]. */
+  /** The text with every key value, and every common encoding of one, replaced by [redacted]. */
   redact(text: string): string {
     let out = text;
     for (const needle of this.#needles) out = out.split(needle).join(REDACTED);
@@ -125,4 +133,15 @@ export async function loadManifestKeys(
     };
   }
   return { ok: true, secrets: new SecretValues(loaded.values) };
+}
+
+/**
+ * No key at all, for CONNECTOR_DEV=1: a handler asking for a declared key gets "key ... is not
+ * set", as when it is missing from the vault. `page`: the connector's page on the site.
+ */
+export function keylessSecrets(manifest: Manifest, page: string): SecretValues {
+  return new SecretValues({}, {
+    keys: manifest.secrets.map((s) => s.key),
+    why: `CONNECTOR_DEV=1 serves ${manifest.provider_slug} without vault keys. To use its keys, approve it on ${page} and start it without CONNECTOR_DEV.`,
+  });
 }

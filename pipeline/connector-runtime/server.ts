@@ -1,7 +1,8 @@
 /**
  * createConnectorServer: a connector's manifest, its handlers and its keys become an MCP server
- * with one tool per scope. Everything that can be wrong at start (manifest, handler names, keys)
- * is a result with a message, before any tool is served.
+ * with one tool per scope. Everything that can be wrong at start (manifest, handler names, an
+ * approval that does not cover this folder, keys) is a result with a message, before any tool is
+ * served; keys are read only once the registry says the folder is approved as it is.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -11,7 +12,8 @@ import { runFirearmCall } from './firearm-call.ts';
 import { licenceSettingsFromEnv } from './licence.ts';
 import { createFirearmGate } from './licence-gate.ts';
 import { readManifestFile } from './manifest-file.ts';
-import { DEFAULT_SITE_URL, loadManifestKeys, type SecretLoader, type VaultOptions } from './secrets.ts';
+import { checkApprovalAtStart, connectorPage } from './approval-gate.ts';
+import { DEFAULT_SITE_URL, keylessSecrets, loadManifestKeys, type SecretLoader, type VaultOptions } from './secrets.ts';
 import { openRegistryLink } from './registry-link.ts';
 import { ERROR_CODES, notImplemented, toCallToolResult } from './tool-results.ts';
 import { toolSpecsFor, type ToolSpec } from './tool-specs.ts';
@@ -32,7 +34,17 @@ export interface ConnectorServerOptions {
   log?: (line: string) => void;
 }
 
-export type StartupCode = 'manifest_invalid' | 'handler_unknown_scope' | 'keys_missing' | 'vault_unreadable';
+export type StartupCode =
+  | 'manifest_invalid'
+  | 'handler_unknown_scope'
+  | 'keys_missing'
+  | 'vault_unreadable'
+  /** The registry does not say `approved` at this folder's digest (draft, changed, retired, unknown, other bytes). */
+  | 'not_approved'
+  /** The registry could not be asked (unreachable, slow, failing): refused all the same. */
+  | 'approval_unchecked'
+  /** The folder is not connectors/<slug>/ of a repository, or does not validate. */
+  | 'folder_invalid';
 
 export type ConnectorServerResult =
   | {
@@ -68,10 +80,24 @@ export async function createConnectorServer(opts: ConnectorServerOptions): Promi
   }
 
   const siteUrl = opts.siteUrl ?? process.env.CONNECTORS_SITE_URL ?? DEFAULT_SITE_URL;
-  const keys = await loadManifestKeys(manifest, opts.loadSecrets ?? vaultReaderLoader, opts.vault ?? {}, siteUrl);
+  // Keys only at the approved digest: the folder (manifest and code) must be what an operator
+  // approved, checked in the registry before any key is read (approval-gate.ts).
+  const approval = await checkApprovalAtStart({
+    manifestPath: opts.manifestPath,
+    slug: manifest.provider_slug,
+    siteUrl,
+    env: process.env,
+    log: (line) => (opts.log ?? stderrLine)(`${manifest.provider_slug}: ${line}`),
+  });
+  if (!approval.ok) return approval;
+  const keys =
+    approval.mode === 'keys'
+      ? await loadManifestKeys(manifest, opts.loadSecrets ?? vaultReaderLoader, opts.vault ?? {}, siteUrl)
+      : ({ ok: true, secrets: keylessSecrets(manifest, connectorPage(siteUrl, manifest.provider_slug)) } as const);
   if (!keys.ok) return keys;
   const secrets = keys.secrets;
   const log = (line: string) => (opts.log ?? stderrLine)(secrets.redact(`${manifest.provider_slug}: ${line}`));
+  if (approval.mode === 'dev') (opts.log ?? stderrLine)(approval.line);
 
   const server = new McpServer(
     { name: manifest.provider_slug, title: manifest.display_name, version: '1.0.0' },

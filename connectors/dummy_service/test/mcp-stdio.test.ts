@@ -1,33 +1,38 @@
 /**
- * dummy_service as a real MCP server: spawned over stdio by the SDK's client, its key in a real
- * vault dir, talking to the stand-in API. Every JSON-RPC message and every stderr byte is kept
- * and searched for the key's canary value.
+ * dummy_service as a real MCP server: spawned over stdio by the SDK's client from a temp copy of
+ * its folder that the real sentinel synced and an operator approved (keys only at the approved
+ * digest), its key in a real vault dir, talking to the stand-in API. Every JSON-RPC message and
+ * every stderr byte is kept and searched for the key's canary value.
  */
-import { spawn } from 'node:child_process';
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult, JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { runToExit, runtimeRepo, type RuntimeRepo } from '../../../pipeline/connector-runtime/test/approved-repo.ts';
 import { recording } from '../../../pipeline/connector-runtime/test/helpers.ts';
 import { startStandInApi, type StandInApi } from '../stand-in-api.ts';
-import { canary, KEY_NAME, REPO_ROOT, SERVER_TS, vaultWith } from './fixtures.ts';
+import { canary, KEY_NAME, vaultWith } from './fixtures.ts';
 
 const CANARY = canary();
+const SERVER = join('connectors', 'dummy_service', 'server.ts');
+let repo: RuntimeRepo;
 let api: StandInApi;
 let client: Client;
 let traffic: JSONRPCMessage[];
 let stderr = '';
 
 beforeAll(async () => {
+  repo = await runtimeRepo('pglite', { connectors: { dummy_service: undefined } });
+  await repo.sync();
+  await repo.approve('dummy_service');
   api = await startStandInApi({ apiKey: CANARY });
   const stdio = new StdioClientTransport({
     command: process.execPath,
-    args: ['--import', 'tsx', SERVER_TS],
-    cwd: REPO_ROOT,
-    // A data dir no factory holds: no registry, so firearm calls are refused (fail closed).
-    env: { ...getDefaultEnvironment(), VAULT_DIR: vaultWith({ [KEY_NAME]: CANARY }), DUMMY_SERVICE_BASE_URL: api.url, CONNECTORS_DATA_DIR: vaultWith({}) },
+    args: ['--import', 'tsx', SERVER],
+    cwd: repo.root,
+    env: { ...getDefaultEnvironment(), VAULT_DIR: vaultWith({ [KEY_NAME]: CANARY }), DUMMY_SERVICE_BASE_URL: api.url, DATABASE_URL: repo.db.url },
     stderr: 'pipe',
   });
   stdio.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
@@ -40,6 +45,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.close();
   await api?.close();
+  await repo?.close();
 });
 
 describe('dummy_service over stdio', () => {
@@ -61,7 +67,7 @@ describe('dummy_service over stdio', () => {
     expect(api.received.slice(before)).toEqual([{ method: 'GET', path: '/items', authorization: `Bearer ${CANARY}` }]);
   });
 
-  it('delete_items is refused without a reachable registry, naming CODE_DELETE, and the API is never called', async () => {
+  it('delete_items is refused without a licence, naming CODE_DELETE, and the API is never called', async () => {
     const before = api.received.length;
     const result = (await client.callTool({ name: 'delete_items', arguments: { id: 'itm_1' } })) as CallToolResult;
     expect(result.isError).toBe(true);
@@ -81,22 +87,8 @@ describe('dummy_service over stdio', () => {
   });
 });
 
-/** Runs the connector as a program and returns its exit code and output. */
-function runConnector(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SERVER_TS], {
-      cwd: REPO_ROOT,
-      env: { ...getDefaultEnvironment(), ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: out, stderr: err }));
-  });
-}
+/** Runs the approved copy as a program and returns its exit code and output. */
+const runConnector = (env: Record<string, string>) => runToExit(repo.root, SERVER, { DATABASE_URL: repo.db.url, ...env });
 
 describe('dummy_service start failures', () => {
   it('a key that is not set stops the start with exit 1, naming the key and the site page to set it', async () => {

@@ -43,3 +43,18 @@ export async function connectInProcess(server: McpServer): Promise<{ client: Cli
   await client.connect(transport);
   return { client, traffic };
 }
+
+/** Each way a careless handler could pass the key on, by name. */
+export function encodingsOf(value: string): Record<string, string> {
+  const bytes = Buffer.from(value, 'utf8');
+  return {
+    base64: bytes.toString('base64'),
+    base64_unpadded: bytes.toString('base64').replace(/=+$/, ''),
+    base64url: bytes.toString('base64url'),
+    base64url_padded: `${bytes.toString('base64url')}${'='.repeat((4 - (bytes.toString('base64url').length % 4)) % 4)}`,
+    hex: bytes.toString('hex'),
+    HEX: bytes.toString('hex').toUpperCase(),
+    uri_component: encodeURIComponent(value),
+    form: new URLSearchParams({ k: value }).toString().slice(2),
+  };
+}

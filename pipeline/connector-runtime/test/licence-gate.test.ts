@@ -4,7 +4,8 @@
  * the operator's decisions made through pipeline/registry/licences.ts (the site's module).
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { connect as connectSocket, createServer, type AddressInfo, type Socket } from 'node:net';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,9 +22,10 @@ import { createConnectorServer, LICENCE_META_KEY } from '#connector-runtime';
 import { dummyServiceOptions } from '../../../connectors/dummy_service/server.ts';
 import { startStandInApi, type StandInApi } from '../../../connectors/dummy_service/stand-in-api.ts';
 import { approveRequest, denyRequest, getRequest, grantLicence, listRecentUses, revokeLicence } from '../../registry/licences.ts';
+import { startEmbeddedRegistry } from '../../registry/embedded.ts';
 import { testBackends } from '../../registry/testing.ts';
 import { recording } from './helpers.ts';
-import { licenceTablesText, registryWithDummyService, type DummyRegistry } from './licence-registry.ts';
+import { licenceTablesText, registryWithDummyService, syncDummyService, type DummyRegistry } from './licence-registry.ts';
 
 const CANARY = `canary-licence-gate-${process.pid}-never-stored`;
 const KEY = 'PROVIDER_DUMMY_SERVICE_API_KEY';
@@ -227,27 +229,59 @@ describe.each(testBackends())('firearm calls through the registry (%s)', (backen
   });
 });
 
+/**
+ * A TCP relay to a registry's socket: the connector starts through it while the registry approves
+ * it (keys only at the approved digest), then the test takes the registry away or silences it.
+ */
+async function relayTo(registryUrl: string) {
+  const match = /[?&]host=([^&]+)/.exec(registryUrl);
+  const socketDir = match ? decodeURIComponent(match[1]!) : null;
+  if (!socketDir) throw new Error(`expected a unix-socket registry URL, got ${registryUrl}`);
+  let silent = false;
+  const open = new Set<Socket>();
+  const server = createServer((client) => {
+    open.add(client);
+    client.on('close', () => open.delete(client));
+    client.on('error', () => client.destroy());
+    if (silent) return;
+    const upstream = connectSocket(join(socketDir, '.s.PGSQL.5432'));
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: (password?: string) => `postgres://postgres${password ? `:${password}` : ''}@127.0.0.1:${port}/postgres`,
+    /** Accepts connections and never says a word: a hung registry. */
+    silence() {
+      silent = true;
+      for (const s of open) s.destroy();
+    },
+    /** Nothing listens any more: connection refused. */
+    async down() {
+      for (const s of open) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 describe('a registry that cannot answer refuses every firearm call', () => {
   let api: StandInApi;
-  let silent: Server;
-  let closedPort: number;
+  let registry: DummyRegistry;
   beforeAll(async () => {
     api = await startStandInApi({ apiKey: CANARY });
-    // Accepts connections and never says a word: a hung registry.
-    silent = createServer(() => undefined);
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    closedPort = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
+    registry = await registryWithDummyService('pglite');
   });
   afterAll(async () => {
-    silent?.close();
     await api?.close();
+    await registry?.close();
   });
 
   it('down (connection refused): refused, nothing recorded, the message says what to start', async () => {
-    const c = await connect(api, { DATABASE_URL: `postgres://postgres:pw-${CANARY}@127.0.0.1:${closedPort}/none` });
+    const relay = await relayTo(registry.db.url);
+    const c = await connect(api, { DATABASE_URL: relay.url(`pw-${CANARY}`) });
+    await relay.down();
     const error = errorOf(await c.call('itm_1'));
     expect(error).toMatchObject({ code: 'firearm_licence_required', reason: 'registry_unreachable' });
     expect(error).not.toHaveProperty('request_id');
@@ -258,23 +292,33 @@ describe('a registry that cannot answer refuses every firearm call', () => {
   });
 
   it('slow (answers nothing within CONNECTOR_LICENCE_TIMEOUT_MS): refused', async () => {
-    const c = await connect(api, { DATABASE_URL: `postgres://postgres@127.0.0.1:${(silent.address() as AddressInfo).port}/none`, CONNECTOR_LICENCE_TIMEOUT_MS: '150' });
+    const relay = await relayTo(registry.db.url);
+    const c = await connect(api, { DATABASE_URL: relay.url(), CONNECTOR_LICENCE_TIMEOUT_MS: '150' });
+    relay.silence();
     expect(errorOf(await c.call('itm_1'))).toMatchObject({ reason: 'registry_slow' });
     await c.close();
+    await relay.down();
   });
 
   it('no DATABASE_URL and no npm start on the data dir: refused, naming the data dir', async () => {
+    // This process plays the npm start that held the data dir when the connector started, then stops.
     const dataDir = mkdtempSync(join(tmpdir(), 'no-factory-'));
+    const embedded = await startEmbeddedRegistry({ dataDir });
+    const pool = new pg.Pool({ connectionString: embedded.url, max: 1 });
+    await syncDummyService(pool);
+    await pool.end();
     const saved = process.env.DATABASE_URL;
     delete process.env.DATABASE_URL;
     process.env.CONNECTORS_DATA_DIR = dataDir;
     try {
       const c = await connect(api, {});
+      await embedded.close();
       const error = errorOf(await c.call('itm_1'));
       expect(error).toMatchObject({ reason: 'registry_unreachable' });
       expect(error.message).toContain(`no npm start is running for the data dir ${dataDir}`);
       await c.close();
     } finally {
+      await embedded.close();
       if (saved !== undefined) process.env.DATABASE_URL = saved;
       delete process.env.CONNECTORS_DATA_DIR;
     }

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -15,6 +15,7 @@ import {
   type ConnectorServerOptions,
   type SecretLoader,
 } from '../index.ts';
+import { runtimeRepo, type RuntimeRepo } from './approved-repo.ts';
 import { connectInProcess, writeManifest } from './helpers.ts';
 
 const CANARY = 'canary-runtime-7f3c9e1d-never-show-me';
@@ -77,10 +78,41 @@ afterEach(async () => {
   clients = [];
 });
 
+/**
+ * connectors/acme_chat/ in a temp repository, synced and approved in a fresh registry: a connector
+ * gets its keys only at the approved digest, so these tests build it from there (see build()).
+ * connectors/acme_draft/ holds the same manifest under another slug, synced but never approved.
+ */
+let repo: RuntimeRepo;
+let manifestPath: string;
+beforeAll(async () => {
+  repo = await runtimeRepo('pglite', { connectors: {} });
+  repo.write('connectors/acme_chat/manifest.yaml', MANIFEST);
+  repo.write('connectors/acme_draft/manifest.yaml', MANIFEST.replaceAll('acme_chat', 'acme_draft').replaceAll('ACME_CHAT', 'ACME_DRAFT'));
+  await repo.sync();
+  await repo.approve('acme_chat');
+  manifestPath = join(repo.root, 'connectors', 'acme_chat', 'manifest.yaml');
+});
+afterAll(() => repo?.close());
+
+/** createConnectorServer with DATABASE_URL pointing at the approving registry while it starts (and only then). */
+async function build(opts: ConnectorServerOptions, env: Record<string, string> = {}) {
+  const saved = { ...process.env };
+  Object.assign(process.env, { DATABASE_URL: repo.db.url, ...env });
+  try {
+    return await createConnectorServer(opts);
+  } finally {
+    for (const k of ['DATABASE_URL', ...Object.keys(env)]) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  }
+}
+
 async function start(overrides: Partial<ConnectorServerOptions> = {}) {
   const logs: string[] = [];
-  const built = await createConnectorServer({
-    manifestPath: writeManifest(MANIFEST),
+  const built = await build({
+    manifestPath,
     handlers,
     loadSecrets: memoryVault({ PROVIDER_ACME_CHAT_API_KEY: CANARY }),
     log: (line) => logs.push(line),
@@ -188,8 +220,8 @@ describe('key values never leave the process', () => {
 
   it('the secrets object prints no value when logged or serialised', async () => {
     let seen = '';
-    const built = await createConnectorServer({
-      manifestPath: writeManifest(MANIFEST),
+    const built = await build({
+      manifestPath,
       handlers: {
         'channels:read': scopeHandler({
           run: async (_args, ctx) => {
@@ -210,10 +242,88 @@ describe('key values never leave the process', () => {
   });
 });
 
+describe('keys only at the approved digest', () => {
+  /** A loader that records being asked: asking is reading the vault. */
+  const watchedVault = () => {
+    const asked: string[][] = [];
+    const load: SecretLoader = async (keys) => {
+      asked.push(keys.map((k) => k.key));
+      return { values: Object.fromEntries(keys.map((k) => [k.key, CANARY])), missing: [] };
+    };
+    return { asked, load };
+  };
+
+  it('a connector the registry holds as a draft never asks the vault for a key, and says where to approve it', async () => {
+    const vault = watchedVault();
+    const built = await build({ manifestPath: join(repo.root, 'connectors', 'acme_draft', 'manifest.yaml'), handlers: {}, loadSecrets: vault.load, siteUrl: 'http://127.0.0.1:5555' });
+    expect(built).toMatchObject({ ok: false, code: 'not_approved' });
+    if (!built.ok) expect(built.message).toContain('approve it on http://127.0.0.1:5555/connectors/acme_draft');
+    expect(vault.asked).toEqual([]);
+  });
+
+  it('a manifest outside connectors/<slug>/ of a repository has no approval to match: refused before the vault', async () => {
+    const vault = watchedVault();
+    const built = await build({ manifestPath: writeManifest(MANIFEST), handlers, loadSecrets: vault.load });
+    expect(built).toMatchObject({ ok: false, code: 'folder_invalid' });
+    expect(vault.asked).toEqual([]);
+  });
+
+  it('a file added after approval is refused (not_approved) before the vault', async () => {
+    const vault = watchedVault();
+    repo.write('connectors/acme_chat/extra.ts', 'export const unreviewed = true;\n');
+    try {
+      const built = await build({ manifestPath, handlers, loadSecrets: vault.load });
+      expect(built).toMatchObject({ ok: false, code: 'not_approved' });
+      if (!built.ok) expect(built.message).toContain('The registry approved digest');
+      expect(vault.asked).toEqual([]);
+    } finally {
+      const { rmSync } = await import('node:fs');
+      rmSync(join(repo.root, 'connectors', 'acme_chat', 'extra.ts'));
+    }
+  });
+
+  it('CONNECTOR_DEV=1 never asks the vault: a declared key reads as not set, with the reason, in one log line', async () => {
+    const vault = watchedVault();
+    const logs: string[] = [];
+    let thrown = '';
+    const built = await build(
+      {
+        manifestPath: join(repo.root, 'connectors', 'acme_draft', 'manifest.yaml'),
+        handlers: {
+          'channels:read': scopeHandler({
+            run: async (_args, ctx) => {
+              try {
+                ctx.secrets.require('PROVIDER_ACME_DRAFT_API_KEY');
+              } catch (err) {
+                thrown = (err as Error).message;
+              }
+              return ok({ optional: ctx.secrets.get('PROVIDER_ACME_DRAFT_WEBHOOK') ?? null });
+            },
+          }),
+        },
+        loadSecrets: vault.load,
+        log: (line) => logs.push(line),
+      },
+      { CONNECTOR_DEV: '1' },
+    );
+    if (!built.ok) throw new Error(built.message);
+    const { client } = await connectInProcess(built.server);
+    clients.push(client);
+    const result = (await client.callTool({ name: 'channels_read', arguments: {} })) as CallToolResult;
+    expect(result.structuredContent).toEqual({ optional: null });
+    expect(thrown).toBe(
+      'key PROVIDER_ACME_DRAFT_API_KEY is not set: CONNECTOR_DEV=1 serves acme_draft without vault keys. ' +
+        'To use its keys, approve it on http://127.0.0.1:4321/connectors/acme_draft and start it without CONNECTOR_DEV.',
+    );
+    expect(vault.asked).toEqual([]);
+    expect(logs.filter((l) => l.includes('CONNECTOR_DEV=1'))).toHaveLength(1);
+  });
+});
+
 describe('start', () => {
   it('fails when a required key is not set, naming the key and the site page where to set it', async () => {
-    const built = await createConnectorServer({
-      manifestPath: writeManifest(MANIFEST),
+    const built = await build({
+      manifestPath,
       handlers,
       loadSecrets: memoryVault({}),
       vault: { vaultDir: '/tmp/some-vault' },
@@ -230,8 +340,8 @@ describe('start', () => {
   });
 
   it('fails when a handler names a scope the manifest does not declare', async () => {
-    const built = await createConnectorServer({
-      manifestPath: writeManifest(MANIFEST),
+    const built = await build({
+      manifestPath,
       handlers: { ...handlers, 'chat:wrte': scopeHandler({ run: async () => ok({}) }) },
       loadSecrets: memoryVault({ PROVIDER_ACME_CHAT_API_KEY: CANARY }),
     });
@@ -250,8 +360,8 @@ describe('start', () => {
   });
 
   it('fails as vault_unreadable when the vault reader throws, without repeating anything but its message', async () => {
-    const built = await createConnectorServer({
-      manifestPath: writeManifest(MANIFEST),
+    const built = await build({
+      manifestPath,
       handlers,
       loadSecrets: async () => {
         throw new Error('PROVIDER_ACME_CHAT_API_KEY.txt is readable by others');

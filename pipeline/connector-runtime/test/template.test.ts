@@ -1,18 +1,19 @@
 /**
  * _template/server.ts, copied to connectors/<slug>/ the way `npm run connectors -- new` does,
  * runs as an MCP server once its manifest is filled: every scope listed, scopes without a handler
- * (firearm ones too: no licence is asked for a call that cannot run) answering not_implemented. The copy lives in a temp repository that
- * links this one's package.json imports, pipeline/, vault-agent/ and node_modules/, so the test
- * never writes into the shared connectors/ folder.
+ * (firearm ones too: no licence is asked for a call that cannot run) answering not_implemented.
+ * Until an operator approves it, it runs only with CONNECTOR_DEV=1 and no key. The copy lives in a
+ * temp repository (approved-repo.ts) that links this one's package.json imports, pipeline/,
+ * vault-agent/ and node_modules/, so the test never writes into the shared connectors/ folder.
  */
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { runToExit, runtimeRepo, vaultWith, type RuntimeRepo } from './approved-repo.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SLUG = 'tmpl_check';
@@ -35,26 +36,22 @@ scopes:
 
 let client: Client;
 let stderr = '';
+let repo: RuntimeRepo;
+let vault: string;
 
 beforeAll(async () => {
-  const root = mkdtempSync(join(tmpdir(), 'template-copy-'));
-  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { imports: unknown };
-  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'template-copy', type: 'module', imports: pkg.imports }));
-  for (const linked of ['pipeline', 'vault-agent', 'node_modules']) symlinkSync(join(REPO_ROOT, linked), join(root, linked));
-  const folder = join(root, 'connectors', SLUG);
-  mkdirSync(folder, { recursive: true });
-  copyFileSync(join(REPO_ROOT, '_template/server.ts'), join(folder, 'server.ts'));
-  writeFileSync(join(folder, 'manifest.yaml'), MANIFEST);
+  repo = await runtimeRepo('pglite', { connectors: {} });
+  repo.write(join('connectors', SLUG, 'server.ts'), readFileSync(join(REPO_ROOT, '_template/server.ts'), 'utf8'));
+  repo.write(join('connectors', SLUG, 'manifest.yaml'), MANIFEST);
+  await repo.sync(); // a draft: synced, not approved
 
-  const vault = mkdtempSync(join(tmpdir(), 'template-vault-'));
-  chmodSync(vault, 0o700);
-  writeFileSync(join(vault, 'PROVIDER_TMPL_CHECK_API_KEY.txt'), 'template-test-key', { mode: 0o600 });
-
+  vault = vaultWith({ PROVIDER_TMPL_CHECK_API_KEY: 'template-test-key' });
+  // Unapproved code runs only in development mode, without any key.
   const stdio = new StdioClientTransport({
     command: process.execPath,
     args: ['--import', 'tsx', join('connectors', SLUG, 'server.ts')],
-    cwd: root,
-    env: { ...getDefaultEnvironment(), VAULT_DIR: vault, CONNECTORS_DATA_DIR: mkdtempSync(join(tmpdir(), 'template-data-')) },
+    cwd: repo.root,
+    env: { ...getDefaultEnvironment(), VAULT_DIR: vault, DATABASE_URL: repo.db.url, CONNECTOR_DEV: '1' },
     stderr: 'pipe',
   });
   stdio.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
@@ -64,6 +61,21 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.close();
+  await repo?.close();
+});
+
+describe('the template copied to connectors/<slug>/, not yet approved', () => {
+  it('will not start with its keys, and says where to approve it', async () => {
+    const run = await runToExit(repo.root, join('connectors', SLUG, 'server.ts'), { VAULT_DIR: vault, DATABASE_URL: repo.db.url });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('The registry says "draft"');
+    expect(run.stderr).toContain(`http://127.0.0.1:4321/connectors/${SLUG}`);
+    expect(run.stderr + run.stdout).not.toContain('template-test-key');
+  });
+
+  it('with CONNECTOR_DEV=1 it serves without any key, and says so once', () => {
+    expect(stderr.split('\n').filter((l) => l.includes('CONNECTOR_DEV=1: serving WITHOUT any vault key'))).toHaveLength(1);
+  });
 });
 
 describe('the template copied to connectors/<slug>/', () => {
