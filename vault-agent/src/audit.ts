@@ -28,7 +28,8 @@ export interface Caller {
 }
 
 export interface AuditRecord {
-  action: 'put' | 'delete';
+  /** oauth_client: a client ID left the agent; oauth_exchange: a code was exchanged and the refresh token written. */
+  action: 'put' | 'delete' | 'oauth_client' | 'oauth_exchange';
   name: string | null;
   outcome: string;
   format?: 'plain' | 'sops';

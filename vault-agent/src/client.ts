@@ -25,11 +25,29 @@ export interface VaultClient {
   challenge(challenge: string): Promise<VaultResult<{ proof?: unknown }>>;
   list(): Promise<VaultResult<{ secrets: KeyTime[] }>>;
   status(name: string): Promise<VaultResult<{ name: string; set: boolean; updated_at: string | null }>>;
-  put(name: string, value: string): Promise<VaultResult<KeyTime>>;
+  /** `oauth`: marks the value as an OAuth client credential of that token URL (oauth-bindings.ts). */
+  put(name: string, value: string, oauth?: { role: 'client_id' | 'client_secret'; token_url: string }): Promise<VaultResult<KeyTime>>;
   remove(name: string): Promise<VaultResult<object>>;
+  /** `POST /v1/oauth/client`: the client ID of a key bound as that token URL's client ID (oauth-routes.ts). */
+  oauthClient(req: { client_id_key: string; client_secret_key?: string; token_url: string }): Promise<VaultResult<{ client_id: string }>>;
+  /** `POST /v1/oauth/exchange`: the agent exchanges the code and stores the refresh token; never answers a token. */
+  oauthExchange(req: OAuthExchangeRequest): Promise<VaultResult<{ name: string; updated_at: string; scope: string | null; expires_in: number | null }>>;
   /** Closes kept-alive connections. */
   close(): void;
 }
+
+export interface OAuthExchangeRequest {
+  token_url: string;
+  client_id_key: string;
+  client_secret_key?: string;
+  refresh_token_key: string;
+  code: string;
+  code_verifier: string;
+  redirect_uri: string;
+}
+
+/** The agent waits up to 10 s for the token endpoint; the exchange gets that and some. */
+const EXCHANGE_TIMEOUT_MS = 15_000;
 
 export interface ClientOptions {
   /** Per-request timeout (default 10 s). */
@@ -41,7 +59,7 @@ export function createVaultClient(socketPath: string, opts: ClientOptions = {}):
   const timeout = opts.timeoutMs ?? 10_000;
   const userAgent = `northstar-vault-client/1 pid=${process.pid}`;
 
-  async function call<T extends object>(method: string, path: string, body?: string): Promise<VaultResult<T>> {
+  async function call<T extends object>(method: string, path: string, body?: string, timeoutMs = timeout): Promise<VaultResult<T>> {
     const problem = await socketPlaceProblem(socketPath).catch((err: NodeJS.ErrnoException) => `its directory could not be checked (${err.code ?? 'error'})`);
     if (problem) {
       return failure(
@@ -50,10 +68,10 @@ export function createVaultClient(socketPath: string, opts: ClientOptions = {}):
           `Use a socket in a private directory (yours, mode 0700), as npm start does by default.`,
       );
     }
-    return send<T>(method, path, body);
+    return send<T>(method, path, body, timeoutMs);
   }
 
-  function send<T extends object>(method: string, path: string, body?: string): Promise<VaultResult<T>> {
+  function send<T extends object>(method: string, path: string, body: string | undefined, timeout: number): Promise<VaultResult<T>> {
     return new Promise((resolve) => {
       const headers: Record<string, string | number> = { 'user-agent': userAgent, accept: 'application/json' };
       if (body !== undefined) {
@@ -95,8 +113,10 @@ export function createVaultClient(socketPath: string, opts: ClientOptions = {}):
     challenge: (c) => call('GET', `/v1/health?challenge=${encodeURIComponent(c)}`),
     list: () => call('GET', '/v1/secrets'),
     status: (name) => call('GET', keyPath(name)),
-    put: (name, value) => call('PUT', keyPath(name), JSON.stringify({ value })),
+    put: (name, value, oauth) => call('PUT', keyPath(name), JSON.stringify(oauth ? { value, oauth } : { value })),
     remove: (name) => call('DELETE', keyPath(name)),
+    oauthClient: (req) => call('POST', '/v1/oauth/client', JSON.stringify(req)),
+    oauthExchange: (req) => call('POST', '/v1/oauth/exchange', JSON.stringify(req), Math.max(timeout, EXCHANGE_TIMEOUT_MS)),
     close: () => agent.destroy(),
   };
 }

@@ -15,7 +15,18 @@ export type AgentErrorCode =
   | 'invalid_request'
   | 'method_not_allowed'
   | 'write_failed'
-  | 'internal';
+  | 'internal'
+  // OAuth connect (oauth-routes.ts): the key is not bound, not set or unreadable, or the token endpoint said no.
+  | 'not_bound'
+  | 'key_not_set'
+  | 'key_unreadable'
+  | 'invalid_grant'
+  | 'invalid_client'
+  | 'token_refused'
+  | 'token_endpoint_unreachable'
+  | 'token_endpoint_bad_response'
+  | 'invalid_token_url'
+  | 'no_refresh_token';
 
 export interface AgentError {
   code: AgentErrorCode;
@@ -34,6 +45,16 @@ const STATUS: Record<AgentErrorCode, number> = {
   unsupported_media_type: 415,
   write_failed: 500,
   internal: 500,
+  not_bound: 409,
+  key_not_set: 409,
+  key_unreadable: 500,
+  invalid_token_url: 400,
+  invalid_grant: 502,
+  invalid_client: 502,
+  token_refused: 502,
+  token_endpoint_unreachable: 502,
+  token_endpoint_bad_response: 502,
+  no_refresh_token: 502,
 };
 
 export function agentError(code: AgentErrorCode, message: string): AgentError {

@@ -4,15 +4,21 @@
  * pasted into the wrong place must not reach a log line either.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { callerFrom, type AuditLog } from './audit.ts';
+import { callerFrom, type AuditLog, type AuditRecord } from './audit.ts';
 import { agentError, statusFor, type AgentError } from './errors.ts';
 import { proofFor } from './proof.ts';
 import { matchRoute, type Route } from './routes.ts';
 import { StoreError, type VaultStore } from './store.ts';
-import { checkContentType, checkPutBody, MAX_BODY_BYTES } from './validate.ts';
+import type { BoundStore } from './oauth-bindings.ts';
+import { checkPutBodyWithBinding, type OAuthService } from './oauth-routes.ts';
+import { checkContentType, MAX_BODY_BYTES } from './validate.ts';
 
 export interface HandlerDeps {
   store: VaultStore;
+  /** The store's writes with their OAuth bindings (oauth-bindings.ts): every put and delete goes here. */
+  bound: BoundStore;
+  /** POST /v1/oauth/client and /v1/oauth/exchange (oauth-routes.ts). */
+  oauth: OAuthService;
   audit: AuditLog;
   log: (line: string) => void;
   /** The key given at spawn (proof.ts): health answers a challenge with its proof. */
@@ -46,7 +52,7 @@ async function handle(req: IncomingMessage, deps: HandlerDeps): Promise<{ reply:
   }
   const route = matched.route;
   const label = labelOf(route);
-  if (route.kind !== 'put' && hasBody(req)) {
+  if (route.kind !== 'put' && route.kind !== 'oauth_client' && route.kind !== 'oauth_exchange' && hasBody(req)) {
     return { reply: { ...fail(agentError('invalid_body', 'This route takes no request body.')), close: true }, label };
   }
   switch (route.kind) {
@@ -60,7 +66,7 @@ async function handle(req: IncomingMessage, deps: HandlerDeps): Promise<{ reply:
       return { reply: ok({ name: route.name, set: s !== null, updated_at: s?.updated_at ?? null }), label };
     }
     case 'delete': {
-      const reply = await storeCall(() => deps.store.remove(route.name).then(() => ok({})));
+      const reply = await storeCall(() => deps.bound.remove(route.name).then(() => ok({})));
       await audit(deps, req, 'delete', route.name, reply.body.ok ? 'ok' : String(reply.body.code));
       return { reply, label };
     }
@@ -69,7 +75,28 @@ async function handle(req: IncomingMessage, deps: HandlerDeps): Promise<{ reply:
       await audit(deps, req, 'put', route.name, reply.body.ok ? 'ok' : String(reply.body.code));
       return { reply, label };
     }
+    case 'oauth_client':
+    case 'oauth_exchange': {
+      const { reply, name } = await oauthCall(req, route.kind, deps);
+      await audit(deps, req, route.kind, name, reply.body.ok ? 'ok' : String(reply.body.code));
+      return { reply, label };
+    }
   }
+}
+
+/** The OAuth routes: a JSON body, then the service's result (never a token; only a client ID comes back). */
+async function oauthCall(req: IncomingMessage, kind: 'oauth_client' | 'oauth_exchange', deps: HandlerDeps): Promise<{ reply: Reply; name: string | null }> {
+  const ct = checkContentType(req.headers['content-type']);
+  if (!ct.ok) return { reply: { ...fail(ct.error), close: hasBody(req) }, name: null };
+  const body = await readBody(req, 64 * 1024);
+  if (body === null) return { reply: { ...fail(agentError('too_large', 'The request body is larger than 64 KiB.')), close: true }, name: null };
+  const result = await storeCall(async () => {
+    const r = kind === 'oauth_client' ? await deps.oauth.client(body) : await deps.oauth.exchange(body);
+    return r.ok ? ok({ ...r.value }) : fail(r.error);
+  });
+  body.fill(0);
+  const name = typeof result.body.name === 'string' ? result.body.name : null;
+  return { reply: result, name };
 }
 
 async function put(req: IncomingMessage, name: string, deps: HandlerDeps): Promise<Reply> {
@@ -79,10 +106,10 @@ async function put(req: IncomingMessage, name: string, deps: HandlerDeps): Promi
   if (declared > MAX_BODY_BYTES) return { ...fail(agentError('too_large', `The request body is larger than ${MAX_BODY_BYTES} bytes.`)), close: true };
   const body = await readBody(req, MAX_BODY_BYTES);
   if (body === null) return { ...fail(agentError('too_large', `The request body is larger than ${MAX_BODY_BYTES} bytes.`)), close: true };
-  const value = checkPutBody(body);
+  const value = checkPutBodyWithBinding(body);
   body.fill(0);
   if (!value.ok) return fail(value.error);
-  return storeCall(async () => ok({ ...(await deps.store.put(name, value.value)) }));
+  return storeCall(async () => ok({ ...(await deps.bound.put(name, value.value.value, value.value.binding)) }));
 }
 
 /** Reads the body up to `limit` bytes; null (and the rest left unread) when it is longer. */
@@ -120,7 +147,7 @@ async function storeCall(fn: () => Promise<Reply>): Promise<Reply> {
   }
 }
 
-async function audit(deps: HandlerDeps, req: IncomingMessage, action: 'put' | 'delete', name: string | null, outcome: string): Promise<void> {
+async function audit(deps: HandlerDeps, req: IncomingMessage, action: AuditRecord['action'], name: string | null, outcome: string): Promise<void> {
   await deps.audit
     .record({ action, name, outcome, ...(action === 'put' ? { format: deps.store.mode } : {}), caller: callerFrom(req.headers['user-agent']) })
     .catch((err) => deps.log(`vault-agent: could not append to the audit log (${errName(err)})`));
@@ -154,6 +181,7 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 function labelOf(route: Route): string {
+  if (route.kind === 'oauth_client' || route.kind === 'oauth_exchange') return `/v1/oauth/${route.kind.slice(6)}`;
   return route.kind === 'health' ? '/v1/health' : route.kind === 'list' ? '/v1/secrets' : `/v1/secrets/${route.name}`;
 }
 

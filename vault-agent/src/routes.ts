@@ -1,5 +1,5 @@
 /**
- * Pure routing: the five routes of the contract and nothing else. The name is taken from the raw
+ * Pure routing: the five routes of the contract, and the two OAuth connect routes (oauth-routes.ts). The name is taken from the raw
  * (still percent-encoded) path, so `..%2Fx` or `A%2FB` can never decode into a path. The one query
  * string accepted is `GET /v1/health?challenge=C` (proof.ts); values never go in a URL.
  */
@@ -12,7 +12,9 @@ export type Route =
   | { kind: 'list' }
   | { kind: 'status'; name: string }
   | { kind: 'put'; name: string }
-  | { kind: 'delete'; name: string };
+  | { kind: 'delete'; name: string }
+  | { kind: 'oauth_client' }
+  | { kind: 'oauth_exchange' };
 
 export type RouteResult = { ok: true; route: Route } | { ok: false; error: AgentError; allow?: string };
 
@@ -33,6 +35,8 @@ export function matchRoute(method: string | undefined, target: string | undefine
   }
   if (url === '/v1/health') return only(method, 'GET', { kind: 'health' });
   if (url === '/v1/secrets') return only(method, 'GET', { kind: 'list' });
+  if (url === '/v1/oauth/client') return only(method, 'POST', { kind: 'oauth_client' });
+  if (url === '/v1/oauth/exchange') return only(method, 'POST', { kind: 'oauth_exchange' });
   if (url.startsWith(PREFIX)) {
     if (method !== 'GET' && method !== 'PUT' && method !== 'DELETE') return notAllowed('GET, PUT, DELETE');
     const name = checkName(url.slice(PREFIX.length));
@@ -43,7 +47,7 @@ export function matchRoute(method: string | undefined, target: string | undefine
   }
   return {
     ok: false,
-    error: agentError('not_found', 'No such route. The vault-agent serves GET /v1/health, GET /v1/secrets and GET|PUT|DELETE /v1/secrets/NAME.'),
+    error: agentError('not_found', 'No such route. The vault-agent serves GET /v1/health, GET /v1/secrets, GET|PUT|DELETE /v1/secrets/NAME and POST /v1/oauth/client|exchange.'),
   };
 }
 

@@ -11,6 +11,8 @@ import { dirname } from 'node:path';
 import { openAuditLog, type AuditLog } from './audit.ts';
 import { holdDir } from './held-dir.ts';
 import { createRequestHandler } from './http-handler.ts';
+import { createBoundStore } from './oauth-bindings.ts';
+import { createOAuthService } from './oauth-routes.ts';
 import { defaultRuntimeDir, resolveSocketPath, resolveVaultDir } from './paths.ts';
 import { openPrivateDir } from './safety.ts';
 import { prepareSocketPath } from './socket-file.ts';
@@ -96,7 +98,9 @@ export async function startVaultAgent(opts: StartOptions = {}): Promise<RunningV
 
     const prep = await prepareSocketPath(socketPath);
     if (!prep.ok) throw new VaultAgentStartError(prep.message);
-    const server = createServer(createRequestHandler({ store, audit, log, proofKey: opts.proofKey }));
+    const bound = createBoundStore(store, held, { tempName: opts.tempName });
+    const oauth = createOAuthService({ bound, dir: held });
+    const server = createServer(createRequestHandler({ store, bound, oauth, audit, log, proofKey: opts.proofKey }));
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
     server.keepAliveTimeout = 5_000;
