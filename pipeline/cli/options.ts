@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { openRegistry, resolveDataDir, type OpenedRegistry } from '../registry/connect.ts';
+import { resolveDataDir, withOpenRegistry, type OpenedRegistry } from '../registry/connect.ts';
 import { infoPath } from '../registry/info-file.ts';
 import { terminalJson } from '../validate/terminal-text.ts';
 import { InputError, UsageError } from './errors.ts';
@@ -90,14 +90,15 @@ export function findRepoRoot(explicit?: string, cwd: string = process.cwd()): st
 
 /** Opens the registry the flags name, runs `fn`, always closes it. */
 export async function withRegistry<T>(flags: RegistryFlags, repoRoot: string, fn: (registry: OpenedRegistry) => Promise<T>): Promise<T> {
-  const registry = await openRegistry({ databaseUrl: flags.databaseUrl, dataDir: flags.dataDir, repoRoot, log: (line) => process.stderr.write(`${line}\n`) });
-  try {
-    return await fn(registry);
-  } catch (err) {
-    throw redactError(err, registry.url);
-  } finally {
-    await registry.close();
-  }
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  // Reaching another process's embedded registry, a command starts over if that process stops under it.
+  return withOpenRegistry({ databaseUrl: flags.databaseUrl, dataDir: flags.dataDir, repoRoot, log }, async (registry) => {
+    try {
+      return await fn(registry);
+    } catch (err) {
+      throw redactError(err, registry.url);
+    }
+  });
 }
 
 /** A database error must not carry the connection string or its password into the output. */

@@ -4,15 +4,19 @@
  * talks to it with `pg`, exactly as to a real PostgreSQL, and no other OS user can reach it: the
  * data dir and the run dir are 0700 and ours, every file under them 0600 (see private-dir.ts).
  *
- * One process holds the data dir (recorded in `<dataDir>/registry.json` with its pid and socket);
- * any other process asking for the same data dir connects through that socket instead of opening
- * the files a second time. Info left by a dead process is taken over.
+ * One process owns the data dir: the one holding the flock on `<dataDir>/registry.lock`
+ * (owner-lock.ts), which the OS releases when it dies. The owner opens PGlite and serves it; any
+ * other process asking for the same data dir reaches it through the socket instead of opening the
+ * files a second time. `registry.json` says who the owner is (pid, kind, site URL) for people and
+ * messages; it decides nothing. Two `npm start`s on one data dir: the second refuses at once,
+ * naming the first's pid and site; an npm start finding a command (sync, plan) there waits for it.
  */
-import { lstat, stat, unlink } from 'node:fs/promises';
+import { lstat, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { claimInfo, infoPath, pidAlive, publishInfo, readInfo, releaseInfo, removeStaleInfo, type RegistryInfo } from './info-file.ts';
+import { publishInfo, readInfo, releaseInfo, type RegistryInfo } from './info-file.ts';
+import { lockPath, tryLockDataDir, type HeldLock } from './owner-lock.ts';
 import { ensurePrivateDir, privateDirProblem, tightenTree } from './private-dir.ts';
 import { serveOverWire, socketPathProblem, socketUrl, SOCKET_FILE } from './wire-server.ts';
 
@@ -23,6 +27,8 @@ export interface EmbeddedRegistry {
   socketPath: string;
   /** True when this process opened the data dir and serves it; false when it reached another's. */
   owner: boolean;
+  /** Owner: records npm start's site URL (never a login token) in registry.json. */
+  publishSiteUrl(url: string): Promise<void>;
   /** Stops serving and closes PGlite (owner), or does nothing (a reached registry stays up). */
   close(): Promise<void>;
 }
@@ -30,8 +36,15 @@ export interface EmbeddedRegistry {
 export interface EmbeddedOptions {
   dataDir: string;
   log?: (line: string) => void;
-  /** How long to wait for another process that is still starting the registry. Default 60 s. */
+  /** How long to wait for an owner that holds the lock but does not serve yet (starting, or a command finishing). Default 60 s. */
   waitMs?: number;
+  /** `npm start` owns the data dir or refuses; a command (default) reaches the owner when there is one. */
+  kind?: 'npm start' | 'command';
+}
+
+/** Another npm start already owns the data dir. */
+export class DataDirBusyError extends Error {
+  override name = 'DataDirBusyError';
 }
 
 const SET_DATA_DIR = '--data-dir or CONNECTORS_DATA_DIR';
@@ -46,63 +59,70 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function startEmbeddedRegistry(opts: EmbeddedOptions): Promise<EmbeddedRegistry> {
   const dataDir = path.resolve(opts.dataDir);
   const runDir = runDirOf(dataDir);
+  const kind = opts.kind ?? 'command';
   const tooLong = socketPathProblem(runDir, `data dir (${SET_DATA_DIR})`, dataDir);
   if (tooLong) throw new Error(tooLong);
   const wasOpen = await ensurePrivateDir(dataDir, { what: 'data dir', setWith: SET_DATA_DIR });
   const deadline = Date.now() + (opts.waitMs ?? 60_000);
+  let saidWaiting = false;
 
   for (;;) {
-    if (await claimInfo(dataDir)) return serve(dataDir, runDir, opts, wasOpen);
+    const lock = await tryLockDataDir(dataDir);
+    if (lock.ok) return serve(dataDir, runDir, opts, wasOpen, lock.held, kind);
+    if (!lock.busy) throw new Error(`${lock.message}. Check that ${dataDir} is yours and writable (npm run connectors -- doctor), or choose another with ${SET_DATA_DIR}.`);
 
-    const info = await readInfo(dataDir);
-    if (info === null) continue; // released between our claim and our read: claim again
-    if (info === 'unreadable') {
-      // A claim being written, or a garbled file from a crash while claiming.
-      const age = Date.now() - (await stat(infoPath(dataDir)).then((s) => s.mtimeMs, () => Date.now()));
-      if (age > 10_000) {
-        opts.log?.(`registry: removing unreadable ${infoPath(dataDir)}`);
-        await unlink(infoPath(dataDir)).catch(() => undefined);
-        continue;
+    const read = await readInfo(dataDir).catch(() => null);
+    const holder = read && read !== 'unreadable' ? read : null;
+    const who = holder ? `process ${holder.pid}${holder.kind ? ` (${holder.kind})` : ''}` : 'another process';
+    if (kind === 'npm start') {
+      if (holder?.kind === 'npm start') {
+        throw new DataDirBusyError(
+          `another npm start (process ${holder.pid}) already runs on the data dir ${dataDir}` +
+            (holder.site_url ? `; its God Config site is ${holder.site_url}` : ' (its site is still starting)') +
+            `. Use that one, stop it first (Ctrl-C in its terminal), or start this one on its own data dir with --data-dir.`,
+        );
       }
-    } else if (!pidAlive(info.pid)) {
-      opts.log?.(`registry: taking over ${infoPath(dataDir)} left by process ${info.pid}, which is gone`);
-      await removeStaleInfo(dataDir, info.pid);
-      continue;
-    } else if (info.url) {
-      if (wasOpen) logMadePrivate(opts, dataDir, true, 0);
-      return visit(dataDir, runDir, info);
+      if (!saidWaiting) opts.log?.(`registry: the data dir ${dataDir} is in use by ${who}; waiting for it to finish`);
+      saidWaiting = true;
+    } else {
+      const reached = await reach(dataDir, runDir, who);
+      if (typeof reached !== 'string') {
+        if (wasOpen) logMadePrivate(opts, dataDir, true, 0);
+        return reached;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `the embedded registry in ${dataDir} is held by ${who} (it holds ${lockPath(dataDir)}), but ${reached} after ${Math.round((opts.waitMs ?? 60_000) / 1000)} s. ` +
+            `If that process is stuck, stop it and retry (npm run connectors -- doctor shows what holds the data dir).`,
+        );
+      }
     }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for the embedded registry in ${dataDir} to start (see ${infoPath(dataDir)})`);
+    if (kind === 'npm start' && Date.now() > deadline) {
+      throw new Error(`the data dir ${dataDir} is still in use by ${who} after ${Math.round((opts.waitMs ?? 60_000) / 1000)} s. Stop that process, or start npm start on its own data dir with --data-dir.`);
     }
-    await sleep(100);
+    await sleep(kind === 'npm start' ? 250 : 100);
   }
 }
 
 /**
- * Reaches the registry another process serves. Only ever through `<dataDir>/run/.s.PGSQL.5432`
- * (the socket of the data dir we checked, not a path taken from the file) in a run dir that is
- * still private, so nothing can steer us to another server.
+ * Reaches the registry the owner serves, or says why not yet. Only ever through
+ * `<dataDir>/run/.s.PGSQL.5432` (the socket of the data dir we checked, not a path taken from a
+ * file) in a run dir that is still private, so nothing can steer us to another server.
  */
-async function visit(dataDir: string, runDir: string, info: RegistryInfo): Promise<EmbeddedRegistry> {
+async function reach(dataDir: string, runDir: string, who: string): Promise<EmbeddedRegistry | string> {
   const socketPath = path.join(runDir, SOCKET_FILE);
-  const holder = `the embedded registry in ${dataDir} is held by process ${info.pid}`;
-  if (!info.socket) {
-    throw new Error(`${holder}, an older version that serves it over TCP. Stop that process (Ctrl-C its npm start) and retry.`);
-  }
   const problem = await privateDirProblem(runDir);
-  if (problem) throw new Error(`${holder}, but its socket directory is not private: ${problem}. Stop that process, remove ${runDir} and retry.`);
+  if (problem && (await lstat(runDir).catch(() => null))) {
+    throw new Error(`the embedded registry in ${dataDir} is held by ${who}, but its socket directory is not private: ${problem}. Stop that process, remove ${runDir} and retry.`);
+  }
+  if (problem) return `its socket directory ${runDir} is not there`;
   const sock = await lstat(socketPath).catch(() => null);
-  if (!sock?.isSocket() || sock.uid !== process.getuid?.()) {
-    throw new Error(`${holder}, but ${socketPath} is ${sock ? 'not its socket' : 'missing'}. Stop that process, or if it is not a registry (e.g. the machine rebooted), delete ${infoPath(dataDir)} and retry.`);
+  if (!sock) return `it does not serve on ${socketPath}`;
+  if (!sock.isSocket() || sock.uid !== process.getuid?.()) {
+    throw new Error(`the embedded registry in ${dataDir} is held by ${who}, but ${socketPath} is not its socket (not a socket of yours). Stop that process, remove ${socketPath} and retry.`);
   }
-  if (!(await answers(socketPath))) {
-    throw new Error(
-      `${holder}, which should serve it on ${socketPath} but does not answer. ` +
-        `Stop that process, or if it is not a registry (e.g. the machine rebooted), delete ${infoPath(dataDir)} and retry.`,
-    );
-  }
-  return { url: socketUrl(runDir), socketPath, owner: false, close: async () => undefined };
+  if (!(await answers(socketPath))) return `nothing answers on ${socketPath}`;
+  return { url: socketUrl(runDir), socketPath, owner: false, publishSiteUrl: async () => undefined, close: async () => undefined };
 }
 
 /** One line when the data dir itself (`wasOpen`) or `entries` under it were open to other users and are now private. */
@@ -111,10 +131,19 @@ function logMadePrivate(opts: EmbeddedOptions, dataDir: string, wasOpen: boolean
   opts.log?.(`registry: the data dir ${dataDir} was open to other users (${what}); made it private: directories 0700, files 0600`);
 }
 
-async function serve(dataDir: string, runDir: string, opts: EmbeddedOptions, wasOpen: boolean): Promise<EmbeddedRegistry> {
+async function serve(
+  dataDir: string,
+  runDir: string,
+  opts: EmbeddedOptions,
+  wasOpen: boolean,
+  lock: HeldLock,
+  kind: 'npm start' | 'command',
+): Promise<EmbeddedRegistry> {
   let db: PGlite | undefined;
   const pgdata = path.join(dataDir, 'registry');
+  let info: RegistryInfo = { pid: process.pid, url: null, socket: null, started_at: new Date().toISOString(), kind, site_url: null };
   try {
+    await publishInfo(dataDir, info);
     const loosened = await tightenTree(dataDir);
     if (wasOpen || loosened > 0) logMadePrivate(opts, dataDir, wasOpen, loosened);
     await ensurePrivateDir(runDir, { what: 'run dir', setWith: SET_DATA_DIR });
@@ -123,30 +152,41 @@ async function serve(dataDir: string, runDir: string, opts: EmbeddedOptions, was
     db = await PGlite.create(pgdata);
     await tightenTree(dataDir); // PGlite unpacks a new cluster 0666 and makes directories by the umask
     const server = await serveOverWire(db, { socketDir: runDir });
-    await publishInfo(dataDir, { pid: process.pid, url: server.url, socket: server.socketPath, started_at: new Date().toISOString() });
+    info = { ...info, url: server.url, socket: server.socketPath };
+    await publishInfo(dataDir, info);
     let closed = false;
     const pglite = db;
     return {
       url: server.url,
       socketPath: server.socketPath,
       owner: true,
+      publishSiteUrl: async (siteUrl) => {
+        if (closed) return;
+        info = { ...info, site_url: siteUrl };
+        await publishInfo(dataDir, info);
+      },
       close: async () => {
         if (closed) return;
         closed = true;
-        await server.close();
-        await pglite.close();
-        await tightenTree(dataDir).catch(() => undefined); // files PGlite wrote while running (pg_internal.init is 0644)
-        await releaseInfo(dataDir);
+        try {
+          await server.close();
+          await pglite.close();
+          await tightenTree(dataDir).catch(() => undefined); // files PGlite wrote while running (pg_internal.init is 0644)
+          await releaseInfo(dataDir);
+        } finally {
+          await lock.release(); // last: the data dir is free only once PGlite has let go of it
+        }
       },
     };
   } catch (err) {
     await db?.close().catch(() => undefined);
     await releaseInfo(dataDir);
+    await lock.release();
     throw new Error(`could not open the embedded registry in ${pgdata}: ${(err as Error).message}`, { cause: err });
   }
 }
 
-/** We hold registry.json, so a socket left in the run dir belongs to a holder that died. */
+/** We hold the lock, so a socket left in the run dir belongs to an owner that died. */
 async function removeStaleSocket(socketPath: string): Promise<void> {
   const st = await lstat(socketPath).catch(() => null);
   if (!st) return;

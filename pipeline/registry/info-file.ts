@@ -1,8 +1,9 @@
 /**
  * `<dataDir>/registry.json`: who holds the embedded registry's data dir, and where it is served
- * (the unix socket in `<dataDir>/run/`). Created exclusively by the process that opens PGlite on the
- * data dir (PGlite itself takes no lock, and two processes writing one data dir would corrupt it);
- * others read it and connect. Mode 0600 in the 0700 data dir: only this user reads or writes it.
+ * (the unix socket in `<dataDir>/run/`), for people and for messages. It decides nothing: the owner
+ * is whoever holds the flock on `registry.lock` (owner-lock.ts), and only the owner writes this
+ * file, under that lock, and removes it when it stops. A file left by a process that died is simply
+ * overwritten by the next owner. Mode 0600 in the 0700 data dir: only this user reads or writes it.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
@@ -15,32 +16,24 @@ export interface RegistryInfo {
   /** The unix socket the registry is served on (`<dataDir>/run/.s.PGSQL.5432`); null while starting. */
   socket: string | null;
   started_at: string;
+  /** What holds it: `npm start` (serves for a long time), or a command (sync, plan…) that serves while it runs. */
+  kind?: 'npm start' | 'command';
+  /** npm start's God Config site, without a login token (the token is never written anywhere). */
+  site_url?: string | null;
 }
 
 export function infoPath(dataDir: string): string {
   return path.join(dataDir, 'registry.json');
 }
 
-/** Creates the info file only if none exists; false when another process got there first. */
-export async function claimInfo(dataDir: string): Promise<boolean> {
-  const info: RegistryInfo = { pid: process.pid, url: null, socket: null, started_at: new Date().toISOString() };
-  try {
-    await writeFile(infoPath(dataDir), `${JSON.stringify(info)}\n`, { flag: 'wx', mode: 0o600 });
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  }
-}
-
-/** Replaces our info atomically (temp file + rename), so readers never see half a file. */
+/** Replaces the info atomically (temp file + rename), so readers never see half a file. The caller holds the lock. */
 export async function publishInfo(dataDir: string, info: RegistryInfo): Promise<void> {
   const tmp = `${infoPath(dataDir)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, `${JSON.stringify(info)}\n`, { mode: 0o600 });
   await rename(tmp, infoPath(dataDir));
 }
 
-/** The info, or null when there is none; 'unreadable' for a file being written or garbled. */
+/** The info, or null when there is none; 'unreadable' for a garbled file. */
 export async function readInfo(dataDir: string): Promise<RegistryInfo | null | 'unreadable'> {
   let text: string;
   try {
@@ -65,32 +58,6 @@ export function pidAlive(pid: number): boolean {
     // EPERM: the process exists but belongs to someone else.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/**
- * Removes info left by a dead process. Renames it aside first and checks it is still the stale
- * one, so that of two processes taking over at once, neither deletes the other's fresh claim.
- */
-export async function removeStaleInfo(dataDir: string, stalePid: number): Promise<void> {
-  const aside = `${infoPath(dataDir)}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
-  try {
-    await rename(infoPath(dataDir), aside);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  const moved = await readFile(aside, 'utf8').catch(() => '');
-  let movedPid: number | undefined;
-  try {
-    movedPid = (JSON.parse(moved) as RegistryInfo).pid;
-  } catch {
-    movedPid = undefined;
-  }
-  if (movedPid !== undefined && movedPid !== stalePid && pidAlive(movedPid)) {
-    await rename(aside, infoPath(dataDir)); // someone else's live claim: put it back
-    return;
-  }
-  await unlink(aside).catch(() => undefined);
 }
 
 /** Removes the info file if it is still ours. */

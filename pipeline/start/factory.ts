@@ -4,7 +4,7 @@
  * manifests and re-syncs on change. Every part it started is stopped by `close()`.
  */
 import path from 'node:path';
-import { runDirOf, startEmbeddedRegistry } from '../registry/embedded.ts';
+import { runDirOf, startEmbeddedRegistry, type EmbeddedRegistry } from '../registry/embedded.ts';
 import { migrateRegistry } from '../registry/migrate.ts';
 import { createPool, isConnectionLost, lostReason } from '../registry/pool.ts';
 import { escapeControl } from '../validate/terminal-text.ts';
@@ -67,9 +67,12 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
   };
 
   try {
+    let embedded: EmbeddedRegistry | undefined;
     const databaseUrl = await step('registry', async () => {
       if (opts.databaseUrl) return { value: opts.databaseUrl, note: redactUrl(opts.databaseUrl) };
-      const registry = await startEmbeddedRegistry({ dataDir: opts.dataDir, log });
+      // npm start owns its data dir, or refuses at once when another npm start does (embedded.ts).
+      const registry = await startEmbeddedRegistry({ dataDir: opts.dataDir, log, kind: 'npm start' });
+      embedded = registry;
       cleanups.push(() => registry.close());
       return { value: registry.url, note: `embedded PGlite in ${displayPath(opts.repoRoot, opts.dataDir)}` };
     });
@@ -121,6 +124,8 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
         log,
       });
       cleanups.push(() => s.close());
+      // For a second npm start's refusal and for doctor: where this factory's site is (never its login token).
+      await embedded?.publishSiteUrl(s.url);
       return { value: s, note: s.url };
     });
 

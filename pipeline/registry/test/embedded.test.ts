@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finished, makeRepo, runCli, type TestRepo } from '../../sentinel/test/helpers.ts';
-import { openRegistry } from '../connect.ts';
+import { openRegistry, withOpenRegistry } from '../connect.ts';
 import { startEmbeddedRegistry } from '../embedded.ts';
 import { infoPath } from '../info-file.ts';
 import { testBackends } from '../testing.ts';
@@ -85,6 +85,61 @@ describe.each(testBackends().filter((b) => b === 'pglite'))('embedded registry (
     } finally {
       await registry.close();
     }
+  });
+
+  it('registry.json naming a live unrelated process (pid 1) while nobody holds the lock is overwritten at once', async () => {
+    // Before the lock decided, this made every command wait 60 s for "process 1" to serve.
+    writeFileSync(infoPath(dataDir), JSON.stringify({ pid: 1, url: null, socket: null, started_at: new Date().toISOString() }));
+    const registry = await startEmbeddedRegistry({ dataDir, waitMs: 5_000 });
+    try {
+      expect(registry.owner).toBe(true);
+      expect(JSON.parse(readFileSync(infoPath(dataDir), 'utf8'))).toMatchObject({ pid: process.pid, kind: 'command' });
+    } finally {
+      await registry.close();
+    }
+    expect(existsSync(infoPath(dataDir))).toBe(false);
+  });
+
+  it('the owner is whoever holds the lock: a process killed with SIGKILL leaves it free, and the next one owns the data dir', async () => {
+    const holder = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures', 'hold-registry.ts'), dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    holder.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout!.on('data', () => out.includes('ready ') && resolve());
+      holder.once('exit', () => reject(new Error(`the holder exited early: ${out}`)));
+    });
+    const reached = await startEmbeddedRegistry({ dataDir });
+    expect(reached.owner).toBe(false);
+    await reached.close();
+    holder.kill('SIGKILL');
+    await finished(holder);
+    // Its registry.json and socket file are still there; neither decides anything.
+    expect(JSON.parse(readFileSync(infoPath(dataDir), 'utf8')).pid).toBe(holder.pid);
+    const next = await startEmbeddedRegistry({ dataDir, waitMs: 5_000 });
+    try {
+      expect(next.owner).toBe(true);
+      expect(await query(next.url, 'SELECT count(*)::int AS n FROM guarded')).toEqual([{ n: 1 }]);
+    } finally {
+      await next.close();
+    }
+  });
+
+  it('a command that reached the owner starts over on the data dir when the owner stops under it', async () => {
+    const owner = await startEmbeddedRegistry({ dataDir });
+    const lines: string[] = [];
+    let attempts = 0;
+    const result = await withOpenRegistry({ dataDir, log: (l) => lines.push(l) }, async (registry) => {
+      attempts++;
+      if (attempts === 1) {
+        expect(registry.reached).toBe(true);
+        await registry.pool.query('SELECT 1');
+        await owner.close(); // the first sync finishing while this one still works through it
+      }
+      return (await registry.pool.query<{ n: number }>('SELECT 42 AS n')).rows[0]!.n;
+    });
+    expect(attempts).toBe(2);
+    expect(result).toBe(42);
+    expect(lines).toEqual(['registry: the process serving the registry stopped under us; starting over on the data dir']);
   });
 
   it('openRegistry uses DATABASE_URL-style URLs as given and the embedded registry otherwise', async () => {
