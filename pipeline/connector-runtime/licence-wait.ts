@@ -80,6 +80,7 @@ export async function waitForDecision(o: WaitOptions): Promise<WaitOutcome> {
       });
       if (stopped) return stopped;
 
+      // A poll that finds nothing writes nothing (not even the registry generation).
       const check = await o.link.run((db) => checkAndConsume(db, o.call));
       if (check.ok && check.value.allowed) {
         const { useId, licenceId, requestId } = check.value;

@@ -109,13 +109,20 @@ const USE_COLUMNS = `u.id::float8 AS id, u.at, u.provider_slug, u.tool, u.scope,
   u.request_id::float8 AS request_id, u.arguments_sha256, u.outcome, u.reason, u.duration_ms, u.client_name, u.client_version`;
 
 /**
- * For records that say what happened but guard nothing (a call's outcome, a refused call): their
- * transaction commits without waiting for the WAL flush, so recording them does not cost a disk
- * sync on the call's path. A database crash may lose the last of them (an allowed use then stays
- * 'allowed', which reads as "running, or the process died"). What guards (the consumed licence
- * use or one-shot, checkAndConsume) always commits synchronously.
+ * Runs `fn` in a transaction that commits without waiting for the WAL flush: for records that say
+ * what happened but guard nothing (a call's outcome, a refused call), so recording them costs no
+ * disk sync on the call's path. A database crash may lose the last of them (an allowed use then
+ * stays 'allowed', which reads as "running, or the process died"). What guards (the consumed
+ * licence use or one-shot, in checkAndConsume) always commits synchronously.
+ * (SET LOCAL in its own statement: set_config() inside the writing statement does not reach the
+ * commit once the registry generation's deferred trigger runs there.)
  */
-const ASYNC_COMMIT = `async_commit AS (SELECT set_config('synchronous_commit', 'off', true))`;
+function inRecordTransaction<T>(db: Queryable, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+  return inTransaction(db, async (client) => {
+    await client.query('SET LOCAL synchronous_commit = off');
+    return fn(client);
+  });
+}
 
 function isPool(db: Queryable): db is pg.Pool {
   return db instanceof pg.Pool || typeof (db as unknown as Partial<pg.Pool>).totalCount === 'number';
@@ -493,44 +500,28 @@ export type CheckResult =
   | { allowed: true; useId: number; licenceId: number | null; requestId: number | null }
   | { allowed: false; reason: RefusalReason; connectorStatus: string | null; message: string };
 
-/** The connector and scope rows a call needs: `ok` has one row when the connector is approved and the scope is that firearm type. */
-const CALL_CONTEXT = `
-  p AS (
-    SELECT p.status, p.approved_digest,
-           EXISTS (SELECT 1 FROM connector_scopes s
-                    WHERE s.provider_slug = p.provider_slug AND s.name = $3 AND s.requires_firearm AND s.firearm_type = $4) AS scope_ok
-      FROM connector_providers p WHERE p.provider_slug = $1),
-  ok AS (SELECT approved_digest FROM p WHERE status = 'approved' AND approved_digest IS NOT NULL AND scope_ok)`;
-
-/** A one-shot approval `q` of exactly this call, still usable. */
-const ONE_SHOT_MATCH = `q.provider_slug = $1 AND q.arguments_sha256 = $5 AND q.tool = $2 AND q.scope = $3 AND q.firearm_type = $4
-  AND q.status = 'approved' AND q.approval_expires_at > now() AND q.connector_digest = ok.approved_digest`;
-
-/** A licence `l` that covers this call now. */
-const LICENCE_MATCH = `l.provider_slug = $1 AND l.firearm_type = $4 AND (l.scope IS NULL OR l.scope = $3)
-  AND l.revoked_at IS NULL AND l.expires_at > now() AND (l.max_uses IS NULL OR l.uses < l.max_uses)
-  AND l.connector_digest = ok.approved_digest`;
-
 /**
- * Decides one firearm call and, when it may run, consumes what allows it.
- * First a read (no write, so a refused call or a waiting call's poll changes nothing, not even the
- * registry generation); then, only when something may allow the call, one statement that
- * re-checks and consumes atomically: a one-shot approval of exactly these arguments is spent first
- * (licence_requests row approved -> spent: of two racing calls exactly one wins), else the
- * narrowest live licence is locked and used. Touches when allowed: that request or licence row,
- * and one new firearm_uses row (outcome 'allowed', whose trigger counts the licence's use).
+ * Decides one firearm call and, when it may run, consumes what allows it: one call of the
+ * database function firearm_call_consume (migration 1770256800000), so one round trip and one
+ * transaction on every firearm call's path, with its statements planned once per session.
+ * A one-shot approval of exactly these arguments is spent first (licence_requests row approved ->
+ * spent, atomically: of two racing calls exactly one wins); else the narrowest live licence is
+ * locked and used. Touches when allowed: that request or licence row, and one new firearm_uses row
+ * (outcome 'allowed', whose trigger counts the licence's use). When refused it executes no write
+ * at all (not even the registry generation moves), so a waiting call can poll it.
  */
 export async function checkAndConsume(db: Queryable, call: FirearmCall): Promise<CheckResult> {
-  const args = [call.providerSlug, call.tool, call.scope, call.firearmType, call.argumentsSha256];
-  const { rows } = await db.query<{ status: string; scope_ok: boolean; may: boolean }>(
-    `WITH ${CALL_CONTEXT}
-     SELECT p.status, p.scope_ok,
-            EXISTS (SELECT 1 FROM licence_requests q, ok WHERE ${ONE_SHOT_MATCH})
-              OR EXISTS (SELECT 1 FROM firearm_licences l, ok WHERE ${LICENCE_MATCH}) AS may
-       FROM p`,
-    args,
+  const { rows } = await db.query<{ status: string; scope_ok: boolean; use_id: number | null; licence_id: number | null; request_id: number | null }>(
+    `SELECT status, scope_ok, use_id::float8 AS use_id, licence_id::float8 AS licence_id, request_id::float8 AS request_id
+       FROM firearm_call_consume($1, $2, $3, $4, $5, $6, $7)`,
+    [call.providerSlug, call.tool, call.scope, call.firearmType, call.argumentsSha256, clip(call.client?.name, 200), clip(call.client?.version, 100)],
   );
   const row = rows[0];
+  if (row?.use_id != null) return { allowed: true, useId: row.use_id, licenceId: row.licence_id, requestId: row.request_id };
+  return whyNot(call, row);
+}
+
+function whyNot(call: FirearmCall, row: { status: string; scope_ok: boolean } | undefined): Extract<CheckResult, { allowed: false }> {
   if (!row) {
     return refusal('connector_unknown', null, `connector "${call.providerSlug}" is not in the registry; it must be synced and approved before any firearm call`);
   }
@@ -544,35 +535,10 @@ export async function checkAndConsume(db: Queryable, call: FirearmCall): Promise
       `the registry has no ${call.firearmType} firearm scope "${call.scope}" for "${call.providerSlug}"; the connector's manifest differs from the approved one`,
     );
   }
-  const none = refusal('no_licence', row.status, `no live ${call.firearmType} licence and no approval of this exact call for "${call.providerSlug}"`);
-  if (!row.may) return none;
-
-  const consumed = await db.query<{ use_id: number; licence_id: number | null; request_id: number | null }>(
-    `WITH ${CALL_CONTEXT},
-     shot AS (
-       UPDATE licence_requests r SET status = 'spent', spent_at = now(), arguments = NULL
-        WHERE r.id = (SELECT q.id FROM licence_requests q, ok WHERE ${ONE_SHOT_MATCH} ORDER BY q.id LIMIT 1 FOR UPDATE OF q)
-          AND r.status = 'approved'
-        RETURNING r.id),
-     lic AS (
-       SELECT l.id FROM firearm_licences l, ok
-        WHERE NOT EXISTS (SELECT 1 FROM shot) AND ${LICENCE_MATCH}
-        ORDER BY (l.scope IS NULL), (l.max_uses IS NULL), l.expires_at, l.id
-        LIMIT 1 FOR UPDATE OF l),
-     allowed AS (SELECT id AS request_id, NULL::bigint AS licence_id FROM shot UNION ALL SELECT NULL::bigint, id FROM lic),
-     used AS (
-       INSERT INTO firearm_uses (provider_slug, tool, scope, firearm_type, licence_id, request_id, arguments_sha256, outcome, client_name, client_version)
-       SELECT $1, $2, $3, $4, licence_id, request_id, $5, 'allowed', $6, $7 FROM allowed LIMIT 1
-       RETURNING id, licence_id, request_id)
-     SELECT id::float8 AS use_id, licence_id::float8 AS licence_id, request_id::float8 AS request_id FROM used`,
-    [...args, clip(call.client?.name, 200), clip(call.client?.version, 100)],
-  );
-  const use = consumed.rows[0];
-  // Lost a race for the last use or the one-shot: refused like any call without a licence.
-  return use ? { allowed: true, useId: use.use_id, licenceId: use.licence_id, requestId: use.request_id } : none;
+  return refusal('no_licence', row.status, `no live ${call.firearmType} licence and no approval of this exact call for "${call.providerSlug}"`);
 }
 
-function refusal(reason: RefusalReason, connectorStatus: string | null, message: string): CheckResult {
+function refusal(reason: RefusalReason, connectorStatus: string | null, message: string): Extract<CheckResult, { allowed: false }> {
   return { allowed: false, reason, connectorStatus, message };
 }
 
@@ -637,12 +603,9 @@ export async function recordUse(
   call: FirearmCall,
   use: { outcome: 'refused' | 'denied'; reason: string; requestId?: number | null; durationMs: number },
 ): Promise<number> {
-  const client = isPool(db) ? await db.connect() : db;
-  try {
-    return await insertUse(client, call, { outcome: use.outcome, licenceId: null, requestId: use.requestId ?? null, reason: use.reason, durationMs: use.durationMs });
-  } finally {
-    if (isPool(db)) (client as pg.PoolClient).release();
-  }
+  return inRecordTransaction(db, (client) =>
+    insertUse(client, call, { outcome: use.outcome, licenceId: null, requestId: use.requestId ?? null, reason: use.reason, durationMs: use.durationMs }),
+  );
 }
 
 /**
@@ -650,10 +613,8 @@ export async function recordUse(
  * (outcome allowed -> succeeded | failed, duration).
  */
 export async function finishUse(db: Queryable, useId: number, outcome: 'succeeded' | 'failed', durationMs: number, reason?: string): Promise<void> {
-  await db.query(
-    `WITH ${ASYNC_COMMIT} UPDATE firearm_uses SET outcome = $2, duration_ms = $3, reason = $4 FROM async_commit WHERE id = $1 AND outcome = 'allowed'`,
-    [useId, outcome, Math.max(0, durationMs), reason ?? null],
-  );
+  // firearm_use_finish commits without waiting for the WAL flush: the record guards nothing.
+  await db.query(`SELECT firearm_use_finish($1, $2, $3, $4)`, [useId, outcome, Math.max(0, durationMs), reason ?? null]);
 }
 
 async function insertUse(
@@ -662,9 +623,8 @@ async function insertUse(
   use: { outcome: UseOutcome; licenceId: number | null; requestId: number | null; reason: string | null; durationMs: number | null },
 ): Promise<number> {
   const { rows } = await client.query<{ id: number }>(
-    `WITH ${ASYNC_COMMIT}
-     INSERT INTO firearm_uses (provider_slug, tool, scope, firearm_type, licence_id, request_id, arguments_sha256, outcome, reason, duration_ms, client_name, client_version)
-     SELECT $1, $2, $3, $4, $5::bigint, $6::bigint, $7, $8, $9, $10::float8, $11, $12 FROM async_commit RETURNING id::float8 AS id`,
+    `INSERT INTO firearm_uses (provider_slug, tool, scope, firearm_type, licence_id, request_id, arguments_sha256, outcome, reason, duration_ms, client_name, client_version)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id::float8 AS id`,
     [
       call.providerSlug,
       call.tool,

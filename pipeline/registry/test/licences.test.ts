@@ -233,6 +233,7 @@ describe.each(testBackends())('firearm licences (%s)', (backend) => {
       const before = await generation();
       for (let i = 0; i < 3; i++) expect(await checkAndConsume(pool, purge())).toMatchObject({ allowed: false, reason: 'no_licence' });
       expect(await checkAndConsume(pool, purge({ providerSlug: DRAFTY }))).toMatchObject({ allowed: false, reason: 'connector_not_approved' });
+      expect(await checkAndConsume(pool, purge({ providerSlug: 'nope' }))).toMatchObject({ allowed: false, reason: 'connector_unknown' });
       expect(await generation()).toBe(before);
     });
 
