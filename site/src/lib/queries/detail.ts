@@ -1,9 +1,11 @@
 /**
  * Everything the detail view shows about one connector, in one query: the provider row, its
- * scopes, KPI mappings, declared keys, recent events and the last sync. Reads only.
+ * scopes, KPI mappings, declared keys, files, recent events and the last sync; and, for a
+ * `changed` connector, the files that changed since approval (getFileChanges). Reads only.
  */
 import type { Queryable } from '../ports.ts';
 import type { Status } from '../list-params.ts';
+import type { FileChange } from '../file-diff.ts';
 import { toDate } from './list.ts';
 
 export interface ScopeView {
@@ -33,6 +35,11 @@ export interface EventView {
   actor: string;
   details: Record<string, unknown>;
 }
+/** A file of the connector's folder as last synced (what an approval covers). */
+export interface FileView {
+  path: string;
+  size: number;
+}
 export interface ConnectorDetail {
   provider_slug: string;
   display_name: string;
@@ -52,6 +59,8 @@ export interface ConnectorDetail {
   scopes: ScopeView[];
   kpis: KpiView[];
   secrets: SecretView[];
+  /** Every file of the folder at the last sync, by path (empty: not recorded yet). */
+  files: FileView[];
   events: EventView[];
 }
 
@@ -74,6 +83,8 @@ const DETAIL_SQL = `
         'key_name', k.key_name, 'label', k.label, 'description', k.description, 'optional', k.optional)
         ORDER BY k.position, k.key_name), '[]'::json)
        FROM connector_secrets k WHERE k.provider_slug = p.provider_slug) AS secrets,
+    (SELECT coalesce(json_agg(json_build_object('path', f.path, 'size', f.size) ORDER BY f.path COLLATE "C"), '[]'::json)
+       FROM connector_files f WHERE f.provider_slug = p.provider_slug) AS files,
     (SELECT coalesce(json_agg(e), '[]'::json) FROM (
         SELECT e.at, e.kind, e.actor, e.details FROM registry_events e
         WHERE e.provider_slug = p.provider_slug ORDER BY e.at DESC, e.id DESC LIMIT 10) e) AS events,
@@ -123,4 +134,55 @@ export async function findDeclaredKey(
   );
   const row = rows[0];
   return row ? { status: row.status, sharedWith: row.shared_with } : null;
+}
+
+/** What getFileChanges found: the files that differ from the approved ones. */
+export interface FileChangesView {
+  /** False when the approval recorded no files (it predates file tracking): every current file is listed as added. */
+  recorded: boolean;
+  changes: (FileChange & { textWithheld: boolean })[];
+}
+
+/** Texts are read for at most this many changed files (each at most 64 KiB): the page stays bounded. */
+export const MAX_DIFFED_FILES = 20;
+
+const FILE_CHANGES_SQL = `
+  WITH a AS (SELECT path, sha256, size, text FROM connector_approved_files WHERE provider_slug = $1),
+       c AS (SELECT path, sha256, size, text FROM connector_files WHERE provider_slug = $1),
+       d AS (SELECT coalesce(a.path, c.path) AS path,
+                    a.sha256 AS a_sha256, a.size AS a_size, a.text AS a_text,
+                    c.sha256 AS c_sha256, c.size AS c_size, c.text AS c_text
+               FROM a FULL JOIN c ON a.path = c.path
+              WHERE a.sha256 IS DISTINCT FROM c.sha256),
+       n AS (SELECT d.*, row_number() OVER (ORDER BY path COLLATE "C") AS n FROM d)
+  SELECT path, a_sha256, a_size::float8 AS a_size, c_sha256, c_size::float8 AS c_size,
+         CASE WHEN n <= $2 THEN a_text END AS a_text, CASE WHEN n <= $2 THEN c_text END AS c_text,
+         n > $2 AND (a_text IS NOT NULL OR c_text IS NOT NULL) AS withheld,
+         (SELECT count(*) FROM a)::int AS approved_files
+    FROM n ORDER BY n`;
+
+interface FileChangeRow {
+  path: string;
+  a_sha256: string | null;
+  a_size: number | null;
+  a_text: string | null;
+  c_sha256: string | null;
+  c_size: number | null;
+  c_text: string | null;
+  withheld: boolean;
+  approved_files: number;
+}
+
+/** The files of `slug` that differ from the ones recorded at its approval (added, removed, modified). */
+export async function getFileChanges(db: Queryable, slug: string): Promise<FileChangesView> {
+  const { rows } = await db.query<FileChangeRow>(FILE_CHANGES_SQL, [slug, MAX_DIFFED_FILES]);
+  const recorded = rows.length === 0 || rows[0]!.approved_files > 0;
+  const changes = rows.map((r) => ({
+    path: r.path,
+    kind: r.a_sha256 === null ? ('added' as const) : r.c_sha256 === null ? ('removed' as const) : ('modified' as const),
+    before: r.a_sha256 === null ? null : { sha256: r.a_sha256, size: Number(r.a_size), text: r.a_text },
+    after: r.c_sha256 === null ? null : { sha256: r.c_sha256, size: Number(r.c_size), text: r.c_text },
+    textWithheld: r.withheld,
+  }));
+  return { recorded, changes };
 }
