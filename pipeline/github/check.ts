@@ -4,12 +4,14 @@
  * caller says: pr-check's checkout of the PR, or pr-comment's copy of the PR head's files.
  */
 import type { Plan } from '../sentinel/types.ts';
-import type { ValidationResult } from '../validate/types.ts';
+import { sortProblems } from '../validate/repo.ts';
+import type { Problem, ValidationResult } from '../validate/types.ts';
 import { validationScope, type ChangedFiles } from './changed-files.ts';
 import { withholdInvalid } from './plan-withhold.ts';
 import type { CheckReport } from './report.ts';
 
-export type PlanOutcome = { ok: true; plan: Plan } | { ok: false; message: string };
+/** `problems`: what only the registry knows is wrong (a key name another connector owns). */
+export type PlanOutcome = { ok: true; plan: Plan; problems?: Problem[] } | { ok: false; message: string };
 
 export interface CheckDeps {
   /** The PR's commits, or null outside a PR: then everything is validated. */
@@ -50,7 +52,10 @@ export async function checkTree(deps: CheckDeps): Promise<CheckOutcome> {
   const full = scope.all ? validation : await deps.validate(undefined);
   const planned = await planFor(deps, full);
   if (!planned.ok) deps.warning(`No registry plan: ${planned.message}.`);
-  return { validation, scope, planned };
+  const found = planned.ok ? (planned.problems ?? []) : [];
+  if (found.length === 0) return { validation, scope, planned };
+  // The merge would fail on these: the PR's verdict and annotations say so now.
+  return { validation: { ...validation, ok: false, errors: sortProblems([...validation.errors, ...found]) }, scope, planned };
 }
 
 async function planFor(deps: CheckDeps, full: ValidationResult): Promise<PlanOutcome> {
@@ -59,7 +64,7 @@ async function planFor(deps: CheckDeps, full: ValidationResult): Promise<PlanOut
   }
   try {
     const planned = await deps.plan(full);
-    return planned.ok ? { ok: true, plan: withholdInvalid(planned.plan, full.errors) } : planned;
+    return planned.ok ? { ...planned, plan: withholdInvalid(planned.plan, full.errors) } : planned;
   } catch (err) {
     return { ok: false, message: `the plan failed: ${(err as Error).message}` };
   }

@@ -46,8 +46,8 @@ export interface PrCommentDeps {
   existing(root: string, paths: string[]): string[];
   /** The default branch's validateRepo over the copy. */
   validate(root: string, paths?: string[]): Promise<ValidationResult>;
-  /** Against REGISTRY_DATABASE_URL when set, else an empty registry. Never writes. */
-  plan(full: ValidationResult): Promise<PlanOutcome>;
+  /** Against REGISTRY_DATABASE_URL when set, else an empty registry. Never writes. `root`: the copy. */
+  plan(full: ValidationResult, root: string): Promise<PlanOutcome>;
 }
 
 export interface PrCommentResult {
@@ -85,7 +85,7 @@ export async function runPrComment(deps: PrCommentDeps): Promise<PrCommentResult
         copy.baseAvailable ? deps.changedFiles(base, head) : Promise.resolve({ ok: false as const, message: `the base commit ${base.slice(0, 12)} could not be fetched` }),
       existing: (paths) => deps.existing(copy.root, paths),
       validate: (paths) => deps.validate(copy.root, paths),
-      plan: deps.plan,
+      plan: (full) => deps.plan(full, copy.root),
       warning: io.warning,
     });
     report = toReport(outcome, {

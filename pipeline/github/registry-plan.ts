@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { computePlan, emptySnapshot } from '../sentinel/plan.ts';
+import { declaredKeyNames, keyConflicts, readKeyOwners, refuseKeyConflicts } from '../sentinel/key-owners.ts';
 import { readSnapshot } from '../sentinel/snapshot.ts';
 import type { ValidationResult } from '../validate/types.ts';
 import type { PlanOutcome } from './check.ts';
@@ -21,7 +22,12 @@ export function redactUrl(message: string, url: string): string {
   return out;
 }
 
-export async function planAgainstRegistry(url: string | null, full: ValidationResult): Promise<PlanOutcome> {
+/**
+ * `root` is the tree being checked (pr-comment's copy of the PR head): a key name the registry
+ * gives to another connector (pipeline/sentinel/key-owners.ts) is reported at its line there, and
+ * the connector claiming it is left out of the plan, exactly as `sync` would refuse it.
+ */
+export async function planAgainstRegistry(url: string | null, full: ValidationResult, root = '.'): Promise<PlanOutcome> {
   const desired = { connectors: full.connectors, catalog: full.catalog };
   if (!url) return { ok: true, plan: computePlan(desired, emptySnapshot()) };
 
@@ -37,8 +43,12 @@ export async function planAgainstRegistry(url: string | null, full: ValidationRe
     await client.connect();
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshot = await readSnapshot(client, full.connectors);
+    const conflicts = keyConflicts(full.connectors, await readKeyOwners(client, declaredKeyNames(full.connectors)));
     await client.query('COMMIT');
-    return { ok: true, plan: computePlan(desired, snapshot) };
+    if (conflicts.length === 0) return { ok: true, plan: computePlan(desired, snapshot) };
+    const refused = await refuseKeyConflicts(full, conflicts, root);
+    const problems = refused.errors.filter((e) => !full.errors.includes(e));
+    return { ok: true, plan: computePlan({ connectors: refused.connectors, catalog: full.catalog }, snapshot), problems };
   } catch (err) {
     const reason = redactUrl((err as Error).message || String(err), url);
     return { ok: false, message: `the registry could not be read (${reason}); check the REGISTRY_DATABASE_URL secret` };

@@ -63,7 +63,7 @@ export async function run(args: string[]): Promise<number> {
     changedFiles: (base, head) => changedFiles(context.repoRoot, base, head),
     existing: (root, paths) => existingPaths(root, paths),
     validate: (root, paths) => validateRepo({ repoRoot: root, paths }),
-    plan: (full) => planAgainstRegistry(context.registryUrl, full),
+    plan: (full, root) => planAgainstRegistry(context.registryUrl, full, root),
   });
   return result.exitCode;
 }
