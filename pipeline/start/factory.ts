@@ -11,7 +11,7 @@ import { escapeControl } from '../validate/terminal-text.ts';
 import { startSite, ensureSiteBuilt } from '../../site/server.ts';
 import { watchRegistryHealth, type RegistryHealth } from './registry-health.ts';
 import { createSyncRunner } from './sync-runner.ts';
-import { startVaultProcess } from './vault-process.ts';
+import { superviseVault } from './vault-supervisor.ts';
 import { readTreeState } from './tree-state.ts';
 import { watchTrees } from './watch.ts';
 
@@ -55,7 +55,10 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
   const { log } = opts;
   const step = <T>(label: string, fn: () => Promise<{ value: T; note: string }>) => runStep(log, label, fn, opts.signal);
   const cleanups: Array<() => Promise<void> | void> = [];
+  /** Told synchronously the moment stopping begins, before any part is stopped (e.g. no vault-agent restart). */
+  const onStopping: Array<() => void> = [];
   const close = async () => {
+    for (const tell of onStopping.splice(0)) tell();
     for (const cleanup of cleanups.reverse()) {
       try {
         await cleanup();
@@ -101,13 +104,14 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
     await step('sync connectors/', async () => ({ value: undefined, note: await sync() }));
 
     const vault = await step('vault-agent', async () => {
-      const v = await startVaultProcess({
+      const v = await superviseVault({
         repoRoot: opts.repoRoot,
         runDir: runDirOf(opts.dataDir), // the socket's private directory unless VAULT_AGENT_SOCKET names one
         vaultDir: opts.vaultDir,
         socketPath: opts.socketPath,
         log,
       });
+      onStopping.push(() => v.stopping());
       cleanups.push(() => v.stop());
       return { value: v, note: `vault ${v.vaultDir}` };
     });

@@ -7,6 +7,7 @@ import { createVaultClient } from '../../vault-agent/src/client.ts';
 // Imported up front, never lazily: Ctrl-C reaches tsx's esbuild service too (same process group),
 // and a TypeScript module imported after that can no longer be transformed.
 import { defaultRuntimeDir, resolveVaultDir } from '../../vault-agent/src/paths.ts';
+import { LIFELINE_ENV } from '../../vault-agent/src/lifeline.ts';
 import { newChallenge, newProofKey, PROOF_FD_ENV, proofMatches } from '../../vault-agent/src/proof.ts';
 import { openPrivateDir } from '../../vault-agent/src/safety.ts';
 
@@ -55,10 +56,13 @@ export async function startVaultProcess(opts: {
   const args = ['--import', 'tsx', path.join(opts.repoRoot, 'vault-agent/src/main.ts'), '--vault-dir', vaultDir, '--socket', socketPath];
   const child = spawn(process.execPath, args, {
     cwd: opts.repoRoot,
-    // fd 3 carries the proof key: never argv (the process list) or a file.
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    env: { ...process.env, [PROOF_FD_ENV]: '3' },
+    // fd 3 carries the proof key: never argv (the process list) or a file. stdin is the agent's
+    // lifeline: we never write to it, and it ends when npm start dies, however it dies, so the
+    // agent stops with it instead of living on as an orphan (vault-agent/src/main.ts).
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    env: { ...process.env, [PROOF_FD_ENV]: '3', [LIFELINE_ENV]: 'stdin' },
   });
+  child.stdin?.on('error', () => undefined); // the agent gone first: nothing to tell it
   (child.stdio[3] as Writable).on('error', () => undefined); // a child that died early closed it
   (child.stdio[3] as Writable).end(key.toString('hex'));
 

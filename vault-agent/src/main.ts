@@ -4,6 +4,7 @@
  * socket). Exit codes: 0 after a clean stop, 1 when it cannot start, 2 for a usage error.
  */
 import { parseArgs, USAGE } from './args.ts';
+import { watchLifeline } from './lifeline.ts';
 import { readProofKey } from './proof.ts';
 import { startVaultAgent, VaultAgentStartError, type RunningVaultAgent } from './server.ts';
 
@@ -29,10 +30,12 @@ async function main(): Promise<void> {
   // where it listens, say) must still close it and remove the socket, not kill it mid-way.
   let agent: RunningVaultAgent | undefined;
   let stopRequested: string | null = null;
-  const stop = (signal: string) => {
+  let lifelineOff = () => undefined as void;
+  const stop = (signal: string, why = `${signal} received`) => {
     if (stopRequested) return;
     stopRequested = signal;
-    console.log(`vault-agent: ${signal} received, shutting down`);
+    lifelineOff();
+    console.log(`vault-agent: ${why}, shutting down`);
     agent?.close().then(
       () => (process.exitCode = 0),
       () => (process.exitCode = 1),
@@ -41,6 +44,8 @@ async function main(): Promise<void> {
   // `on`, not `once`: tsx's own signal relay re-raises the signal when it sees no other listener.
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Spawned by npm start: stop when it is gone, never live on as an orphan holding the socket.
+  lifelineOff = watchLifeline(() => stop('lifeline', 'its npm start is gone'));
 
   agent = await startVaultAgent({
     vaultDir: args.vaultDir,

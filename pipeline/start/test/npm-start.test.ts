@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createVaultClient } from '../../../vault-agent/src/client.ts';
 import { REPO_ROOT, copyRepo, loginWithFetch, printedLoginUrl, waitFor } from './helpers.ts';
 
 /** Every file under `dir`, recursively, as bytes. */
@@ -148,6 +149,43 @@ describe('npm start', () => {
       async () => (!(await (await site.get('/')).text()).includes('pipeline-banner') ? true : undefined),
       15_000,
     );
+  });
+
+  it('restarts vault-agent after a kill -9; meanwhile the list says vault unavailable, never that a set key is not set', async () => {
+    const site = await loginWithFetch(printedLoginUrl(output)!);
+    const vault = createVaultClient(socketPath());
+    expect((await vault.put('PROVIDER_DUMMY_SERVICE_API_KEY', 'canary-restart-7f3a')).ok).toBe(true);
+    vault.close();
+    const keysCell = async () => {
+      const page = await (await site.get('/')).text();
+      const cell = /data-slug="dummy_service"[\s\S]*?data-label="Keys set"[^>]*>([\s\S]*?)<\/td>/.exec(page)?.[1] ?? '';
+      return { page, keys: cell.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim() };
+    };
+    await waitFor('the key counted as set', async () => ((await keysCell()).keys.startsWith('1 / 1') ? true : undefined), 30_000);
+
+    const agent = groupProcesses(child.pid!).find((p) => p.includes('vault-agent/src/main.ts'))!;
+    const agentPid = Number(agent.split(/\s+/)[1]);
+    const before = output.length;
+    process.kill(agentPid, 'SIGKILL');
+    let sawUnavailable = false;
+    // Until the new agent has proved itself, every list page says "unavailable" or counts the key as set.
+    while (!output.slice(before).includes('vault-agent: restarted')) {
+      const { page, keys } = await keysCell();
+      if (keys.startsWith('?')) {
+        sawUnavailable = true;
+        expect(page).toContain('data-testid="vault-unavailable"');
+        expect(keys).toBe('? / 1');
+      } else {
+        expect(keys).toMatch(/^1 \/ 1/);
+      }
+    }
+    expect(sawUnavailable).toBe(true);
+    expect(output.slice(before)).toMatch(/vault-agent: exited \(SIGKILL\); restarting it in [\d.]+ s with a new spawn proof/);
+    await waitFor('the key counted as set again', async () => ((await keysCell()).keys.startsWith('1 / 1') ? true : undefined), 30_000);
+    const now = groupProcesses(child.pid!).filter((p) => p.includes('vault-agent/src/main.ts'));
+    expect(now).toHaveLength(1);
+    expect(now[0]).not.toBe(agent);
+    expect(output).not.toContain('canary-restart-7f3a');
   });
 
   it('stops every part on SIGINT: no process, socket or registry claim left', async () => {
