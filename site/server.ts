@@ -27,6 +27,7 @@ import { readFreshness, type Freshness } from './http/freshness.ts';
 import { createVaultPort } from './http/vault.ts';
 import { createApprovalsPort } from './http/approvals.ts';
 import { createLicencesPort } from './http/licences.ts';
+import { createOAuthStates } from './http/oauth-states.ts';
 import type { ApprovalsPort, LicencesPort, PipelineStateView, SiteLocals, VaultPort } from './src/lib/ports.ts';
 
 export { ensureSiteBuilt } from './build.ts';
@@ -52,6 +53,8 @@ export interface StartSiteOptions {
   pipelineState?: () => PipelineStateView;
   /** Rendered GET pages kept while provably current (site/http/page-cache.ts); false turns it off. */
   pageCache?: PageCacheOptions | false;
+  /** Test seam: the clock OAuth connect's one-time states expire by (http/oauth-states.ts). Default Date.now. */
+  oauthClock?: () => number;
 }
 
 export interface RunningSite {
@@ -104,6 +107,7 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
     vault: invalidatingVault(vault, cache),
     approvals: invalidatingApprovals(createApprovalsPort(db), cache),
     licences: invalidatingLicences(createLicencesPort(db), cache),
+    oauth: createOAuthStates(options.oauthClock),
     actor: options.actor ?? os.userInfo().username,
     log,
   };
@@ -196,6 +200,8 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
           // The page's key list is the one just read for the stamp: as fresh, and one call fewer.
           vault: listed ? { ...baseLocals.vault, list: () => Promise.resolve(listed) } : baseLocals.vault,
           csrfToken: csrf.issue(access.sessionId),
+          // OAuth connect binds its one-time state to this session (http/oauth-states.ts).
+          sessionId: access.sessionId,
           pipelineState,
         });
       } finally {
@@ -251,8 +257,11 @@ export async function startSite(options: StartSiteOptions): Promise<RunningSite>
 function invalidatingVault(vault: VaultPort, cache: PageCache | null): VaultPort {
   if (!cache) return vault;
   return {
+    ...vault,
     list: () => vault.list(),
-    put: (name, value) => vault.put(name, value).finally(() => cache.invalidate()),
+    put: (name, value, oauth) => vault.put(name, value, oauth).finally(() => cache.invalidate()),
+    remove: (name) => vault.remove(name).finally(() => cache.invalidate()),
+    oauthExchange: (req) => vault.oauthExchange(req).finally(() => cache.invalidate()),
   };
 }
 

@@ -14,5 +14,12 @@ const TIMEOUT_MS = 5_000;
 
 export function createVaultPort(socketPath: string): VaultPort & { close(): void } {
   const client = createVaultClient(socketPath, { timeoutMs: TIMEOUT_MS });
-  return { list: () => client.list(), put: (name, value) => client.put(name, value), close: () => client.close() };
+  return {
+    list: () => client.list(),
+    put: (name, value, oauth) => client.put(name, value, oauth),
+    remove: (name) => client.remove(name),
+    oauthClient: (req) => client.oauthClient(req),
+    oauthExchange: (req) => client.oauthExchange(req),
+    close: () => client.close(),
+  };
 }

@@ -28,6 +28,12 @@ export interface ProviderOptions {
   refuseBasic?: boolean;
   /** The host the URLs name: 127.0.0.1 (default) or localhost (another site than the God Config's 127.0.0.1). */
   urlHost?: '127.0.0.1' | 'localhost';
+  /**
+   * The authorize endpoint first shows a consent page whose Allow link continues (as real providers
+   * do), so the redirect back is a navigation the provider's page started. Default false: it
+   * redirects back at once.
+   */
+  consentPage?: boolean;
 }
 
 export interface TokenCall {
@@ -69,6 +75,7 @@ export async function startMockProvider(opts: ProviderOptions = {}): Promise<Moc
     grantScope: opts.grantScope,
     refuseBasic: opts.refuseBasic ?? false,
     urlHost: host,
+    consentPage: opts.consentPage ?? false,
   };
   const calls: TokenCall[] = [];
   const issued: string[] = [];
@@ -93,6 +100,18 @@ export async function startMockProvider(opts: ProviderOptions = {}): Promise<Moc
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
+      const target = new URL(req.url ?? '/', 'http://provider');
+      if (req.method === 'GET' && target.pathname === '/authorize' && options.consentPage) {
+        if (target.searchParams.get('consent') !== 'yes') {
+          target.searchParams.set('consent', 'yes');
+          const href = `${target.pathname}${target.search}`.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+          res.end(`<!doctype html><title>Consent</title><h1>Allow access?</h1><a id="allow" href="${href}">Allow</a>`);
+          return;
+        }
+        target.searchParams.delete('consent');
+        req.url = `${target.pathname}${target.search}`;
+      }
       if (req.method === 'POST' && (req.url ?? '').split('?')[0] === '/token') {
         const body = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
         const auth = req.headers.authorization ?? '';

@@ -82,6 +82,11 @@ export function statusFor(code: string): number {
     case 'key_shared':
     case 'connector_not_approved':
     case 'firearm_type_mismatch':
+    case 'not_oauth':
+    case 'not_bound':
+    case 'key_not_set':
+    case 'not_connected':
+    case 'changed_meanwhile':
       return 409;
     case 'vault_unavailable':
     case 'unavailable':

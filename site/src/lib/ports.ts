@@ -12,10 +12,50 @@ export interface Queryable {
 export type VaultFailure = { ok: false; code: string; message: string };
 export type VaultResult<T> = ({ ok: true } & T) | VaultFailure;
 
-/** vault-agent over its unix socket. Never returns a value, only names and times. */
+/** Marks a key's value as an OAuth client credential of one token URL (vault-agent/src/oauth-bindings.ts). */
+export interface OAuthBinding {
+  role: 'client_id' | 'client_secret';
+  token_url: string;
+}
+
+/** vault-agent over its unix socket. Never returns a secret value, only names and times (and a client ID bound as one). */
 export interface VaultPort {
   list(): Promise<VaultResult<{ secrets: { name: string; updated_at: string }[] }>>;
-  put(name: string, value: string): Promise<VaultResult<{ name: string; updated_at: string }>>;
+  put(name: string, value: string, oauth?: OAuthBinding): Promise<VaultResult<{ name: string; updated_at: string }>>;
+  remove(name: string): Promise<VaultResult<object>>;
+  /** The client ID of a key written as this token URL's client ID (public: it goes in the authorize URL). */
+  oauthClient(req: { client_id_key: string; client_secret_key?: string; token_url: string }): Promise<VaultResult<{ client_id: string }>>;
+  /** vault-agent exchanges the code and stores the refresh token; the answer holds no token. */
+  oauthExchange(req: {
+    token_url: string;
+    client_id_key: string;
+    client_secret_key?: string;
+    refresh_token_key: string;
+    code: string;
+    code_verifier: string;
+    redirect_uri: string;
+  }): Promise<VaultResult<{ name: string; updated_at: string; scope: string | null; expires_in: number | null }>>;
+}
+
+/** A Connect in progress: what /oauth/callback needs once the provider sends the operator back. */
+export interface PendingConnect {
+  slug: string;
+  /** The connector's digest when Connect was pressed: a manifest changed meanwhile is refused. */
+  digest: string;
+  /** PKCE: the verifier of the challenge sent in the authorize URL. */
+  verifier: string;
+  redirectUri: string;
+  requestedScopes: string[];
+}
+
+export type StateRefusal = 'missing' | 'unknown' | 'expired' | 'replayed' | 'other_session';
+
+/** One-time OAuth `state` values, bound to the operator's session, in this process's memory (site/http/oauth-states.ts). */
+export interface OAuthPort {
+  /** A new state and the PKCE S256 challenge for `pending` (its verifier stays here). */
+  begin(sessionId: string, pending: Omit<PendingConnect, 'verifier'>): { state: string; codeChallenge: string };
+  /** Takes the state once: the pending Connect, or why the callback must be refused. */
+  finish(state: string | null, sessionId: string): { ok: true; pending: PendingConnect } | { ok: false; reason: StateRefusal };
 }
 
 export type ApprovalResult = { ok: true } | { ok: false; code: string; message: string };
@@ -150,6 +190,10 @@ export interface SiteLocals {
   vault: VaultPort;
   approvals: ApprovalsPort;
   licences: LicencesPort;
+  /** OAuth connect's one-time states. */
+  oauth: OAuthPort;
+  /** The operator's session (the OAuth state is bound to it); never rendered. */
+  sessionId: string;
   /** Who the registry_events rows name: the operator running the site. */
   actor: string;
   /** A fresh CSRF token for forms rendered by this request. */

@@ -9,6 +9,8 @@ import { KEY_NAME_RE, SLUG_RE, isJson, json, notFound, parseBody, redirect, stat
 import { findDeclaredKey } from '../../../../../lib/queries/detail.ts';
 import { recordKeyEvent } from '../../../../../lib/queries/events.ts';
 import { isUnavailable, reasonFor } from '../../../../../lib/vault-state.ts';
+import { oauthBindingFor } from '../../../../../lib/oauth-connect.ts';
+import { getOAuthConnector } from '../../../../../lib/queries/oauth.ts';
 
 // The byte rules (no NUL, no surrounding whitespace, at most 64 KiB) belong to vault-agent, which
 // answers with a code the page explains; here only the shape is checked.
@@ -42,9 +44,12 @@ export const POST: APIRoute = async ({ params, request, locals }) => {
   const parsed = await parseBody(request, body);
   if (!parsed.ok) return fail('invalid_body');
 
+  // The client ID and secret an oauth block names are marked as that token URL's client credentials,
+  // so vault-agent uses them for Connect, and only there (vault-agent/src/oauth-bindings.ts).
+  const binding = oauthBindingFor(name, (await getOAuthConnector(locals.db, slug))?.manifest ?? null);
   let result: Awaited<ReturnType<typeof locals.vault.put>>;
   try {
-    result = await locals.vault.put(name, parsed.data.value);
+    result = await (binding ? locals.vault.put(name, parsed.data.value, binding) : locals.vault.put(name, parsed.data.value));
   } catch {
     // A thrown error from the client may describe the request; it is dropped, not logged.
     result = { ok: false, code: 'vault_unavailable', message: '' };
