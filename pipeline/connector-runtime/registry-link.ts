@@ -9,6 +9,8 @@
  * failure, which the licence gate turns into a refusal. Nothing here throws.
  */
 import { lstat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { infoPath, pidAlive, readInfo } from '../registry/info-file.ts';
 
@@ -31,12 +33,22 @@ export interface RegistryLinkOptions {
 
 type Target = { ok: true; url: string; where: string } | { ok: false; message: string };
 
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * The data dir whose npm start a connector asks: CONNECTORS_DATA_DIR, else the repository's `.data/`.
+ * The same rule as resolveDataDir in pipeline/registry/connect.ts (a test holds them equal), not
+ * imported from there because that module loads the embedded registry (PGlite): over a second on a
+ * connector's first firearm call, for a path.
+ */
+export function dataDirOf(env: NodeJS.ProcessEnv): string {
+  return path.resolve(env.CONNECTORS_DATA_DIR || path.join(PROJECT_ROOT, '.data'));
+}
+
 /** Where the registry is right now, or why there is none to reach. */
 export async function findRegistry(env: NodeJS.ProcessEnv): Promise<Target> {
   if (env.DATABASE_URL) return { ok: true, url: env.DATABASE_URL, where: 'the registry at DATABASE_URL' };
-  // Loaded on first need: connect.ts brings the embedded registry's modules (PGlite) with it.
-  const { resolveDataDir } = await import('../registry/connect.ts');
-  const dataDir = resolveDataDir(env.CONNECTORS_DATA_DIR || undefined);
+  const dataDir = dataDirOf(env);
   const start = `Start the factory (npm start) on that data dir, or set DATABASE_URL for the connector.`;
   const file = infoPath(dataDir);
   let info: Awaited<ReturnType<typeof readInfo>>;
