@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   sync: { summary: 'sync [--dry-run] [--json] [--full]', load: () => import('./commands/sync.ts') },
   'pr-check': { summary: 'pr-check', load: () => import('./commands/pr-check.ts') },
   'pr-comment': { summary: 'pr-comment --pr N --head SHA [--base SHA]', load: () => import('./commands/pr-comment.ts') },
+  doctor: { summary: 'doctor [--data-dir DIR] [--database-url URL] [--vault-dir DIR]   (checks the data dir, registry, vault; exit 1 on a problem)', load: () => import('./commands/doctor.ts') },
   licences: { summary: 'licences [--json] [--connector SLUG]   (read-only: active licences, pending requests)', load: () => import('./commands/licences.ts') },
 };
 

@@ -15,6 +15,7 @@ import { lstat, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { damagedAdvice, DataDirError, errnoOf, explainOpenFailure, fileSystemWords, registryFilesProblem } from './data-dir-check.ts';
 import { publishInfo, readInfo, releaseInfo, type RegistryInfo } from './info-file.ts';
 import { lockPath, tryLockDataDir, type HeldLock } from './owner-lock.ts';
 import { ensurePrivateDir, privateDirProblem, tightenTree } from './private-dir.ts';
@@ -62,14 +63,20 @@ export async function startEmbeddedRegistry(opts: EmbeddedOptions): Promise<Embe
   const kind = opts.kind ?? 'command';
   const tooLong = socketPathProblem(runDir, `data dir (${SET_DATA_DIR})`, dataDir);
   if (tooLong) throw new Error(tooLong);
-  const wasOpen = await ensurePrivateDir(dataDir, { what: 'data dir', setWith: SET_DATA_DIR });
+  const wasOpen = await ensurePrivateDir(dataDir, { what: 'data dir', setWith: SET_DATA_DIR }).catch((err: unknown) => {
+    const words = fileSystemWords(errnoOf(err), dataDir, SET_DATA_DIR);
+    throw words ? new DataDirError(`could not use the data dir: ${words}`, { cause: err }) : err;
+  });
   const deadline = Date.now() + (opts.waitMs ?? 60_000);
   let saidWaiting = false;
 
   for (;;) {
     const lock = await tryLockDataDir(dataDir);
     if (lock.ok) return serve(dataDir, runDir, opts, wasOpen, lock.held, kind);
-    if (!lock.busy) throw new Error(`${lock.message}. Check that ${dataDir} is yours and writable (npm run connectors -- doctor), or choose another with ${SET_DATA_DIR}.`);
+    if (!lock.busy) {
+      const words = fileSystemWords(lock.code, dataDir, SET_DATA_DIR);
+      throw new DataDirError(words ? `could not use the data dir: ${words}` : `${lock.message}. Check that ${dataDir} is yours and writable (npm run connectors -- doctor), or choose another with ${SET_DATA_DIR}.`);
+    }
 
     const read = await readInfo(dataDir).catch(() => null);
     const holder = read && read !== 'unreadable' ? read : null;
@@ -149,7 +156,12 @@ async function serve(
     await ensurePrivateDir(runDir, { what: 'run dir', setWith: SET_DATA_DIR });
     await removeStaleSocket(path.join(runDir, SOCKET_FILE));
 
-    db = await PGlite.create(pgdata);
+    // PGlite given a cluster without PG_VERSION would make a new, empty one over it: check first.
+    const damage = await registryFilesProblem(pgdata);
+    if (damage) throw new DataDirError(`the embedded registry in ${pgdata} is damaged: ${damage}. ${damagedAdvice(dataDir)}`);
+    db = await PGlite.create(pgdata).catch((err: unknown) => {
+      throw explainOpenFailure(err, pgdata, dataDir, SET_DATA_DIR);
+    });
     await tightenTree(dataDir); // PGlite unpacks a new cluster 0666 and makes directories by the umask
     const server = await serveOverWire(db, { socketDir: runDir });
     info = { ...info, url: server.url, socket: server.socketPath };
@@ -182,6 +194,9 @@ async function serve(
     await db?.close().catch(() => undefined);
     await releaseInfo(dataDir);
     await lock.release();
+    if (err instanceof DataDirError) throw err;
+    const words = fileSystemWords(errnoOf(err), dataDir, SET_DATA_DIR);
+    if (words) throw new DataDirError(`could not open the embedded registry: ${words}`, { cause: err });
     throw new Error(`could not open the embedded registry in ${pgdata}: ${(err as Error).message}`, { cause: err });
   }
 }

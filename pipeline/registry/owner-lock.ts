@@ -19,7 +19,7 @@ export interface HeldLock {
 }
 
 /** The lock is ours (`held`), another live process has it (`busy`), or it could not be tried (message). */
-export type LockAttempt = { ok: true; held: HeldLock } | { ok: false; busy: true } | { ok: false; busy: false; message: string };
+export type LockAttempt = { ok: true; held: HeldLock } | { ok: false; busy: true } | { ok: false; busy: false; message: string; code?: string };
 
 const CONFLICT = 75; // flock(1) --conflict-exit-code: someone else holds it
 
@@ -35,8 +35,8 @@ export async function tryLockDataDir(dataDir: string): Promise<LockAttempt> {
   try {
     fh = await open(file, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    return { ok: false, busy: false, message: `could not open the lock file ${file} (${code})` };
+    const code = (err as NodeJS.ErrnoException).code;
+    return { ok: false, busy: false, message: `could not open the lock file ${file} (${code ?? (err as Error).message})`, code };
   }
   const status = await new Promise<number | string>((resolve) => {
     const child = spawn('flock', ['--nonblock', '--conflict-exit-code', String(CONFLICT), '3'], {
