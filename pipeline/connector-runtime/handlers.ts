@@ -9,7 +9,10 @@ import type { Manifest, ManifestScope } from '../schema/manifest.ts';
 import type { SecretValues } from './secrets.ts';
 
 export interface HandlerContext {
-  /** The keys from the vault: `secrets.require('PROVIDER_X_API_KEY')`. */
+  /**
+   * The keys from the vault: `secrets.require('PROVIDER_X_API_KEY')`; for an oauth connector also
+   * `await secrets.accessToken()` (refreshed when due; see oauth-tokens.ts).
+   */
   secrets: SecretValues;
   manifest: Manifest;
   scope: ManifestScope;

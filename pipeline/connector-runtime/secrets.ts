@@ -7,6 +7,7 @@ import { inspect } from 'node:util';
 import { DEFAULT_SITE_URL } from '../../vault-agent/reader/errors.ts';
 import type { Manifest } from '../schema/manifest.ts';
 import { keyEncodings } from './key-encodings.ts';
+import { AccessTokenError, type AccessTokenSource } from './oauth-tokens.ts';
 
 export { DEFAULT_SITE_URL };
 
@@ -32,9 +33,11 @@ const REDACTED = '[redacted]';
 export class SecretValues {
   readonly #values: Map<string, string>;
   /** Longest first, so a value containing another is redacted whole. */
-  readonly #needles: string[];
+  #needles: string[];
   /** Declared keys deliberately not loaded (CONNECTOR_DEV=1), and why. */
   readonly #unset: { keys: ReadonlySet<string>; why: string } | undefined;
+  /** An oauth connector's access tokens (oauth-tokens.ts, attached by oauth-wiring.ts). */
+  #accessTokens: AccessTokenSource | undefined;
 
   constructor(values: Record<string, string>, unset?: { keys: Iterable<string>; why: string }) {
     this.#values = new Map(Object.entries(values));
@@ -55,6 +58,35 @@ export class SecretValues {
     if (value !== undefined) return value;
     if (this.#unset?.keys.has(key)) throw new Error(`key ${key} is not set: ${this.#unset.why}`);
     throw new Error(`key ${key} is not loaded: declare it in manifest.yaml under secrets`);
+  }
+
+  /**
+   * For an oauth connector: a current access token, refreshed when due, one refresh at a time.
+   * Throws AccessTokenError (its `code` becomes the tool error's code; the message names the
+   * connector's page: not connected, reconnect needed, refresh failed). Never logs the token.
+   */
+  async accessToken(): Promise<string> {
+    if (!this.#accessTokens) {
+      throw new AccessTokenError('oauth_not_connected', 'this connector has no access tokens: its manifest has no oauth block, or it runs without vault keys (CONNECTOR_DEV=1)');
+    }
+    const got = await this.#accessTokens.get();
+    if (!got.ok) throw new AccessTokenError(got.code, got.message);
+    return got.token;
+  }
+
+  /** Forgets the cached access token (the provider answered 401): the next accessToken() refreshes. */
+  invalidateAccessToken(): void {
+    this.#accessTokens?.invalidate();
+  }
+
+  attachAccessTokens(source: AccessTokenSource): void {
+    this.#accessTokens = source;
+  }
+
+  /** Adds a value received later (an access token, a rotated refresh token) to what is redacted. */
+  addRedaction(value: string): void {
+    if (value.length === 0 || this.#needles.includes(value)) return;
+    this.#needles = [...new Set([...this.#needles, value, ...keyEncodings(value)])].sort((a, b) => b.length - a.length);
   }
 
   /** The text with every key value, and every common encoding of one, replaced by [redacted]. */

@@ -15,6 +15,8 @@ import { readManifestFile } from './manifest-file.ts';
 import { checkApprovalAtStart, connectorPage } from './approval-gate.ts';
 import { DEFAULT_SITE_URL, keylessSecrets, loadManifestKeys, type SecretLoader, type VaultOptions } from './secrets.ts';
 import { openRegistryLink } from './registry-link.ts';
+import { attachAccessTokens, runtimeVaultSocket } from './oauth-wiring.ts';
+import { AccessTokenError } from './oauth-tokens.ts';
 import { ERROR_CODES, notImplemented, toCallToolResult } from './tool-results.ts';
 import { toolSpecsFor, type ToolSpec } from './tool-specs.ts';
 import { vaultReaderLoader } from './vault-reader.ts';
@@ -32,6 +34,8 @@ export interface ConnectorServerOptions {
   siteUrl?: string;
   /** Default: one line to stderr. */
   log?: (line: string) => void;
+  /** vault-agent, where an oauth connector stores a rotated refresh token. Default: VAULT_AGENT_SOCKET, else `<data dir>/run/vault-agent.sock`. */
+  vaultSocket?: string;
 }
 
 export type StartupCode =
@@ -115,10 +119,25 @@ export async function createConnectorServer(opts: ConnectorServerOptions): Promi
   for (const warning of licencing.warnings) log(`warning: ${warning}`);
   const link = openRegistryLink({ env: process.env, timeoutMs: licencing.settings.timeoutMs, log });
   const gate = createFirearmGate({ link, settings: licencing.settings, redact: (value) => secrets.redactDeep(value), log });
+  // An oauth connector's ctx.secrets.accessToken() (oauth-tokens.ts); only with vault keys.
+  const tokens =
+    approval.mode === 'keys'
+      ? attachAccessTokens({
+          manifest,
+          secrets,
+          link,
+          load: opts.loadSecrets ?? vaultReaderLoader,
+          vault: opts.vault ?? {},
+          vaultSocket: opts.vaultSocket ?? runtimeVaultSocket(process.env),
+          page: connectorPage(siteUrl, manifest.provider_slug),
+          log,
+        })
+      : null;
   const closed = server.server.onclose;
   server.server.onclose = () => {
     closed?.();
     void link.close();
+    tokens?.close();
   };
   for (const spec of specs.specs) {
     const handler = Object.hasOwn(opts.handlers, spec.scope.name) ? opts.handlers[spec.scope.name] : undefined;
@@ -159,6 +178,8 @@ async function runHandler(run: () => Promise<HandlerOutcome>): Promise<HandlerOu
     if (outcome && typeof outcome === 'object' && typeof outcome.ok === 'boolean') return outcome;
     return fail(ERROR_CODES.handlerFailed, 'the handler returned no result; it must return ok(...) or fail(...)');
   } catch (err) {
+    // A failed ctx.secrets.accessToken(): its own code (reconnect needed, ...) and a message naming the page.
+    if (err instanceof AccessTokenError) return fail(err.code, err.message);
     return fail(ERROR_CODES.handlerFailed, err instanceof Error ? err.message : String(err));
   }
 }
