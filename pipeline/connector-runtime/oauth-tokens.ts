@@ -130,6 +130,8 @@ export function createAccessTokenSource(deps: AccessTokenDeps): AccessTokenSourc
     if (!refreshToken) {
       return fail('oauth_not_connected', `${deps.slug} is not connected: there is no refresh token in the vault (${deps.oauth.refresh_token_key}). Connect it on ${deps.page}.`);
     }
+    // A Reconnect since start put a token in the vault that the start-up redaction does not know.
+    deps.redactFrom(refreshToken);
     const result = await exchange({
       tokenUrl: deps.oauth.token_url,
       clientId: deps.clientId,
