@@ -213,7 +213,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     await section('licence', ['licence_check_p50_ms'], ['pipeline/registry/licences.ts', 'pipeline/connector-runtime/licence-gate.ts', ...SYNC_PARTS], async () => {
       const runs = await times(opts.runs, async (i) => {
         const db = await freshDb();
-        const r = await runTask<LicenceOutcome>('licence', { databaseUrl: db.value.url, calls: 300 }).finally(() => closeDb(db));
+        const r = await runTask<LicenceOutcome>('licence', { databaseUrl: db.value.url, calls: 200 }).finally(() => closeDb(db));
         const o = r.result;
         opts.log(`licence ${i + 1}/${opts.runs}: +${o.licence_check_p50_ms.toFixed(2)} ms (firearm call p50 ${o.firearm_call_p50_ms.toFixed(2)} ms, plain ${o.plain_call_p50_ms.toFixed(2)} ms, ${o.uses_recorded} uses recorded)`);
         return o;
