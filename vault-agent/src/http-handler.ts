@@ -4,7 +4,7 @@
  * pasted into the wrong place must not reach a log line either.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { callerFrom, type AuditLog, type AuditRecord } from './audit.ts';
+import { callerFrom, recordingWrites, type AuditLog, type AuditRecord } from './audit.ts';
 import { agentError, statusFor, type AgentError } from './errors.ts';
 import { proofFor } from './proof.ts';
 import { matchRoute, type Route } from './routes.ts';
@@ -71,8 +71,15 @@ async function handle(req: IncomingMessage, deps: HandlerDeps): Promise<{ reply:
       return { reply, label };
     }
     case 'put': {
-      const reply = await put(req, route.name, deps);
-      await audit(deps, req, 'put', route.name, reply.body.ok ? 'ok' : String(reply.body.code));
+      // The write's own record is part of the write (audit.ts recordingWrites): if it cannot be
+      // written, the store undoes the write and answers write_failed. Other outcomes are recorded after.
+      let recorded = false;
+      const step = async (name: string) => {
+        await deps.audit.record({ action: 'put', name, outcome: 'ok', format: deps.store.mode, caller: callerFrom(req.headers['user-agent']) });
+        recorded = true;
+      };
+      const reply = await recordingWrites(step, () => put(req, route.name, deps));
+      if (!recorded || !reply.body.ok) await audit(deps, req, 'put', route.name, reply.body.ok ? 'ok' : String(reply.body.code));
       return { reply, label };
     }
     case 'oauth_client':

@@ -93,6 +93,7 @@ export async function startVaultAgent(opts: StartOptions = {}): Promise<RunningV
     if (removedTemps > 0) log(`vault-agent: removed ${removedTemps} temp file(s) left by an interrupted write`);
 
     const audit = await openAuditLog(held);
+    if (audit.repairedBytes > 0) log(`vault-agent: ${audit.path} ended in a torn line (${audit.repairedBytes} bytes, a write cut short); removed it and recorded the repair`);
     cleanup.push(() => audit.close());
     const store = createStore({ dir: held, recipients, tempName: opts.tempName });
 

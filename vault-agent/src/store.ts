@@ -6,8 +6,10 @@
  * dir's held descriptor (held-dir.ts), never through the vault path, so a path swapped for a
  * link cannot send a value, a deletion or a listing anywhere else.
  */
+import { randomBytes } from 'node:crypto';
 import { constants, promises as fs, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { writeRecordStep } from './audit.ts';
 import { createDirSync, isCode, replaceFile, TEMP_PREFIX, type AtomicWriteOptions } from './atomic-write.ts';
 import type { HeldDir } from './held-dir.ts';
 import { createKeyedLock } from './name-lock.ts';
@@ -79,14 +81,39 @@ export function createStore(opts: StoreOptions): VaultStore {
       const data = recipients ? Buffer.from(await encryptVaultValue(value, recipients), 'utf8') : Buffer.from(value, 'utf8');
       const [target, other] = recipients ? [SOPS_SUFFIX, PLAIN_SUFFIX] : [PLAIN_SUFFIX, SOPS_SUFFIX];
       const mtime = await lock.run(name, async () => {
+        const record = writeRecordStep();
+        let previous: string | null = null;
+        let m: Date;
         try {
           await assertSameDir();
-          const m = await replaceFile(dir, name + target, name, data, opts);
+          // The old file stays linked under a temp name until the write's audit record is down, so
+          // the write can be undone (and a full disk cannot free its space for the record meanwhile).
+          if (record) previous = await holdPrevious(dir, name + target, name);
+          m = await replaceFile(dir, name + target, name, data, opts);
+        } catch (err) {
+          if (previous) await fs.unlink(dir.at(previous)).catch(() => {});
+          throw asStoreError(err, `could not write key ${name}`);
+        }
+        if (record) {
+          try {
+            await record(name);
+          } catch (err) {
+            await undoWrite(dir, name + target, previous);
+            await syncDir().catch(() => {});
+            throw new StoreError(
+              'write_failed',
+              `key ${name} was not changed: its audit record could not be written (${errCode(err)}), so the write was undone and the key keeps its previous value. ` +
+                `Free space on the vault dir's disk and try again.`,
+            );
+          }
+          if (previous) await fs.unlink(dir.at(previous)).catch(() => {});
+        }
+        try {
           await unlinkIfPresent(dir.at(name + other));
-          return m;
         } catch (err) {
           throw asStoreError(err, `could not write key ${name}`);
         }
+        return m;
       });
       await syncDir().catch((err) => {
         throw asStoreError(err, `key ${name} was written but the vault dir could not be synced`);
@@ -193,6 +220,29 @@ async function unlinkIfPresent(path: string): Promise<boolean> {
     if (isCode(err, 'ENOENT')) return false;
     throw err;
   }
+}
+
+/** Links the current `file` (if any) under a fresh temp name and returns that name; null when there is no file. */
+async function holdPrevious(dir: HeldDir, file: string, key: string): Promise<string | null> {
+  // TEMP_PREFIX, so a crash leaves nothing that start-up does not clean; not a write's temp name.
+  const held = `${TEMP_PREFIX}prev-${key}-${randomBytes(12).toString('hex')}`;
+  try {
+    await fs.link(dir.at(file), dir.at(held));
+    return held;
+  } catch (err) {
+    if (isCode(err, 'ENOENT')) return null;
+    throw err;
+  }
+}
+
+/** Puts the held previous file back in place of `file`, or removes `file` when there was none. */
+async function undoWrite(dir: HeldDir, file: string, previous: string | null): Promise<void> {
+  if (previous) await fs.rename(dir.at(previous), dir.at(file)).catch(() => {});
+  else await fs.unlink(dir.at(file)).catch(() => {});
+}
+
+function errCode(err: unknown): string {
+  return typeof err === 'object' && err && 'code' in err ? String((err as { code: unknown }).code) : 'unknown error';
 }
 
 function asStoreError(err: unknown, what: string): StoreError {
