@@ -126,7 +126,9 @@ export function createFirearmGate(deps: GateDeps): FirearmGate {
         return refuse({ reason: asked.ok ? 'registry_error' : asked.reason, message: unavailableMessage(call, why) });
       }
       const { requestId, reused } = asked.value;
-      const url = approveUrl(settings.siteUrl, requestId);
+      // With no site named, the npm start whose registry answered says where its site is (--port).
+      const site = settings.siteUrlIsDefault ? (link.siteUrl() ?? settings.siteUrl) : settings.siteUrl;
+      const url = approveUrl(site, requestId);
 
       let ending: { outcome: 'refused' | 'denied'; reason: RefusalReason } = { outcome: 'refused', reason: check.reason };
       if (call.elicitor && settings.waitMs > 0) {
@@ -154,7 +156,7 @@ export function createFirearmGate(deps: GateDeps): FirearmGate {
       log(`refused ${call.tool}: ${ending.reason} (licence request ${requestId})`);
       return refuse({
         reason: ending.reason,
-        message: refusalMessage(call, ending.reason, requestId, url, reused, check.connectorStatus, settings),
+        message: refusalMessage(call, ending.reason, requestId, url, reused, check.connectorStatus, { ...settings, siteUrl: site }),
         requestId,
         approveUrl: url,
         requestReused: reused,

@@ -17,6 +17,8 @@ export interface LicenceSettings {
   pollMs: number;
   /** The God Config site, for approve_url. */
   siteUrl: string;
+  /** True when nobody named the site (no siteUrl option, no CONNECTORS_SITE_URL): the running npm start's own URL is used when it announces one. */
+  siteUrlIsDefault: boolean;
 }
 
 const SETTINGS = {
@@ -26,7 +28,7 @@ const SETTINGS = {
 } as const;
 
 /** The settings from the environment; a value that is not a whole number in range is named in `warnings` and the default used. */
-export function licenceSettingsFromEnv(env: NodeJS.ProcessEnv, siteUrl: string): { settings: LicenceSettings; warnings: string[] } {
+export function licenceSettingsFromEnv(env: NodeJS.ProcessEnv, siteUrl: string, siteUrlIsDefault = false): { settings: LicenceSettings; warnings: string[] } {
   const warnings: string[] = [];
   const read = (key: keyof typeof SETTINGS): number => {
     const spec = SETTINGS[key];
@@ -39,7 +41,7 @@ export function licenceSettingsFromEnv(env: NodeJS.ProcessEnv, siteUrl: string):
     }
     return value;
   };
-  return { settings: { timeoutMs: read('timeoutMs'), waitMs: read('waitMs'), pollMs: read('pollMs'), siteUrl }, warnings };
+  return { settings: { timeoutMs: read('timeoutMs'), waitMs: read('waitMs'), pollMs: read('pollMs'), siteUrl, siteUrlIsDefault }, warnings };
 }
 
 /** `<site>/licences#request-<id>`: where the operator decides a request. */

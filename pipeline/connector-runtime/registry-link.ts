@@ -19,6 +19,8 @@ export type LinkResult<T> = { ok: true; value: T } | { ok: false; reason: 'regis
 export interface RegistryLink {
   /** Runs `fn` on one registry connection within the timeout. */
   run<T>(fn: (client: pg.ClientBase) => Promise<T>): Promise<LinkResult<T>>;
+  /** The site URL the running npm start announced in registry.json, as last seen by run(); null with DATABASE_URL or none. */
+  siteUrl(): string | null;
   /** Closes the idle connections (in-flight work ends on its own). */
   close(): Promise<void>;
 }
@@ -31,7 +33,7 @@ export interface RegistryLinkOptions {
   log: (line: string) => void;
 }
 
-type Target = { ok: true; url: string; where: string } | { ok: false; message: string };
+type Target = { ok: true; url: string; where: string; siteUrl?: string } | { ok: false; message: string };
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -67,11 +69,13 @@ export async function findRegistry(env: NodeJS.ProcessEnv): Promise<Target> {
   if (info === null) return { ok: false, message: `no npm start is running for the data dir ${dataDir}. ${start}` };
   if (info === 'unreadable' || info.url === null) return { ok: false, message: `the registry of ${dataDir} is still starting; call again in a moment.` };
   if (!pidAlive(info.pid)) return { ok: false, message: `the npm start that held ${dataDir} (process ${info.pid}) is gone. ${start}` };
-  return { ok: true, url: info.url, where: `the registry of the npm start holding ${dataDir}` };
+  const siteUrl = typeof info.site_url === 'string' && /^https?:\/\/[^/?#]+\/?$/.test(info.site_url) ? info.site_url : undefined;
+  return { ok: true, url: info.url, where: `the registry of the npm start holding ${dataDir}`, ...(siteUrl ? { siteUrl } : {}) };
 }
 
 export function openRegistryLink(opts: RegistryLinkOptions): RegistryLink {
   let current: { url: string; pool: pg.Pool } | null = null;
+  let announcedSite: string | null = null;
 
   const poolFor = (url: string): pg.Pool => {
     if (current?.url === url) return current.pool;
@@ -95,8 +99,10 @@ export function openRegistryLink(opts: RegistryLinkOptions): RegistryLink {
     async run(fn) {
       const target = await findRegistry(opts.env);
       if (!target.ok) return { ok: false, reason: 'registry_unreachable', message: target.message };
+      announcedSite = target.siteUrl ?? null;
       return bounded(poolFor(target.url), opts.timeoutMs, target.where, fn);
     },
+    siteUrl: () => announcedSite,
     async close() {
       const pool = current?.pool;
       current = null;

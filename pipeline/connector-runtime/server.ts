@@ -115,7 +115,7 @@ export async function createConnectorServer(opts: ConnectorServerOptions): Promi
 
   // Firearm calls are decided in the registry (DATABASE_URL, else the running npm start of the
   // data dir), never by connector code: there is no checker to plug in.
-  const licencing = licenceSettingsFromEnv(process.env, siteUrl);
+  const licencing = licenceSettingsFromEnv(process.env, siteUrl, opts.siteUrl === undefined && !process.env.CONNECTORS_SITE_URL);
   for (const warning of licencing.warnings) log(`warning: ${warning}`);
   const link = openRegistryLink({ env: process.env, timeoutMs: licencing.settings.timeoutMs, log });
   const gate = createFirearmGate({ link, settings: licencing.settings, redact: (value) => secrets.redactDeep(value), log });

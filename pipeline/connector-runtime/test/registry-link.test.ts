@@ -41,6 +41,15 @@ describe('the registry a connector reaches', () => {
     if (!found.ok) expect(found.message).toContain('not a private file of this user');
   });
 
+  it('the running npm start\'s registry.json gives its socket URL and its site (so approve_url follows --port)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'link-data-'));
+    const info = { pid: process.pid, url: 'postgres://me@/registry?host=/x/run', socket: '/x/run/.s.PGSQL.5432', started_at: '', kind: 'npm start', site_url: 'http://127.0.0.1:5151' };
+    writeFileSync(join(dataDir, 'registry.json'), JSON.stringify(info), { mode: 0o600 });
+    expect(await findRegistry({ CONNECTORS_DATA_DIR: dataDir })).toMatchObject({ ok: true, url: info.url, siteUrl: 'http://127.0.0.1:5151' });
+    writeFileSync(join(dataDir, 'registry.json'), JSON.stringify({ ...info, site_url: 'http://127.0.0.1:5151/?token=abc' }), { mode: 0o600 });
+    expect(await findRegistry({ CONNECTORS_DATA_DIR: dataDir })).not.toHaveProperty('siteUrl');
+  });
+
   it('a registry.json left by a process that is gone is reported as such', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'link-data-'));
     writeFileSync(join(dataDir, 'registry.json'), JSON.stringify({ pid: 2 ** 22 + 7, url: 'postgres://x@/y', socket: null, started_at: '' }), { mode: 0o600 });
