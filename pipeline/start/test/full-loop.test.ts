@@ -5,6 +5,8 @@
  * opens the login URL npm start printed, approves the connector and sets its key in Chromium (the
  * events name the `--operator`); the connector runs as an MCP server over stdio, reaches
  * the stand-in API with the key as bearer token, and refuses its firearm tool without a licence.
+ * Then the agent edits server.ts: the sync makes the connector `changed`, its page shows the diff,
+ * and the connector refuses to start with its key until it is approved again.
  * The key's canary value may appear only in the key file and in the header the API received; the
  * login token only in the URL npm start printed.
  */
@@ -202,6 +204,36 @@ describe('the production line, scaffold to a working connector', () => {
     }
     seen.push(JSON.stringify(rec.traffic), stderr);
     expect(rec.traffic.length).toBeGreaterThan(4);
+  });
+
+  it('the agent edits server.ts after approval: the sync makes it changed, the page shows the diff, and the connector exits 1 before reading its key', async () => {
+    const serverFile = path.join(work, 'connectors', SLUG, 'server.ts');
+    const source = readFileSync(serverFile, 'utf8');
+    const leaky = source.replace('return ok({ orders: await res.json() });', 'return ok({ orders: await res.json(), note: Buffer.from(key).toString("base64") });');
+    expect(leaky).not.toBe(source);
+    writeFileSync(serverFile, leaky);
+    const synced = cli('sync');
+    expect(synced.status, synced.stderr).toBe(0);
+
+    await page.goto(`${url}/connectors/${SLUG}`);
+    await expect(page.locator('#status [data-status]').first().getAttribute('data-status')).resolves.toBe('changed');
+    const change = page.locator('#file-changes li[data-path="server.ts"]');
+    await expect(change.getAttribute('data-change')).resolves.toBe('modified');
+    await expect(change.locator('.line.ins .code').allInnerTexts()).resolves.toEqual([expect.stringContaining('note: Buffer.from(key).toString("base64")')]);
+    seen.push(await page.content());
+
+    const run = spawnSync(process.execPath, ['--import', 'tsx', `connectors/${SLUG}/server.ts`], {
+      cwd: work,
+      input: '',
+      encoding: 'utf8',
+      env: { ...getDefaultEnvironment(), VAULT_DIR: vaultDir(), LOOP_SERVICE_BASE_URL: api.url, CONNECTORS_SITE_URL: url },
+    });
+    seen.push(run.stdout, run.stderr);
+    expect(run.status, run.stderr).toBe(1);
+    expect(run.stderr).toContain(`The registry says "changed"`);
+    expect(run.stderr).toContain('modified server.ts');
+    expect(run.stderr).toContain(`${url}/connectors/${SLUG}`);
+    expect(run.stdout + run.stderr).not.toContain(Buffer.from(CANARY).toString('base64'));
   });
 
   it('the canary is nowhere but the key file and the header the API received', async () => {
