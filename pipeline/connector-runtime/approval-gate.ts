@@ -32,6 +32,11 @@ export interface GateArgs {
   /** The manifest's provider_slug (its folder must carry the same name). */
   slug: string;
   siteUrl: string;
+  /**
+   * True when siteUrl was chosen (the siteUrl option or CONNECTORS_SITE_URL); otherwise the page
+   * named is on the site the running npm start announced, when there is one (as approve_url does).
+   */
+  siteUrlChosen?: boolean;
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
 }
@@ -66,7 +71,8 @@ export async function checkApprovalAtStart(args: GateArgs): Promise<GateOutcome>
   try {
     const asked = await link.run((client) => readApproval(client, args.slug));
     if (!asked.ok) return { ok: false, code: 'approval_unchecked', message: uncheckedApproval(args.slug, asked.message, page) };
-    const verdict = judgeApproval({ slug: args.slug, digest: local.digest, files: local.files }, asked.value, page);
+    const announced = args.siteUrlChosen ? null : link.siteUrl();
+    const verdict = judgeApproval({ slug: args.slug, digest: local.digest, files: local.files }, asked.value, announced ? connectorPage(announced, args.slug) : page);
     return verdict.approved ? { ok: true, mode: 'keys' } : { ok: false, code: 'not_approved', message: verdict.message };
   } finally {
     await link.close();

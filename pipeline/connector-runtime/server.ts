@@ -90,6 +90,7 @@ export async function createConnectorServer(opts: ConnectorServerOptions): Promi
     manifestPath: opts.manifestPath,
     slug: manifest.provider_slug,
     siteUrl,
+    siteUrlChosen: opts.siteUrl !== undefined || Boolean(process.env.CONNECTORS_SITE_URL),
     env: process.env,
     log: (line) => (opts.log ?? stderrLine)(`${manifest.provider_slug}: ${line}`),
   });

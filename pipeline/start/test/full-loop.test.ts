@@ -226,7 +226,8 @@ describe('the production line, scaffold to a working connector', () => {
       cwd: work,
       input: '',
       encoding: 'utf8',
-      env: { ...getDefaultEnvironment(), VAULT_DIR: vaultDir(), LOOP_SERVICE_BASE_URL: api.url, CONNECTORS_SITE_URL: url },
+      // No CONNECTORS_SITE_URL: the page named is on the site the running npm start announced.
+      env: { ...getDefaultEnvironment(), VAULT_DIR: vaultDir(), LOOP_SERVICE_BASE_URL: api.url },
     });
     seen.push(run.stdout, run.stderr);
     expect(run.status, run.stderr).toBe(1);
