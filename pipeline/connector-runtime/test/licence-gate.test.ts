@@ -5,7 +5,6 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { connect as connectSocket, createServer, type AddressInfo, type Socket } from 'node:net';
-import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,10 +21,10 @@ import { createConnectorServer, LICENCE_META_KEY } from '#connector-runtime';
 import { dummyServiceOptions } from '../../../connectors/dummy_service/server.ts';
 import { startStandInApi, type StandInApi } from '../../../connectors/dummy_service/stand-in-api.ts';
 import { approveRequest, denyRequest, getRequest, grantLicence, listRecentUses, revokeLicence } from '../../registry/licences.ts';
-import { startEmbeddedRegistry } from '../../registry/embedded.ts';
+import { publishInfo, releaseInfo } from '../../registry/info-file.ts';
 import { testBackends } from '../../registry/testing.ts';
 import { recording } from './helpers.ts';
-import { licenceTablesText, registryWithDummyService, syncDummyService, type DummyRegistry } from './licence-registry.ts';
+import { licenceTablesText, registryWithDummyService, type DummyRegistry } from './licence-registry.ts';
 
 const CANARY = `canary-licence-gate-${process.pid}-never-stored`;
 const KEY = 'PROVIDER_DUMMY_SERVICE_API_KEY';
@@ -301,24 +300,22 @@ describe('a registry that cannot answer refuses every firearm call', () => {
   });
 
   it('no DATABASE_URL and no npm start on the data dir: refused, naming the data dir', async () => {
-    // This process plays the npm start that held the data dir when the connector started, then stops.
+    // This process plays the npm start that held the data dir when the connector started (its
+    // registry.json names the registry that approves dummy_service), then stops.
     const dataDir = mkdtempSync(join(tmpdir(), 'no-factory-'));
-    const embedded = await startEmbeddedRegistry({ dataDir });
-    const pool = new pg.Pool({ connectionString: embedded.url, max: 1 });
-    await syncDummyService(pool);
-    await pool.end();
+    await publishInfo(dataDir, { pid: process.pid, url: registry.db.url, socket: null, started_at: new Date().toISOString(), kind: 'npm start' });
     const saved = process.env.DATABASE_URL;
     delete process.env.DATABASE_URL;
     process.env.CONNECTORS_DATA_DIR = dataDir;
     try {
       const c = await connect(api, {});
-      await embedded.close();
+      await releaseInfo(dataDir);
       const error = errorOf(await c.call('itm_1'));
       expect(error).toMatchObject({ reason: 'registry_unreachable' });
       expect(error.message).toContain(`no npm start is running for the data dir ${dataDir}`);
       await c.close();
     } finally {
-      await embedded.close();
+      await releaseInfo(dataDir);
       if (saved !== undefined) process.env.DATABASE_URL = saved;
       delete process.env.CONNECTORS_DATA_DIR;
     }
