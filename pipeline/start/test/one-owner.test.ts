@@ -64,6 +64,15 @@ describe('one owner per data dir', () => {
     expect(out).not.toContain('… vault-agent'); // it stopped before starting anything of its own
     expect(crashLines(out)).toEqual([]);
 
+    // doctor sees the same owner, its site, and the registry answering through it.
+    const doctor = run(work, ['pipeline/cli/main.ts', 'doctor'], { ...env, VAULT_AGENT_SOCKET: path.join(tmp, 'run1', 'vault-agent.sock') });
+    expect(await doctor.exited, doctor.output()).toBe(0);
+    expect(doctor.output()).toContain(`✓ held by npm start (process ${first.child.pid}), site ${siteUrl}`);
+    expect(doctor.output()).toContain('✓ the registry answers on');
+    expect(doctor.output()).toContain('✓ opens (through its owner)');
+    expect(doctor.output()).toContain('✓ vault-agent answers on');
+    expect(doctor.output()).not.toContain(token);
+
     // The first is untouched: still serving, still the owner.
     const site = await loginWithFetch(loginUrl);
     expect((await site.get('/')).status).toBe(200);
