@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addSyntheticConnectors, copyRepo, crashLines, loginWithFetch, printedLoginUrl, waitFor } from './helpers.ts';
+import { REPO_ROOT, addSyntheticConnectors, copyRepo, crashLines, loginWithFetch, printedLoginUrl, waitFor } from './helpers.ts';
 
 function run(cwd: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DATABASE_URL: '', ...env } });
@@ -106,4 +106,22 @@ describe('one owner per data dir', () => {
     expect(await c.exited, c.output()).toBe(0);
     expect(c.output()).toMatch(/no changes|0 added, 0 changed/i);
   }, 240_000);
+
+  it('an npm start that finds a command owning the data dir waits for it, then owns the data dir itself', async () => {
+    const dataDir = path.join(tmp, 'data-wait');
+    // A command holding the registry until told to stop (as a long sync would).
+    const holder = run(REPO_ROOT, ['pipeline/registry/test/fixtures/hold-registry.ts', dataDir], {});
+    await waitFor('the holder to serve the registry', () => (holder.output().includes('ready ') ? true : undefined), 120_000);
+    second = run(work, ['pipeline/cli/start.ts', '--port', '0', '--no-watch', '--data-dir', dataDir], { VAULT_DIR: path.join(tmp, 'vault') });
+    await waitFor('npm start to say it waits', () => (second!.output().includes('waiting for it to finish') ? true : undefined), 120_000);
+    expect(second.output()).toContain(`registry: the data dir ${dataDir} is in use by process ${holder.child.pid} (command); waiting for it to finish`);
+    expect(second.output()).not.toContain('✓ registry');
+    holder.child.kill('SIGTERM');
+    expect(await holder.exited, holder.output()).toBe(0);
+    const loginUrl = await waitFor('the login URL of the npm start that waited', () => printedLoginUrl(second!.output()), 180_000);
+    expect(JSON.parse(readFileSync(path.join(dataDir, 'registry.json'), 'utf8'))).toMatchObject({ pid: second.child.pid, kind: 'npm start', site_url: new URL(loginUrl).origin });
+    process.kill(-second.child.pid!, 'SIGINT');
+    expect(await second.exited).toBe(0);
+    expect(crashLines(holder.output() + second.output())).toEqual([]);
+  }, 300_000);
 });
