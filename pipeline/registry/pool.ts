@@ -47,7 +47,14 @@ const LOST_MESSAGES = [
 
 /** True when `err` says the connection to the registry went away (or could not be made), not that SQL failed. */
 export function isConnectionLost(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
+  // A wrapper (e.g. "registry migration failed: …") keeps the lost connection as its cause.
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isLostItself(e)) return true;
+  }
+  return false;
+}
+
+function isLostItself(err: Error): boolean {
   const { code, syscall } = err as { code?: unknown; syscall?: unknown };
   if (typeof code === 'string' && LOST_CODES.has(code)) return true;
   // Only a socket's errno: a file the sync reads may be missing (ENOENT) without any connection lost.

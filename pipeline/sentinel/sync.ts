@@ -200,7 +200,7 @@ async function commitOrSayUnknown(client: pg.PoolClient): Promise<void> {
     throw new CommitUnknownError(
       'the connection to the registry was lost while the sync was committing, so it may or may not have been applied. ' +
         'Run `npm run connectors -- plan` to see what is left; running the sync again is safe.',
-      { cause: err },
+      // No `cause`: this is not "lost before anything was written" (isConnectionLost follows causes).
     );
   }
 }
