@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, it, describe } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it, describe, vi } from 'vitest';
 import { spawnAsNobody } from '../../registry/test/os-probes.ts';
 import { freshDatabase, type FreshDatabase } from '../../registry/testing.ts';
 import { finished, spawnTs } from '../../sentinel/test/helpers.ts';
@@ -137,7 +137,8 @@ describe('npm start and its vault-agent', () => {
     const impostor = await startImpostor(spawn(process.execPath, ['--input-type=module', '-e', IMPOSTOR, sock], { stdio: ['ignore', 'pipe', 'pipe'] }));
     running.push(impostor.proc);
     await expect(awaitProvenAgent({ socketPath: sock, key: newProofKey(), timeoutMs: 10_000 })).rejects.toThrow(VaultImpostorError);
-    expect(impostor.requests()).toHaveLength(1);
+    // The impostor's log line travels on its stdout pipe, which may arrive after its HTTP answer.
+    await vi.waitFor(() => expect(impostor.requests()).toHaveLength(1));
     expect(impostor.requests()[0]).toMatch(/^GET \/v1\/health\?challenge=[A-Za-z0-9_-]{43}$/);
   });
 });
