@@ -6,6 +6,8 @@
 import path from 'node:path';
 import { runDirOf, startEmbeddedRegistry, type EmbeddedRegistry } from '../registry/embedded.ts';
 import { migrateRegistry } from '../registry/migrate.ts';
+import { damagedAdvice, DataDirError } from '../registry/data-dir-check.ts';
+import { readTablesThrough } from '../registry/integrity.ts';
 import { createPool, isConnectionLost, lostReason } from '../registry/pool.ts';
 import { escapeControl } from '../validate/terminal-text.ts';
 import { startSite, ensureSiteBuilt } from '../../site/server.ts';
@@ -85,6 +87,12 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
       return { value: undefined, note: 'schema up to date' };
     });
 
+    if (embedded) {
+      // The embedded registry's files are ours to vouch for: a table cut short must stop npm start
+      // with words, not serve half the registry (integrity.ts).
+      await step('registry check', async () => ({ value: undefined, note: await checkEmbeddedTables(databaseUrl, opts.dataDir) }));
+    }
+
     // One pool for the syncs and the site. A lost connection is one log line, a banner on the site
     // and a retry with backoff (registry-health.ts), never the end of npm start.
     let health: RegistryHealth | undefined;
@@ -156,6 +164,29 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
   } catch (err) {
     await close();
     throw err;
+  }
+}
+
+/** Reads every table of the embedded registry through; throws DataDirError naming the damaged ones. */
+async function checkEmbeddedTables(databaseUrl: string, dataDir: string): Promise<string> {
+  const pool = createPool(databaseUrl, { max: 1 });
+  try {
+    const client = await pool.connect();
+    let readings;
+    try {
+      readings = await readTablesThrough(client);
+    } finally {
+      client.release();
+    }
+    const bad = readings.filter((t) => t.problem);
+    if (bad.length > 0) {
+      throw new DataDirError(
+        `the embedded registry in ${path.join(dataDir, 'registry')} is damaged: ${bad.map((t) => `table ${t.table} cannot be read whole (${t.problem})`).join('; ')}. ${damagedAdvice(dataDir)}`,
+      );
+    }
+    return `${readings.length} tables read through, ${readings.reduce((n, t) => n + (t.rows ?? 0), 0)} rows`;
+  } finally {
+    await pool.end();
   }
 }
 

@@ -4,11 +4,12 @@
  * a new empty registry silently made over a damaged one. `doctor` says the same and exits 1.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crashLines } from '../../start/test/helpers.ts';
+import { PGlite } from '@electric-sql/pglite';
+import { addSyntheticConnectors, crashLines } from '../../start/test/helpers.ts';
 import { makeRepo, runCli, type TestRepo } from '../../sentinel/test/helpers.ts';
 
 describe('a damaged or unusable data dir', () => {
@@ -26,6 +27,7 @@ describe('a damaged or unusable data dir', () => {
   beforeAll(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'cf-damaged-'));
     repo = makeRepo(['alpha', 'beta']);
+    await addSyntheticConnectors(repo.root, 20); // enough scopes for a table of several pages
     good = path.join(tmp, 'good');
     const sync = await runCli(repo.root, ['sync', '--data-dir', good]);
     expect(sync.code, sync.stderr).toBe(0);
@@ -41,7 +43,7 @@ describe('a damaged or unusable data dir', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain(`Data dir ${good}\n  ✓ a directory of yours, mode 0700`);
     expect(r.stdout).toContain('✓ migrations current');
-    expect(r.stdout).toMatch(/✓ rows: .*connector_providers 2/);
+    expect(r.stdout).toMatch(/✓ rows: .*connector_providers 22/);
     expect(r.stdout).toContain('No problem found.');
   });
 
@@ -75,6 +77,20 @@ describe('a damaged or unusable data dir', () => {
     expect(sync.stderr).toContain(`error: the embedded registry in ${path.join(dataDir, 'registry')} is damaged: PostgreSQL stopped while reading its files. Restore ${dataDir} from a copy`);
     expect(sync.stderr + sync.stdout).not.toMatch(/Aborted\(\)|ASSERTIONS|failed to initialize/);
     expect(crashLines(sync.stderr + sync.stdout)).toEqual([]);
+  });
+
+  it('a table file cut short at a page boundary (which a plain read serves as fewer rows, silently) is found by doctor', async () => {
+    const dataDir = copy();
+    const db = await PGlite.create(path.join(dataDir, 'registry'));
+    const file = (await db.query<{ f: string }>(`SELECT pg_relation_filepath('connector_scopes') AS f`)).rows[0]!.f;
+    await db.close();
+    const heap = path.join(dataDir, 'registry', file);
+    expect(statSync(heap).size).toBeGreaterThan(8192); // more than one page, so half of it can go
+    truncateSync(heap, 8192);
+    const doctor = await runCli(repo.root, ['doctor', '--data-dir', dataDir]);
+    expect(doctor.code, doctor.stdout).toBe(1);
+    expect(doctor.stdout).toMatch(/✗ table connector_scopes cannot be read whole \(could not read block.*\)\. Restore /);
+    expect(crashLines(doctor.stdout + doctor.stderr)).toEqual([]);
   });
 
   it('a cluster without PG_VERSION is refused, never overwritten by a new empty registry', async () => {
