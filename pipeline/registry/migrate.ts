@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { watchClient } from './pool.ts';
+import { isConnectionLost, watchClient } from './pool.ts';
 import { runner } from 'node-pg-migrate';
 
 export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -48,6 +48,7 @@ export async function migrateRegistry(databaseUrl: string, log?: (line: string) 
 
 /** migrateRegistry on a connection the caller holds (outside any transaction of its own). */
 export async function migrateWithClient(client: pg.ClientBase, log?: (line: string) => void): Promise<void> {
+  const runnerErrors: string[] = [];
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATE_LOCK]);
@@ -61,15 +62,26 @@ export async function migrateWithClient(client: pg.ClientBase, log?: (line: stri
       noLock: true,
       singleTransaction: true,
       checkOrder: true,
-      logger: { debug: quiet, info: quiet, warn: quiet, error: (msg: string) => log?.(msg) },
+      // Held back until we know why it failed: a lost connection is one line, not the runner's dump.
+      logger: { debug: quiet, info: quiet, warn: quiet, error: (msg: string) => void runnerErrors.push(msg) },
     });
     // COMMIT also when nothing ran (the runner may have created its table); a harmless warning
     // when the runner already committed.
     await client.query('COMMIT');
     for (const m of applied) log?.(`migration applied: ${m.name}`);
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw new Error(`registry migration failed: ${(err as Error).message}`, { cause: err });
+    const rollback = await client.query('ROLLBACK').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    // node-pg-migrate wraps a failed statement in a new Error whose message holds the old one's
+    // stack, without a cause: the dead connection (ROLLBACK failing on it) says what happened.
+    if (isConnectionLost(err) || (rollback !== null && isConnectionLost(rollback))) {
+      throw new Error('registry migration failed: the connection to the registry was lost', { cause: isConnectionLost(err) ? err : rollback });
+    }
+    for (const line of runnerErrors) log?.(line);
+    const first = ((err as Error).message ?? String(err)).split('\n')[0];
+    throw new Error(`registry migration failed: ${first}`, { cause: err });
   }
 }
 
