@@ -12,19 +12,10 @@
  *
  * Redirects are never followed: a credential goes to the token URL itself or nowhere.
  */
+import { isAllowedOAuthEndpoint } from '../../pipeline/schema/manifest.ts';
 
-/** The endpoint rule of the manifest (pipeline/schema/manifest.ts isAllowedOAuthEndpoint), kept here too. */
-export function isAllowedTokenUrl(text: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return false;
-  }
-  if (url.username || url.password || url.hash) return false;
-  if (url.protocol === 'https:') return url.hostname !== '';
-  return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === 'localhost');
-}
+/** The manifest's endpoint rule (https, or http on loopback; no credentials or fragment), one definition for both. */
+export const isAllowedTokenUrl = isAllowedOAuthEndpoint;
 
 export interface TokenRequest {
   tokenUrl: string;

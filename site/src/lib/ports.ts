@@ -3,6 +3,8 @@
  * Pages depend on these shapes only, never on pg, the socket or the registry's modules directly,
  * so the Astro build stays independent of how the server wires them.
  */
+// Type-only: erased from the build, so pages still never load the registry module.
+import type { LicenceRow, RequestRow, UseRow } from '../../../pipeline/registry/licences.ts';
 
 /** The slice of pg.Pool / pg.Client the pages use. */
 export interface Queryable {
@@ -75,62 +77,14 @@ export interface ApprovalsPort {
 
 export type LicenceFailure = { ok: false; code: string; message: string };
 
-/** A firearm licence (pipeline/registry/licences.ts LicenceRow). */
-export interface LicenceView {
-  id: number;
-  provider_slug: string;
-  firearm_type: string;
-  /** null: every scope of this firearm type of the connector. */
-  scope: string | null;
-  granted_by: string;
-  granted_at: Date;
-  expires_at: Date;
-  max_uses: number | null;
-  uses: number;
-  revoked_at: Date | null;
-  revoked_by: string | null;
-  note: string | null;
-  request_id: number | null;
-  /** active: it would license a call now; else why not. */
-  state: 'active' | 'expired' | 'revoked' | 'used_up' | 'connector_not_approved';
-}
+/** A firearm licence, as the registry module returns it (`scope` null: every scope of its type). */
+export type LicenceView = LicenceRow;
 
-/** A firearm call that asked for a licence (pipeline/registry/licences.ts RequestRow). */
-export interface LicenceRequestView {
-  id: number;
-  provider_slug: string;
-  tool: string;
-  scope: string;
-  firearm_type: string;
-  /** The call's arguments (key values redacted by the runtime); null once decided or expired. */
-  arguments: unknown;
-  arguments_sha256: string;
-  client_name: string | null;
-  client_version: string | null;
-  requested_at: Date;
-  status: 'pending' | 'approved' | 'denied' | 'spent' | 'expired';
-  decided_by: string | null;
-  decided_at: Date | null;
-  approval_expires_at: Date | null;
-  spent_at: Date | null;
-}
+/** A firearm call that asked for a licence (arguments null once decided or expired). */
+export type LicenceRequestView = RequestRow;
 
-/** One firearm call, allowed or refused (never its argument values). */
-export interface FirearmUseView {
-  id: number;
-  at: Date;
-  provider_slug: string;
-  tool: string;
-  scope: string;
-  firearm_type: string;
-  licence_id: number | null;
-  request_id: number | null;
-  outcome: 'allowed' | 'succeeded' | 'failed' | 'refused' | 'denied';
-  reason: string | null;
-  duration_ms: number | null;
-  client_name: string | null;
-  client_version: string | null;
-}
+/** One firearm call, allowed or refused (never its argument values, nor their digest). */
+export type FirearmUseView = Omit<UseRow, 'arguments_sha256'>;
 
 export interface GrantLicenceInput {
   providerSlug: string;
