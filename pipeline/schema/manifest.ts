@@ -14,6 +14,8 @@ export const SCOPE_NAME_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
 export const AUTH_MODES = ['oauth', 'byok', 'oauth_and_byok', 'none'] as const;
 export const AGGREGATIONS = ['sum', 'avg', 'min', 'max', 'last'] as const;
+/** scopes[].access: only `read` is announced read-only to MCP clients; unset means "may write". */
+export const SCOPE_ACCESS = ['read', 'write'] as const;
 
 const notBlank = (max: number) =>
   z
@@ -46,6 +48,13 @@ export const scopeSchema = z.strictObject({
     .regex(/^[A-Z][A-Z0-9_]*$/, 'must be an UPPER_SNAKE firearm type id from the catalogue')
     .optional()
     .describe('Required when and only when requires_firearm is true: an id from pipeline/catalog/firearm-types.yaml.'),
+  access: z
+    .enum(SCOPE_ACCESS)
+    .optional()
+    .describe(
+      'read: the scope only reads, and MCP clients are told its tool is read-only. write: it can change something. ' +
+        'Leave out when unsure: unset means "may write". A firearm scope is always write.',
+    ),
 });
 
 export const kpiSchema = z.strictObject({
@@ -133,6 +142,7 @@ export type ManifestKpi = Manifest['kpis'][number];
 export type ManifestOAuth = NonNullable<Manifest['oauth']>;
 export type AuthMode = (typeof AUTH_MODES)[number];
 export type Aggregation = (typeof AGGREGATIONS)[number];
+export type ScopeAccess = (typeof SCOPE_ACCESS)[number];
 
 /** Catalogue files: pipeline/catalog/firearm-types.yaml and core-kpis.yaml. */
 export const firearmTypeSchema = z.strictObject({

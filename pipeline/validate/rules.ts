@@ -146,6 +146,9 @@ export function manifestRules(value: Obj, parsed: ParsedYaml, file: string, cata
     } else if (armed === false && hasType) {
       error(['scopes', i, 'firearm_type'], 'firearm_type_without_firearm', `firearm_type is set but requires_firearm is false. If this scope can spend money, destroy data, speak for the business or deploy code, set requires_firearm: true; otherwise remove firearm_type.`, 'key');
     }
+    if (armed === true && scope.access === 'read') {
+      error(['scopes', i, 'access'], 'firearm_scope_read_only', `scope${name ? ` "${clip(name)}"` : ''} requires a firearm, so it acts and cannot be access: read (a firearm scope is always write, and MCP clients must not be told it is read-only). Set access: write or remove the line; if the scope really only reads, set requires_firearm: false and remove firearm_type.`);
+    }
     if (typeof type === 'string' && firearmIds.length && !isPlaceholder(type) && !firearmIds.includes(type)) {
       error(['scopes', i, 'firearm_type'], 'unknown_firearm_type', `unknown firearm type "${clip(type)}".${didYouMean(type, firearmIds, budget)} Types are listed in pipeline/catalog/firearm-types.yaml; use one of them or add the type there in the same pull request.`);
     }

@@ -149,6 +149,28 @@ describe('manifest rules', () => {
     expect(theError(text, 'firearm_type_missing')).toMatchObject({ path: 'scopes[1].firearm_type', ...pos(text, 'requires_firearm: true', 'true') });
   });
 
+  it('a firearm scope marked access: read is an error at access, saying a firearm scope is always write', () => {
+    const text = edit(VALID, '    firearm_type: REFUND_ISSUE\n', '    firearm_type: REFUND_ISSUE\n    access: read\n');
+    const p = theError(text, 'firearm_scope_read_only');
+    expect(p).toMatchObject({ path: 'scopes[1].access', ...pos(text, '    access: read', 'read') });
+    expect(p.message).toContain('"refund_orders" requires a firearm');
+    expect(p.message).toContain('always write');
+  });
+
+  it('access is optional, read or write; a firearm scope may say write', () => {
+    const both = edit(
+      edit(VALID, '    requires_firearm: false\n', '    requires_firearm: false\n    access: read\n'),
+      '    firearm_type: REFUND_ISSUE\n',
+      '    firearm_type: REFUND_ISSUE\n    access: write\n',
+    );
+    const r = check(both);
+    expect(r.errors).toEqual([]);
+    expect(r.connector?.manifest?.scopes.map((s) => s.access)).toEqual(['read', 'write']);
+    expect(check(VALID).connector?.manifest?.scopes.map((s) => s.access)).toEqual([undefined, undefined]);
+    const wrong = edit(VALID, '    requires_firearm: false\n', '    requires_firearm: false\n    access: readonly\n');
+    expect(theError(wrong, 'invalid_value')).toMatchObject({ path: 'scopes[0].access', ...pos(wrong, 'access: readonly', 'readonly') });
+  });
+
   it('scope names are unique within a connector', () => {
     const text = edit(VALID, 'name: refund_orders', 'name: read_orders');
     expect(theError(text, 'duplicate_scope')).toMatchObject({ path: 'scopes[1].name', line: pos(text, 'description: Refund orders').line - 1, column: 11 });
