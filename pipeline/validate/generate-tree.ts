@@ -1,10 +1,7 @@
 /**
- * Writes a repository of N realistic connectors (10 scopes, 5 KPI mappings, 2 keys each) with the
- * real catalogues: for measuring the validator and the sentinel at scale (npm run bench, tests).
+ * A realistic connector manifest (10 scopes, 5 KPI mappings, 2 keys) with the real catalogues'
+ * ids: for the differential and digest tests that need many plausible manifests.
  */
-import { cp, mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { mapLimit } from './repo.ts';
 
 const VERBS = ['read', 'write'] as const;
 const NOUNS = ['orders', 'products', 'customers', 'inventory', 'discounts'];
@@ -43,17 +40,4 @@ ${scopes.join('\n')}
 kpis:
 ${kpis.join('\n')}
 `;
-}
-
-/** Creates `root` with package.json, the catalogues from `catalogFrom`, and N connectors gen_00000... */
-export async function writeManifestTree(root: string, count: number, catalogFrom: string): Promise<string[]> {
-  await mkdir(path.join(root, 'connectors'), { recursive: true });
-  await writeFile(path.join(root, 'package.json'), '{"name":"generated-connectors","private":true}\n');
-  await cp(path.join(catalogFrom, 'pipeline/catalog'), path.join(root, 'pipeline/catalog'), { recursive: true });
-  const slugs = Array.from({ length: count }, (_, i) => `gen_${String(i).padStart(5, '0')}`);
-  await mapLimit(slugs, 64, async (slug) => {
-    await mkdir(path.join(root, 'connectors', slug), { recursive: true });
-    await writeFile(path.join(root, 'connectors', slug, 'manifest.yaml'), realisticManifest(slug));
-  });
-  return slugs;
 }

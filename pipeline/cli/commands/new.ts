@@ -4,7 +4,7 @@
  * Exit 1 for an invalid or taken slug, 2 for a usage error (unknown flag, bad --auth-mode).
  */
 import { AUTH_MODES } from '../../schema/manifest.ts';
-import { scaffoldConnector } from '../../validate/scaffold.ts';
+import { scaffoldConnector } from '../../scaffold/scaffold.ts';
 import { escapeControl } from '../../validate/terminal-text.ts';
 import { EXIT, InputError, UsageError } from '../errors.ts';
 import { findRepoRoot, parseFlags } from '../options.ts';

@@ -6,7 +6,7 @@
 import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AUTH_MODES, SLUG_PATTERN, type AuthMode } from '../schema/manifest.ts';
-import { secretKeyPrefix } from './rules.ts';
+import { secretKeyPrefix } from '../validate/rules.ts';
 
 export interface ScaffoldOptions {
   repoRoot: string;

@@ -1,11 +1,11 @@
-/** The scaffold (pipeline/validate/scaffold.ts) on real temp repos, without spawning the CLI. */
+/** The scaffold (pipeline/scaffold/scaffold.ts) on real temp repos, without spawning the CLI. */
 import { cp, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { validateRepo } from '../repo.ts';
+import { validateRepo } from '../../validate/repo.ts';
 import { fillTemplateManifest, scaffoldConnector } from '../scaffold.ts';
-import { REPO_ROOT, codes } from './helpers.ts';
-import { makeRepo, type TempRepo } from './fs-helpers.ts';
+import { REPO_ROOT, codes } from '../../validate/test/helpers.ts';
+import { makeRepo, type TempRepo } from '../../validate/test/fs-helpers.ts';
 
 let repo: TempRepo;
 beforeEach(async () => {
