@@ -187,14 +187,14 @@ async function applyChildren(client: Queryable, plan: Plan, touched: ParsedConne
   const scopes = touched.flatMap((c) => scopeRows(c.manifest).map((r, position) => ({ slug: c.slug, position, ...r })));
   if (scopes.length > 0) {
     await client.query(
-      `INSERT INTO connector_scopes AS s (provider_slug, name, description, requires_firearm, firearm_type, position)
-       SELECT slug, name, description, requires_firearm, firearm_type, position
-         FROM jsonb_to_recordset($1::jsonb) AS r(slug text, name text, description text, requires_firearm boolean, firearm_type text, position int)
+      `INSERT INTO connector_scopes AS s (provider_slug, name, description, requires_firearm, firearm_type, access, position)
+       SELECT slug, name, description, requires_firearm, firearm_type, access, position
+         FROM jsonb_to_recordset($1::jsonb) AS r(slug text, name text, description text, requires_firearm boolean, firearm_type text, access text, position int)
        ON CONFLICT (provider_slug, name) DO UPDATE SET
          description = EXCLUDED.description, requires_firearm = EXCLUDED.requires_firearm,
-         firearm_type = EXCLUDED.firearm_type, position = EXCLUDED.position, updated_at = now()
-       WHERE (s.description, s.requires_firearm, s.firearm_type, s.position)
-             IS DISTINCT FROM (EXCLUDED.description, EXCLUDED.requires_firearm, EXCLUDED.firearm_type, EXCLUDED.position)`,
+         firearm_type = EXCLUDED.firearm_type, access = EXCLUDED.access, position = EXCLUDED.position, updated_at = now()
+       WHERE (s.description, s.requires_firearm, s.firearm_type, s.access, s.position)
+             IS DISTINCT FROM (EXCLUDED.description, EXCLUDED.requires_firearm, EXCLUDED.firearm_type, EXCLUDED.access, EXCLUDED.position)`,
       [json(scopes)],
     );
   }

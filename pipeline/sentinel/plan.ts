@@ -52,6 +52,7 @@ export function scopeRows(m: Manifest): ScopeRow[] {
     description: s.description,
     requires_firearm: s.requires_firearm,
     firearm_type: s.firearm_type ?? null,
+    access: s.access ?? null,
   }));
 }
 export function kpiRows(m: Manifest): KpiMappingRow[] {

@@ -127,6 +127,7 @@ function scopeDiff(a: ScopeRow, b: ScopeRow): string {
   if (a.requires_firearm !== b.requires_firearm || a.firearm_type !== b.firearm_type) {
     parts.push(`firearm ${a.firearm_type ?? 'none'} -> ${b.firearm_type ?? 'none'}`);
   }
+  if (a.access !== b.access) parts.push(`access ${a.access ?? 'unset'} -> ${b.access ?? 'unset'}`);
   if (a.description !== b.description) parts.push('description');
   return parts.join(', ');
 }

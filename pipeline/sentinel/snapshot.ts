@@ -44,7 +44,7 @@ async function readDetails(client: Queryable, slugs: string[]): Promise<Record<s
       [slugs],
     ),
     await client.query<ScopeRow & { slug: string }>(
-      `SELECT provider_slug AS slug, name, description, requires_firearm, firearm_type
+      `SELECT provider_slug AS slug, name, description, requires_firearm, firearm_type, access
          FROM connector_scopes WHERE provider_slug = ANY($1::text[]) ORDER BY provider_slug, position`,
       [slugs],
     ),

@@ -3,7 +3,7 @@
  * the catalogues and the registry's current rows; printed by `plan`, applied by `sync`, rendered
  * into the PR comment and job summary by pipeline/github.
  */
-import type { Aggregation, AuthMode } from '../schema/manifest.ts';
+import type { Aggregation, AuthMode, ScopeAccess } from '../schema/manifest.ts';
 
 export type ProviderStatus = 'draft' | 'approved' | 'changed' | 'retired';
 
@@ -12,6 +12,8 @@ export interface ScopeRow {
   description: string;
   requires_firearm: boolean;
   firearm_type: string | null;
+  /** scopes[].access; null when the manifest leaves it out ("may write"). */
+  access: ScopeAccess | null;
 }
 export interface KpiMappingRow {
   raw_metric: string;

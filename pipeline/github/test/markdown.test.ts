@@ -27,7 +27,7 @@ function hostileReport() {
     slug: 'evil',
     kind: 'added',
     display_name: DISPLAY,
-    scopes: { ...none(), added: [{ name: SCOPE, description: 'x', requires_firearm: true, firearm_type: 'REFUND_ISSUE' }] },
+    scopes: { ...none(), added: [{ name: SCOPE, description: 'x', requires_firearm: true, firearm_type: 'REFUND_ISSUE', access: null }] },
     kpi_mappings: { ...none(), added: [{ raw_metric: '@mallory|`x`', core_kpi: 'gross_sales', aggregation: 'sum' }] },
     secrets: { ...none(), added: [{ key_name: 'PROVIDER_EVIL_KEY', label: LABEL, description: null, optional: false }] },
   });

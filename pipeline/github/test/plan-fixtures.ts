@@ -48,6 +48,7 @@ export const scope = (name: string, firearm_type: string | null = null): ScopeRo
   description: `Can ${name}`,
   requires_firearm: firearm_type !== null,
   firearm_type,
+  access: null,
 });
 
 /** A plan with one of everything a reviewer must notice. */

@@ -61,6 +61,20 @@ describe.each(testBackends())('registry schema (%s)', (backend) => {
     await scope(true, 'CODE_DELETE');
   });
 
+  it('the database refuses a firearm scope marked read, and an access other than read or write', async () => {
+    const scope = (name: string, firearm: boolean, access: string | null) =>
+      pool.query(
+        `INSERT INTO connector_scopes (provider_slug, name, description, requires_firearm, firearm_type, access, position) VALUES ('acme', $1, 'x', $2, $3, $4, 0)`,
+        [name, firearm, firearm ? 'CODE_DELETE' : null, access],
+      );
+    await expect(scope('armed_read', true, 'read')).rejects.toThrow(/connector_scopes_firearm_not_read_check/);
+    await expect(scope('odd', false, 'readonly')).rejects.toThrow(/connector_scopes_access_check/);
+    await scope('armed_write', true, 'write');
+    await scope('armed_unset', true, null);
+    await scope('plain_read', false, 'read');
+    await scope('plain_unset', false, null);
+  });
+
   it('the database refuses an approved status whose approved digest is not the manifest digest', async () => {
     await expect(pool.query(`UPDATE connector_providers SET status = 'approved', approved_digest = 'other' WHERE provider_slug = 'acme'`)).rejects.toThrow(
       /check constraint/,

@@ -17,7 +17,7 @@ export interface ManifestInput {
   description?: string;
   auth_mode?: 'oauth' | 'byok' | 'oauth_and_byok' | 'none';
   secrets?: { key: string; label: string; description?: string; optional?: boolean }[];
-  scopes?: { name: string; description: string; requires_firearm: boolean; firearm_type?: string }[];
+  scopes?: { name: string; description: string; requires_firearm: boolean; firearm_type?: string; access?: 'read' | 'write' }[];
   kpis?: { raw: string; standard: string; aggregation?: string }[];
 }
 

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveKpiMapping, approveProvider } from '../../registry/approvals.ts';
 import { freshDatabase, testBackends, type FreshDatabase } from '../../registry/testing.ts';
-import { runSync } from '../index.ts';
+import { renderPlan, runSync } from '../index.ts';
 import { makeRepo, type TestRepo } from './helpers.ts';
 
 describe.each(testBackends())('provider statuses (%s)', (backend) => {
@@ -131,6 +131,32 @@ describe.each(testBackends())('provider statuses (%s)', (backend) => {
     expect(rows).toEqual([
       { name: 'read_items', firearm_type: null },
       { name: 'refund_orders', firearm_type: 'REFUND_ISSUE' },
+    ]);
+  });
+
+  it('a change of access alone is a changed scope: planned, shown and written', async () => {
+    const scopes = (access?: 'read' | 'write') => [
+      { name: 'read_items', description: 'Read every item', requires_firearm: false, ...(access ? { access } : {}) },
+      { name: 'refund_orders', description: 'Refund orders', requires_firearm: true, firearm_type: 'REFUND_ISSUE', access: 'write' as const },
+    ];
+    const access = async () =>
+      (await pool.query(`SELECT name, access FROM connector_scopes WHERE provider_slug = 'shop' ORDER BY position`)).rows;
+    repo.write('shop', { secrets: [{ key: 'PROVIDER_SHOP_TOKEN', label: 'Token', optional: true }], scopes: scopes() });
+    await sync();
+    expect(await access()).toEqual([
+      { name: 'read_items', access: null },
+      { name: 'refund_orders', access: 'write' },
+    ]);
+    repo.write('shop', { secrets: [{ key: 'PROVIDER_SHOP_TOKEN', label: 'Token', optional: true }], scopes: scopes('read') });
+    const synced = await sync();
+    const p = synced.plan.providers[0]!;
+    expect(p.scopes.changed).toEqual([
+      { before: expect.objectContaining({ name: 'read_items', access: null }), after: expect.objectContaining({ name: 'read_items', access: 'read' }) },
+    ]);
+    expect(renderPlan(synced.plan)).toContain('~ read_items: access unset -> read');
+    expect(await access()).toEqual([
+      { name: 'read_items', access: 'read' },
+      { name: 'refund_orders', access: 'write' },
     ]);
   });
 
