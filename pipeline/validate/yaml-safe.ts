@@ -69,11 +69,12 @@ export function parseYamlSafely(text: string, file: string): ParsedYaml {
   for (const extra of docs.slice(1)) {
     add(extra.range[0], [], 'multiple_documents', 'the file holds more than one YAML document (a second `---`). Keep exactly one document per manifest.');
   }
-  for (const err of doc.errors) {
+  for (const { error: err, hidden } of realSyntaxErrors(doc, text, lineCounter)) {
     if (/call stack/i.test(err.message)) {
       add(err.pos[0], [], 'too_deep', `the file nests too deeply to parse; a manifest is three levels deep. Check the brackets and indentation.`);
     } else {
-      add(err.pos[0], [], 'yaml_syntax', `YAML syntax error: ${err.message.split('\n')[0]}. Fix the YAML syntax here.`);
+      const more = hidden === 0 ? '' : ` (${hidden} later syntax error${hidden === 1 ? '' : 's'} the parser reported most likely follow${hidden === 1 ? 's' : ''} from this one and ${hidden === 1 ? 'is' : 'are'} not listed; validate again once it is fixed)`;
+      add(err.pos[0], [], 'yaml_syntax', `YAML syntax error: ${err.message.split('\n')[0]}. Fix the YAML syntax here${more}.`);
     }
   }
   const directive = doc.directives?.yaml;
@@ -165,6 +166,59 @@ export function parseYamlSafely(text: string, file: string): ParsedYaml {
     add(0, [], 'alias_limit', `the YAML could not be expanded safely (${(err as Error).message}). Write the values out instead of using aliases.`);
     return { value: undefined, problems, locate };
   }
+}
+
+type YamlError = Document.Parsed['errors'][number];
+
+/**
+ * The parser's errors, one per real mistake. After a syntax error the `yaml` parser reads the rest
+ * of that block out of step and reports errors that only follow from the first (one stray `:` gave
+ * four, on four lines), and once it has given up on the document every later token is "unexpected".
+ * So it keeps the first error of each top-level block (a line starting in column 1 and the lines
+ * indented under it) and nothing after an error that lies past the end of what was read as the
+ * document; each kept error counts the ones it stands for. Two mistakes in two blocks stay two.
+ */
+export function realSyntaxErrors(doc: Document.Parsed, text: string, lines: LineCounter): { error: YamlError; hidden: number }[] {
+  // Line starts (0-based line index) that begin a top-level block: not indented, not a comment or a list item.
+  const blockStarts: number[] = [];
+  lines.lineStarts.forEach((start, i) => {
+    const c = text[start];
+    if (c !== undefined && !' \t\r\n#-'.includes(c)) blockStarts.push(i);
+  });
+  const blockOf = (offset: number): number => {
+    const line = lines.linePos(offset).line - 1;
+    let lo = 0;
+    let hi = blockStarts.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (blockStarts[mid]! <= line) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  };
+  const documentEnd = doc.range[1];
+  const kept: { error: YamlError; hidden: number }[] = [];
+  const byBlock = new Map<number, { error: YamlError; hidden: number }>();
+  for (const error of doc.errors) {
+    const last = kept.at(-1);
+    if (last && error.pos[0] >= documentEnd) {
+      last.hidden++;
+      continue;
+    }
+    const block = blockOf(error.pos[0]);
+    const owner = byBlock.get(block);
+    if (owner) {
+      owner.hidden++;
+      continue;
+    }
+    const entry = { error, hidden: 0 };
+    byBlock.set(block, entry);
+    kept.push(entry);
+  }
+  return kept;
 }
 
 /** Where a node's tag (`!shout value`) starts: the node's range begins after it. */

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateManifestText } from '../manifest.ts';
 import { MAX_EXPANDED_NODES } from '../yaml-safe.ts';
-import { BILLION_LAUGHS, VALID, codes, edit, pos, realCatalog } from './helpers.ts';
+import { BILLION_LAUGHS, VALID, codes, edit, only, pos, realCatalog } from './helpers.ts';
 
 const catalog = realCatalog();
 const check = (text: string) => validateManifestText(text, 'connectors/acme/manifest.yaml', catalog, 'acme');
@@ -79,6 +79,48 @@ describe('YAML safety', () => {
     const r = check(text);
     expect(codes(r.errors)).toContain('yaml_syntax');
     expect(r.errors[0]!.line).toBeGreaterThanOrEqual(pos(text, 'display_name:').line);
+  });
+
+  it('one bad line is one syntax error: the errors the parser reports after it in the same block are counted, not listed', () => {
+    // A stray colon: the `yaml` parser reports two errors on this line and two on each item line below it.
+    const text = edit(VALID, 'secrets:\n', 'secrets:: x\n');
+    const r = check(text);
+    expect(codes(r.errors)).toEqual(['yaml_syntax']);
+    expect(r.errors[0]).toMatchObject(pos(text, 'secrets:: x', 'x'));
+    expect(r.errors[0]!.message).toMatch(/^YAML syntax error: .*Fix the YAML syntax here \(\d+ later syntax errors the parser reported most likely follow from this one and are not listed; validate again once it is fixed\)\.$/);
+  });
+
+  it('every single-line slip in a valid manifest gives at most one syntax error', () => {
+    const slips: ((line: string) => string)[] = [
+      (l) => `  ${l}`, (l) => l.slice(1), (l) => l.replace(': ', ' '), (l) => l.replace(': ', ':: '), (l) => l.replace(': ', ': ['),
+      (l) => l.replace(': ', ': {'), (l) => l.replace(': ', ': "'), (l) => l.replace('- ', '-'), (l) => l.replace(/^( *)/, '$1\t'), (l) => `${l}: x`,
+    ];
+    const lines = VALID.split('\n');
+    let broken = 0;
+    for (const [i, line] of lines.entries()) {
+      for (const slip of slips) {
+        const changed = slip(line);
+        if (changed === line) continue;
+        const syntax = only(check([...lines.slice(0, i), changed, ...lines.slice(i + 1)].join('\n')).errors, 'yaml_syntax');
+        if (syntax.length > 0) broken++;
+        expect(syntax.length, `line ${i + 1} as ${JSON.stringify(changed)}`).toBeLessThanOrEqual(1);
+      }
+    }
+    expect(broken).toBeGreaterThan(20); // the slips really break the YAML
+  });
+
+  it('after the parser gives up on the document, the rest of the file is one error, not one per token', () => {
+    const text = edit(VALID, '# yaml-language-server', ' yaml-language-server');
+    const r = check(text);
+    expect(codes(r.errors)).toEqual(['yaml_syntax']);
+    expect(r.errors[0]!.message).toMatch(/\(\d{2,} later syntax errors/);
+  });
+
+  it('two mistakes in two blocks stay two errors', () => {
+    const text = edit(edit(VALID, 'display_name: Acme Shop', 'display_name: [Acme Shop'), 'secrets:\n', 'secrets:: x\n');
+    const r = check(text);
+    expect(codes(r.errors)).toEqual(['yaml_syntax', 'yaml_syntax']);
+    expect(r.errors.map((e) => e.line)).toEqual([pos(text, 'description: A test shop.').line, pos(text, 'secrets:: x').line]);
   });
 
   it('deep nesting is refused before it can exhaust the stack', () => {
