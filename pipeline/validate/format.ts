@@ -19,18 +19,26 @@ export function formatProblem(p: Problem, severity: 'error' | 'warning' = 'error
   return escapeControl(`${where}${tag}${field} ${p.message} [${p.code}]`);
 }
 
+const plural = (n: number, word: string, words = `${word}s`) => `${n} ${n === 1 ? word : words}`;
+
+/** What was checked: "1 manifest, 2 catalogues" when the kinds are known, else "3 files". */
+export function checkedText(result: Pick<ValidationResult, 'checked' | 'checked_files'>): string {
+  const kinds = result.checked_files;
+  if (!kinds) return plural(result.checked, 'file');
+  return `${plural(kinds.manifests, 'manifest')}, ${plural(kinds.catalogues, 'catalogue')}`;
+}
+
 /** Every problem, errors then warnings, and a one-line summary. */
-export function formatHuman(result: Pick<ValidationResult, 'ok' | 'checked' | 'errors' | 'warnings'>): string {
+export function formatHuman(result: Pick<ValidationResult, 'ok' | 'checked' | 'checked_files' | 'errors' | 'warnings'>): string {
   const lines = [
     ...result.errors.map((p) => formatProblem(p, 'error')),
     ...result.warnings.map((p) => formatProblem(p, 'warning')),
   ];
   const files = new Set([...result.errors, ...result.warnings].map((p) => p.file)).size;
-  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
   if (result.ok) {
-    lines.push(`ok: ${plural(result.checked, 'file')} checked, no errors${result.warnings.length ? `, ${plural(result.warnings.length, 'warning')} in ${plural(files, 'file')}` : ''}.`);
+    lines.push(`ok: ${checkedText(result)} checked, no errors${result.warnings.length ? `, ${plural(result.warnings.length, 'warning')} in ${plural(files, 'file')}` : ''}.`);
   } else {
-    lines.push(`invalid: ${plural(result.errors.length, 'error')} and ${plural(result.warnings.length, 'warning')} in ${plural(files, 'file')} (${plural(result.checked, 'file')} checked). Fix the errors above and run validate again.`);
+    lines.push(`invalid: ${plural(result.errors.length, 'error')} and ${plural(result.warnings.length, 'warning')} in ${plural(files, 'file')} (${checkedText(result)} checked). Fix the errors above and run validate again.`);
   }
   return lines.join('\n');
 }

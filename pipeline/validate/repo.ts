@@ -87,6 +87,7 @@ export async function validateRepo(opts: ValidateRepoOptions): Promise<Validatio
   return {
     ok: valid,
     checked: loaded.checked + scan.folders.length,
+    checked_files: { manifests: scan.folders.length, catalogues: loaded.checked },
     errors: sortProblems(errors),
     warnings: sortProblems(warnings),
     connectors: connectors.filter((c) => !failedFiles.has(c.file)),

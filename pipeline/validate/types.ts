@@ -57,6 +57,8 @@ export interface ValidationResult {
   ok: boolean;
   /** How many files (manifests and catalogues) were checked. */
   checked: number;
+  /** `checked` by kind, for people ("1 manifest, 2 catalogues"); set by validateRepo. */
+  checked_files?: { manifests: number; catalogues: number };
   errors: Problem[];
   warnings: Problem[];
   /** The valid manifests (all of them when ok). */

@@ -39,7 +39,7 @@ describe('validate command', () => {
   it('exits 0 and says ok on a clean repository', async () => {
     const r = await cli(['validate'], { cwd: repo.root });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ok: 3 files checked, no errors\.$/m);
+    expect(r.stdout).toMatch(/^ok: 1 manifest, 2 catalogues checked, no errors\.$/m);
   });
 
   it('exits 1 and prints every problem as file:line:col with a hint', async () => {

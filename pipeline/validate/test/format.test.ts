@@ -20,6 +20,14 @@ describe('human output', () => {
     expect(formatHuman({ ok: true, checked: 4, errors: [], warnings: [] })).toBe('ok: 4 files checked, no errors.');
     expect(formatHuman({ ok: false, checked: 4, errors: [problem], warnings: [] }).split('\n').at(-1)).toMatch(/^invalid: 1 error and 0 warnings in 1 file/);
   });
+
+  it('says what was checked by kind: one manifest and two catalogues, not "3 files"', () => {
+    const one = { checked: 3, checked_files: { manifests: 1, catalogues: 2 } };
+    expect(formatHuman({ ok: true, ...one, errors: [], warnings: [] })).toBe('ok: 1 manifest, 2 catalogues checked, no errors.');
+    expect(formatHuman({ ok: false, checked: 8, checked_files: { manifests: 6, catalogues: 2 }, errors: [problem], warnings: [] })).toBe(
+      `${formatProblem(problem)}\ninvalid: 1 error and 0 warnings in 1 file (6 manifests, 2 catalogues checked). Fix the errors above and run validate again.`,
+    );
+  });
 });
 
 describe('GitHub workflow commands', () => {

@@ -23,7 +23,7 @@ const validate = (paths?: string[]) => validateRepo({ repoRoot: repo.root, paths
 describe('validateRepo', () => {
   it('a clean repository is ok and counts manifests and catalogues', async () => {
     const r = await validate();
-    expect(r).toMatchObject({ ok: true, checked: 3, errors: [], warnings: [] });
+    expect(r).toMatchObject({ ok: true, checked: 3, checked_files: { manifests: 1, catalogues: 2 }, errors: [], warnings: [] });
     expect(r.connectors.map((c) => c.file)).toEqual(['connectors/acme/manifest.yaml']);
     expect(r.catalog.firearmTypes.map((f) => f.id)).toContain('REFUND_ISSUE');
   });
