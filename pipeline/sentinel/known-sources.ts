@@ -27,7 +27,8 @@ export async function hasSourceHashes(client: Queryable): Promise<boolean> {
 export async function readKnownSources(client: Queryable): Promise<KnownSources | undefined> {
   if (!(await registryHasSchema(client)) || !(await hasSourceHashes(client))) return undefined;
   const last = await client.query<{ fingerprint: string | null }>(
-    `SELECT validation_fingerprint AS fingerprint FROM registry_syncs ORDER BY id DESC LIMIT 1`,
+    // A failed sync (record.ts) wrote no registry content, so it says nothing about what was synced.
+    `SELECT validation_fingerprint AS fingerprint FROM registry_syncs WHERE outcome <> 'failed' ORDER BY id DESC LIMIT 1`,
   );
   const fingerprint = last.rows[0]?.fingerprint ?? null;
   if (fingerprint === null) return undefined;

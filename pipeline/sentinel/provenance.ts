@@ -1,4 +1,4 @@
-/** Who ran a sync and on which commit, for the registry_syncs row. */
+/** Who ran a sync, on which commit, and whether it read uncommitted work, for the registry_syncs row. */
 import { execFile } from 'node:child_process';
 import os from 'node:os';
 
@@ -20,5 +20,25 @@ export function detectCommit(repoRoot: string, env: NodeJS.ProcessEnv = process.
       const sha = stdout.trim();
       resolve(!err && /^[0-9a-f]{40,64}$/.test(sha) ? sha : null);
     });
+  });
+}
+
+/** What a sync reads from the repository: uncommitted changes there mean it synced more than its commit. */
+export const SYNCED_PATHS = ['connectors', 'pipeline/catalog'] as const;
+
+/**
+ * True when connectors/ or pipeline/catalog/ differ from HEAD (modified, staged, deleted or
+ * untracked files: `git status --porcelain`), false when they do not, null when that is not known
+ * (not a git checkout, no git, or git failed). `--no-optional-locks`: a status taken while an
+ * editor or another git command works in the repository never takes or waits for its index lock.
+ */
+export function detectWorktreeDirty(repoRoot: string): Promise<boolean | null> {
+  return new Promise((resolve) => {
+    execFile(
+      'git',
+      ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=normal', '--', ...SYNCED_PATHS],
+      { cwd: repoRoot, timeout: 5000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout) => resolve(err ? null : stdout.trim().length > 0),
+    );
   });
 }

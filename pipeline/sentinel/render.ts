@@ -46,7 +46,7 @@ export function renderSyncResult(result: SyncResult): string {
     ? 'Dry run: the registry was not changed. A sync would apply:'
     : result.outcome === 'noop'
       ? `Registry already up to date (sync #${result.sync_id}).`
-      : `Registry updated (sync #${result.sync_id}${result.commit_sha ? `, commit ${result.commit_sha.slice(0, 12)}` : ''}).`;
+      : `Registry updated (sync #${result.sync_id}${result.commit_sha ? `, commit ${result.commit_sha.slice(0, 12)}` : ''}${result.worktree_dirty ? ' + uncommitted changes' : ''}).`;
   return `${head}\n\n${renderPlan(result.plan)}`;
 }
 
@@ -149,10 +149,13 @@ export function newFirearmScopes(plan: Plan): { slug: string; scope: ScopeRow }[
 }
 
 /** A failed validation as `plan`/`sync` print it: every problem, then why nothing was planned or written. */
-export function renderValidationFailure(validation: ValidationResult, action: 'plan' | 'sync'): string {
+export function renderValidationFailure(validation: ValidationResult, action: 'plan' | 'sync', failedSyncId?: number | null): string {
   const tail =
     action === 'sync'
-      ? 'Nothing was written to the registry: a sync applies only when every manifest and catalogue is valid.'
+      ? failedSyncId
+        ? 'No connector or catalogue was changed in the registry: a sync applies only when every manifest and catalogue is valid. ' +
+          `The attempt is recorded as failed sync #${failedSyncId} (the site's Syncs and Activity pages).`
+        : 'Nothing was written to the registry: a sync applies only when every manifest and catalogue is valid.'
       : 'No plan: fix the problems above, then run plan again.';
   return `${formatHuman(validation)}\n${tail}\n`;
 }

@@ -21,7 +21,8 @@ import { applyConnectorFiles, foldersToRecord, recordApprovedFiles } from './fil
 import { declaredKeyNames, keyConflicts, readKeyOwners, refuseKeyConflicts } from './key-owners.ts';
 import { readKnownSources } from './known-sources.ts';
 import { computePlan, emptySnapshot, planIsEmpty, unchangedStillHolds } from './plan.ts';
-import { defaultActor, detectCommit } from './provenance.ts';
+import { defaultActor, detectCommit, detectWorktreeDirty } from './provenance.ts';
+import { recordFailedSync, summarizeError, summarizeValidation, type FailureSummary } from './record.ts';
 import { readSnapshot } from './snapshot.ts';
 import type { Plan, SyncResult } from './types.ts';
 
@@ -50,6 +51,8 @@ export interface SyncOptions extends PlanOptions {
   actor?: string;
   /** Default: GITHUB_SHA, else `git rev-parse HEAD` in repoRoot, else null. */
   commitSha?: string | null;
+  /** Whether connectors/ or pipeline/catalog/ hold uncommitted changes; default `git status` in repoRoot (null: not known). */
+  worktreeDirty?: boolean | null;
   /** Compute the plan under the lock, write nothing (no migrations either). */
   dryRun?: boolean;
   log?: (line: string) => void;
@@ -65,8 +68,10 @@ export interface PlanOutcome {
 
 export interface SyncOutcome {
   validation: ValidationResult;
-  /** Absent when validation failed: nothing was written. */
+  /** Absent when validation failed: no registry content was written. */
   result?: SyncResult;
+  /** When validation failed: the registry_syncs row recording the failure (record.ts), or null when none could be written. */
+  failed_sync_id?: number | null;
 }
 
 const defaultValidate: Validate = (args) => validateRepo({ repoRoot: args.repoRoot, known: args.known });
@@ -106,6 +111,19 @@ export async function planSync(opts: PlanOptions): Promise<PlanOutcome> {
   }
 }
 
+/** Who ran a sync and what it read, for its registry_syncs row. */
+interface Provenance {
+  actor: string;
+  commitSha: string | null;
+  worktreeDirty: boolean | null;
+}
+
+/**
+ * A sync, and the record of its failure: invalid input, a key name another connector owns, or an
+ * error of the registry after it answered is recorded as a failed sync (record.ts) once the attempt
+ * was rolled back. Not recorded: a registry that cannot be reached or whose connection was lost
+ * (nothing to write to), a commit whose outcome is unknown, and a dry run.
+ */
 export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
   const startedAt = new Date();
   if (opts.dryRun) {
@@ -113,9 +131,29 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
     if (!plan) return { validation };
     return { validation, result: { plan, sync_id: null, outcome: planIsEmpty(plan) ? 'noop' : 'applied', dry_run: true } };
   }
+  const [commitSha, worktreeDirty] = await Promise.all([
+    opts.commitSha === undefined ? detectCommit(opts.repoRoot) : opts.commitSha,
+    opts.worktreeDirty === undefined ? detectWorktreeDirty(opts.repoRoot) : opts.worktreeDirty,
+  ]);
+  const prov: Provenance = { actor: opts.actor ?? defaultActor(), commitSha, worktreeDirty };
+  const record = (summary: FailureSummary) =>
+    recordFailedSync(opts.db, { startedAt, ...prov, summary }, opts.log);
+  let reached = false;
+  try {
+    const outcome = await attemptSync(opts, startedAt, prov, () => (reached = true));
+    if (outcome.validation.ok) return outcome;
+    return { ...outcome, failed_sync_id: await record(summarizeValidation(outcome.validation)) };
+  } catch (err) {
+    if (reached && !isConnectionLost(err) && !(err instanceof CommitUnknownError)) await record(summarizeError(err));
+    throw err;
+  }
+}
+
+async function attemptSync(opts: SyncOptions, startedAt: Date, prov: Provenance, answered: () => void): Promise<SyncOutcome> {
   const validate = opts.validate ?? defaultValidate;
   // Read-only, before any migration: an invalid repository must not change the database at all.
   const known = opts.fullValidation ? undefined : await withClient(opts.db, readKnownSources);
+  answered();
   let validation = await validate({ repoRoot: opts.repoRoot, known });
   if (!validation.ok) return { validation };
   // Likewise a key name another connector owns (checked again under the lock below).
@@ -125,8 +163,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
     if (conflicts.length > 0) return { validation: await refuseKeyConflicts(validation, conflicts, opts.repoRoot) };
   }
 
-  const actor = opts.actor ?? defaultActor();
-  const commitSha = opts.commitSha === undefined ? await detectCommit(opts.repoRoot) : opts.commitSha;
+  const { actor, commitSha, worktreeDirty } = prov;
   const client = await opts.db.connect();
   let broken = false;
   try {
@@ -160,7 +197,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
     const recording = foldersToRecord(plan, validation.connectors, snapshot.providers);
     const filesRecorded = await applyConnectorFiles(client, recording, (c) => readKeptTexts(opts.repoRoot, c.slug, c.files ?? []));
     await recordApprovedFiles(client, recording.map((c) => c.slug));
-    const syncId = await recordSync(client, { plan, outcome, actor, commitSha, startedAt, fingerprint: validation.fingerprint ?? null });
+    const syncId = await recordSync(client, { plan, outcome, actor, commitSha, worktreeDirty, startedAt, fingerprint: validation.fingerprint ?? null });
     await opts.beforeCommit?.(client);
     await commitOrSayUnknown(client);
     // After the commit, so the lock is already released: statistics only make later reads faster.
@@ -168,7 +205,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
     return {
       validation,
       result: {
-        plan, sync_id: syncId, outcome, dry_run: false, commit_sha: commitSha, actor,
+        plan, sync_id: syncId, outcome, dry_run: false, commit_sha: commitSha, worktree_dirty: worktreeDirty, actor,
         source_hashes_updated: hashes, files_recorded: filesRecorded, analyzed,
       },
     };
@@ -222,18 +259,21 @@ async function withClient<T>(db: Db, fn: (client: pg.PoolClient) => Promise<T>):
  */
 async function recordSync(
   client: pg.PoolClient,
-  args: { plan: Plan; outcome: 'applied' | 'noop'; actor: string; commitSha: string | null; startedAt: Date; fingerprint: string | null },
+  args: {
+    plan: Plan; outcome: 'applied' | 'noop'; actor: string; commitSha: string | null; worktreeDirty: boolean | null;
+    startedAt: Date; fingerprint: string | null;
+  },
 ): Promise<number> {
-  const { plan, outcome, actor, commitSha, startedAt, fingerprint } = args;
+  const { plan, outcome, actor, commitSha, worktreeDirty, startedAt, fingerprint } = args;
   const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO registry_syncs (started_at, finished_at, commit_sha, actor, outcome, counts, validation_fingerprint)
-     VALUES ($1, clock_timestamp(), $2, $3, $4, $5::jsonb, $6) RETURNING id`,
-    [startedAt, commitSha, actor, outcome, JSON.stringify(plan.counts), fingerprint],
+    `INSERT INTO registry_syncs (started_at, finished_at, commit_sha, worktree_dirty, actor, outcome, counts, validation_fingerprint)
+     VALUES ($1, clock_timestamp(), $2, $3, $4, $5, $6::jsonb, $7) RETURNING id`,
+    [startedAt, commitSha, worktreeDirty, actor, outcome, JSON.stringify(plan.counts), fingerprint],
   );
   const syncId = Number(rows[0]!.id);
   await client.query(
     `INSERT INTO registry_events (kind, actor, sync_id, details) VALUES ('sync', $1, $2, $3::jsonb)`,
-    [actor, syncId, JSON.stringify({ outcome, commit_sha: commitSha, counts: plan.counts })],
+    [actor, syncId, JSON.stringify({ outcome, commit_sha: commitSha, worktree_dirty: worktreeDirty, counts: plan.counts })],
   );
   const statusChanges = plan.providers
     .filter((p) => p.status_before !== null && p.status_before !== p.status_after)

@@ -88,6 +88,8 @@ export interface SyncResult {
   /** True for `sync --dry-run`: the plan was computed under the lock and nothing was written. */
   dry_run?: boolean;
   commit_sha?: string | null;
+  /** connectors/ or pipeline/catalog/ had uncommitted changes when it ran (null: not known). */
+  worktree_dirty?: boolean | null;
   actor?: string;
   /** Providers whose remembered source sha256 was brought up to date (bytes changed, meaning not). */
   source_hashes_updated?: number;

@@ -1,6 +1,7 @@
 /**
  * `npm run connectors -- sync [--dry-run] [--full] [--json]`: brings the registry in line with the
- * repository (see pipeline/sentinel/sync.ts). Invalid input anywhere: nothing is written, exit 1.
+ * repository (see pipeline/sentinel/sync.ts). Invalid input anywhere: no registry content is written
+ * (only the record of the failed sync, on a registry that has the schema), exit 1.
  * Manifests whose bytes the registry already synced are not re-validated unless --full.
  */
 import { runSync } from '../../sentinel/index.ts';
@@ -33,7 +34,7 @@ export async function run(args: string[]): Promise<number> {
     outcome = await withRegistry(flags, repoRoot, ({ pool }) => runSync({ ...base, db: pool }));
   }
   const { validation, result } = outcome;
-  if (!validation.ok) return failed(validation, flags.json);
+  if (!validation.ok) return failed(validation, flags.json, outcome.failed_sync_id);
   process.stderr.write(renderWarnings(validation));
   if (!result) throw new Error('sync: validation passed but no result came back (a bug: please report it)');
   if (flags.json) printJson(result);
@@ -41,11 +42,12 @@ export async function run(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
-function failed(validation: ValidationResult, json: boolean): number {
-  if (json) printJson({ ok: false, checked: validation.checked, errors: validation.errors, warnings: validation.warnings });
+function failed(validation: ValidationResult, json: boolean, failedSyncId?: number | null): number {
+  const recorded = failedSyncId ? { failed_sync_id: failedSyncId } : {};
+  if (json) printJson({ ok: false, checked: validation.checked, errors: validation.errors, warnings: validation.warnings, ...recorded });
   else {
     if (process.env.GITHUB_ACTIONS === 'true') process.stdout.write(formatGithubCommands(validation).map((l) => `${l}\n`).join(''));
-    process.stdout.write(renderValidationFailure(validation, 'sync'));
+    process.stdout.write(renderValidationFailure(validation, 'sync', failedSyncId));
   }
   return EXIT.failed;
 }

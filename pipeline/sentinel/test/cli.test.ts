@@ -78,17 +78,19 @@ describe.each(testBackends())('connectors plan / sync CLI (%s)', (backend) => {
     expect(await dumpRegistry(pool)).toEqual(before);
   });
 
-  it('an invalid manifest: sync exits 1, prints file:line:col, and writes nothing', async () => {
+  it('an invalid manifest: sync exits 1, prints file:line:col, and writes nothing but the record of the failed sync', async () => {
     repo.writeRaw('gamma', 'schema_version: 1\nprovider_slug: gamma\ndisplay_name: Gamma\nauth_mode: byok\nscopes:\n  - name: read\n    description: Read\n    requires_firearm: maybe\n');
     const before = await dumpRegistry(pool);
     const human = await cli('sync');
     expect(human.code).toBe(1);
     expect(human.stdout).toMatch(/connectors\/gamma\/manifest\.yaml:\d+:\d+ /);
-    expect(human.stdout).toContain('Nothing was written to the registry');
+    expect(human.stdout).toContain('No connector or catalogue was changed in the registry');
+    expect(human.stdout).toMatch(/The attempt is recorded as failed sync #\d+/);
     const json = await cli('sync', '--json');
     expect(json.code).toBe(1);
     const out = JSON.parse(json.stdout);
     expect(out.ok).toBe(false);
+    expect(out.failed_sync_id).toEqual(expect.any(Number));
     expect(out.errors.some((e: { file: string; line: number }) => e.file === 'connectors/gamma/manifest.yaml' && e.line > 0)).toBe(true);
     expect(await dumpRegistry(pool)).toEqual(before);
     repo.remove('gamma');

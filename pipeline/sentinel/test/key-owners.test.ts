@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, testBackends, type FreshDatabase } from '../../registry/testing.ts';
 import { planSync, runSync } from '../index.ts';
 import { keyConflicts, type KeyOwner } from '../key-owners.ts';
-import { countRows, dumpRegistry, makeRepo, manifestYaml, type TestRepo } from './helpers.ts';
+import { dumpRegistry, makeRepo, manifestYaml, type TestRepo } from './helpers.ts';
 import type { ValidConnector } from '../../validate/types.ts';
 
 const secret = (key: string) => ({ key, label: 'API key' });
@@ -45,17 +45,22 @@ describe.each(testBackends())('key names owned in the registry (%s)', (backend) 
   let pool: pg.Pool;
   let repo: TestRepo;
   const sync = () => runSync({ db: pool, repoRoot: repo.root, actor: 'ci' });
+  const appliedSyncs = async () => (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM registry_syncs WHERE outcome <> 'failed'`)).rows[0]!.n;
 
   /** Sync must refuse: the returned problems, and proof that nothing was written. */
   async function refused(slug: string, key: string) {
-    const before = { dump: await dumpRegistry(pool), syncs: await countRows(pool, 'registry_syncs') };
+    const before = { dump: await dumpRegistry(pool), syncs: await appliedSyncs() };
     const planned = await planSync({ db: pool, repoRoot: repo.root });
     expect(planned.plan).toBeUndefined();
     const { validation, result } = await sync();
     expect(result).toBeUndefined();
     expect(validation.ok).toBe(false);
     expect(await dumpRegistry(pool)).toEqual(before.dump);
-    expect(await countRows(pool, 'registry_syncs')).toBe(before.syncs);
+    // No sync applied; the refusal is recorded as a failed sync naming the code and where.
+    expect(await appliedSyncs()).toBe(before.syncs);
+    const last = await pool.query(`SELECT outcome, problems FROM registry_syncs ORDER BY id DESC LIMIT 1`);
+    expect(last.rows[0].outcome).toBe('failed');
+    expect(last.rows[0].problems.first).toContainEqual(expect.objectContaining({ file: `connectors/${slug}/manifest.yaml`, code: 'secret_key_taken' }));
     const problems = validation.errors.filter((e) => e.code === 'secret_key_taken');
     expect(planned.validation.errors.filter((e) => e.code === 'secret_key_taken')).toEqual(problems);
     expect(problems).toEqual([expect.objectContaining({ file: `connectors/${slug}/manifest.yaml`, path: 'secrets[0].key', ...keyPosition(manifestYaml(slug, { secrets: [secret(key)] }), key) })]);

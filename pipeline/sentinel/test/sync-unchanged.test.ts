@@ -103,7 +103,9 @@ describe.each(testBackends())('sync skips unchanged manifests (%s)', (backend) =
     expect(validation.errors.map((e) => [e.file, e.path])).toEqual([['connectors/beta/manifest.yaml', 'scopes[0].requires_firearm']]);
     expect(result).toBeUndefined();
     expect(await dumpRegistry(pool)).toEqual(before);
-    expect(await countRows(pool, 'registry_syncs')).toBe(syncs);
+    // Only the record of the failed attempt; it does not make the next sync validate everything.
+    expect(await countRows(pool, 'registry_syncs')).toBe(syncs + 1);
+    expect((await pool.query(`SELECT outcome FROM registry_syncs ORDER BY id DESC LIMIT 1`)).rows[0].outcome).toBe('failed');
 
     repo.write('beta', { display_name: 'Beta Renamed' });
     const fixed = await sync();

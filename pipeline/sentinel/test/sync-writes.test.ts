@@ -123,7 +123,10 @@ describe.each(testBackends())('sync writes (%s)', (backend) => {
       }),
     ).rejects.toThrow('boom after apply');
     expect(await dumpRegistry(pool)).toEqual(before);
-    expect(await countRows(pool, 'registry_syncs')).toBe(syncs);
+    // Only the record of the failed attempt, written after the rollback (pipeline/sentinel/record.ts).
+    expect(await countRows(pool, 'registry_syncs')).toBe(syncs + 1);
+    const { rows } = await pool.query(`SELECT outcome, problems FROM registry_syncs ORDER BY id DESC LIMIT 1`);
+    expect(rows[0]).toEqual({ outcome: 'failed', problems: { error: 'boom after apply' } });
     repo.remove('delta');
   });
 });
