@@ -51,6 +51,7 @@ export interface PageCacheStats {
 const PAGE_PARAMS: { path: RegExp; params: Set<string> }[] = [
   { path: /^\/$/, params: new Set(['q', 'status', 'auth', 'firearm', 'missing', 'page']) },
   { path: /^\/syncs$/, params: new Set(['before']) },
+  { path: /^\/activity$/, params: new Set(['before', 'connector', 'kind']) },
   // Flash messages after a licence decision come as ?granted=, ?error=, ...: cached only without a query.
   { path: /^\/licences$/, params: new Set() },
   // The detail page reads only flash parameters from its query: cached only without a query.

@@ -22,11 +22,12 @@ describe('which requests the page cache may answer', () => {
     expect(cacheKeyFor('GET', '127.0.0.1:1', '/')).toBe('127.0.0.1:1 /');
     expect(cacheKeyFor('GET', '127.0.0.1:1', '/?q=shop&status=draft&auth=byok&firearm=yes&missing=1&page=2')).not.toBeNull();
     expect(cacheKeyFor('GET', '127.0.0.1:1', '/syncs?before=12')).not.toBeNull();
+    expect(cacheKeyFor('GET', '127.0.0.1:1', '/activity?connector=acme_shop&kind=sync&before=40')).not.toBeNull();
     expect(cacheKeyFor('GET', '127.0.0.1:1', '/connectors/acme_shop')).not.toBeNull();
   });
 
   it('refuses flash parameters, unknown parameters, other methods, other paths and long URLs', () => {
-    for (const url of ['/connectors/acme_shop?set=KEY', '/connectors/acme_shop?approved=1', '/connectors/acme_shop?error=x&key=K', '/?error=x', '/?kpi_approved=orders', '/syncs?on=kpis', '/api/connectors/a/approve', '/favicon.svg', `/?q=${'a'.repeat(2000)}`]) {
+    for (const url of ['/connectors/acme_shop?set=KEY', '/connectors/acme_shop?approved=1', '/connectors/acme_shop?error=x&key=K', '/?error=x', '/?kpi_approved=orders', '/syncs?on=kpis', '/activity?set=KEY', '/api/connectors/a/approve', '/favicon.svg', `/?q=${'a'.repeat(2000)}`]) {
       expect(cacheKeyFor('GET', '127.0.0.1:1', url), url).toBeNull();
     }
     for (const method of ['POST', 'HEAD', 'PUT']) expect(cacheKeyFor(method, '127.0.0.1:1', '/')).toBeNull();

@@ -1,4 +1,5 @@
-/** The sync history, newest first, paged by id (keyset) so old pages stay as fast as new ones. */
+/** The sync history, failed syncs included, newest first, paged by id (keyset) so old pages stay as fast as new ones. */
+import type { FailureSummary } from '../../../../pipeline/sentinel/record.ts';
 import type { Queryable } from '../ports.ts';
 
 export interface SyncRow {
@@ -10,6 +11,10 @@ export interface SyncRow {
   outcome: 'applied' | 'noop' | 'failed';
   counts: Record<string, Record<string, number>>;
   error: string | null;
+  /** The sync read connectors/ or pipeline/catalog/ with uncommitted changes (null: not known). */
+  worktree_dirty: boolean | null;
+  /** Why a failed sync failed: counts and the first problems' codes and locations. */
+  problems: FailureSummary | null;
 }
 
 export const SYNCS_PAGE_SIZE = 50;
@@ -20,7 +25,7 @@ export async function listSyncs(
   beforeId: string | null,
 ): Promise<{ rows: SyncRow[]; hasMore: boolean; lastSynced: Date | null }> {
   const { rows } = await db.query<SyncRow & { last_synced: Date | null }>(
-    `SELECT s.id::text AS id, s.started_at, s.finished_at, s.commit_sha, s.actor, s.outcome, s.counts, s.error,
+    `SELECT s.id::text AS id, s.started_at, s.finished_at, s.commit_sha, s.actor, s.outcome, s.counts, s.error, s.worktree_dirty, s.problems,
             (SELECT max(finished_at) FROM registry_syncs WHERE outcome <> 'failed') AS last_synced
      FROM registry_syncs s
      WHERE ($1::bigint IS NULL OR s.id < $1::bigint)
