@@ -1,8 +1,8 @@
 /**
- * Applies a plan inside the caller's transaction with set-based statements: each table gets at
- * most a handful of statements whatever the number of connectors, rows travel as one JSON array
- * (jsonb_to_recordset) or parallel arrays (unnest), and nothing is sent for providers whose
- * digest is unchanged. Upserts carry `WHERE ... IS DISTINCT FROM`, so a row whose values are
+ * Applies a plan inside the caller's transaction with set-based statements: rows travel as JSON
+ * arrays (jsonb_to_recordset) in batches of bounded size (json-batches.ts: a few statements per
+ * table for a small change, a few dozen for a cold sync of 100,000 connectors) or as parallel
+ * arrays (unnest), and nothing is sent for providers whose digest is unchanged. Upserts carry `WHERE ... IS DISTINCT FROM`, so a row whose values are
  * already right is not rewritten and keeps its updated_at.
  *
  * Touches only: firearm_types and core_kpis (the catalogue), and the connector_providers rows
@@ -12,8 +12,9 @@
 import type pg from 'pg';
 import type { Catalog } from '../schema/manifest.ts';
 import type { ParsedConnector, ValidConnector } from '../validate/types.ts';
+import { PROVIDER_BATCH, ROW_BATCH, sendJsonBatches } from './json-batches.ts';
 import { kpiRows, scopeRows, secretRows } from './plan.ts';
-import type { Plan, ProviderChange } from './types.ts';
+import type { Plan, ProviderChange, ProviderHead } from './types.ts';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
@@ -74,29 +75,33 @@ export async function applyProviders(client: Queryable, plan: Plan, connectors: 
       file: c.file,
       digest: c.digest,
       source_sha256: c.source_sha256 ?? null,
+      // New bytes: remembered by a tree id only when git vouched for exactly these (changed-folders.ts).
+      source_tree: c.source_tree ?? null,
       manifest: m,
     };
   };
 
   const added = of('added');
-  if (added.length > 0) {
-    await client.query(
-      `INSERT INTO connector_providers (provider_slug, display_name, description, auth_mode, docs_url, status, manifest_path, manifest_digest, manifest, source_sha256)
-       SELECT slug, display_name, description, auth_mode, docs_url, status, file, digest, manifest, source_sha256
+  await sendJsonBatches(lazy(added, providerRow), PROVIDER_BATCH, (rows) =>
+    client.query(
+      `INSERT INTO connector_providers (provider_slug, display_name, description, auth_mode, docs_url, status, manifest_path, manifest_digest, manifest,
+                                        source_sha256, source_tree)
+       SELECT slug, display_name, description, auth_mode, docs_url, status, file, digest, manifest, source_sha256, source_tree
          FROM jsonb_to_recordset($1::jsonb)
            AS r(slug text, display_name text, description text, auth_mode text, docs_url text, status text, file text, digest text, manifest jsonb,
-                source_sha256 text)`,
-      [json(added.map(providerRow))],
-    );
-  }
+                source_sha256 text, source_tree text)`,
+      [rows],
+    ),
+  );
 
   const updated = [...of('changed'), ...of('revived')];
   if (updated.length > 0) {
     // A revived provider starts over as a draft: its old approval is of a connector that was gone.
-    await client.query(
+    await sendJsonBatches(lazy(updated, (p) => ({ ...providerRow(p), revived: p.kind === 'revived' })), PROVIDER_BATCH, (rows) => client.query(
       `UPDATE connector_providers AS p SET
           display_name = r.display_name, description = r.description, auth_mode = r.auth_mode, docs_url = r.docs_url,
-          status = r.status, manifest_path = r.file, manifest_digest = r.digest, manifest = r.manifest, source_sha256 = r.source_sha256,
+          status = r.status, manifest_path = r.file, manifest_digest = r.digest, manifest = r.manifest,
+          source_sha256 = r.source_sha256, source_tree = r.source_tree,
           approved_digest   = CASE WHEN r.revived THEN NULL ELSE p.approved_digest END,
           approved_manifest = CASE WHEN r.revived THEN NULL ELSE p.approved_manifest END,
           approved_at       = CASE WHEN r.revived THEN NULL ELSE p.approved_at END,
@@ -104,10 +109,10 @@ export async function applyProviders(client: Queryable, plan: Plan, connectors: 
           retired_at = NULL, updated_at = now()
          FROM jsonb_to_recordset($1::jsonb)
            AS r(slug text, display_name text, description text, auth_mode text, docs_url text, status text, file text, digest text,
-                manifest jsonb, source_sha256 text, revived boolean)
+                manifest jsonb, source_sha256 text, source_tree text, revived boolean)
         WHERE p.provider_slug = r.slug`,
-      [json(updated.map((p) => ({ ...providerRow(p), revived: p.kind === 'revived' })))],
-    );
+      [rows],
+    ));
     const revived = of('revived').map((p) => p.slug);
     if (revived.length > 0) {
       await client.query(
@@ -134,24 +139,40 @@ export async function applyProviders(client: Queryable, plan: Plan, connectors: 
 }
 
 /**
- * Remembers the source sha256 of parsed manifests the plan counts unchanged (a comment or a
- * reformat changed their bytes, not their meaning), so the next sync can skip them. Bookkeeping for
- * the validator's fast path, not content: updated_at is left alone. Returns the rows updated.
- * Touches only source_sha256 of those providers.
+ * Brings the bookkeeping of the connectors the plan leaves alone up to date, so the next sync can
+ * skip them: the source sha256 of parsed manifests the plan counts unchanged (a comment or a
+ * reformat changed their bytes, not their meaning), and the tree id of every folder this sync read
+ * (one synced from uncommitted work and committed since is now remembered by its tree id; one read
+ * with uncommitted work in it forgets its tree id). `heads`: the registry's rows under the sync's
+ * lock. Not content: updated_at is left alone. Returns the rows updated.
+ * Touches only source_sha256 and source_tree of those providers.
  */
-export async function applySourceHashes(client: Queryable, plan: Plan, connectors: ValidConnector[]): Promise<number> {
+export async function applySourceHashes(client: Queryable, plan: Plan, connectors: ValidConnector[], heads: ProviderHead[]): Promise<number> {
   const inPlan = new Set(plan.providers.map((p) => p.slug));
-  const rows = connectors
-    .filter((c) => c.kind === 'parsed' && c.source_sha256 !== undefined && !inPlan.has(c.slug))
-    .map((c) => ({ slug: c.slug, sha: c.source_sha256 }));
-  if (rows.length === 0) return 0;
-  const { rowCount } = await client.query(
-    `UPDATE connector_providers AS p SET source_sha256 = r.sha
-       FROM jsonb_to_recordset($1::jsonb) AS r(slug text, sha text)
-      WHERE p.provider_slug = r.slug AND p.source_sha256 IS DISTINCT FROM r.sha`,
-    [json(rows)],
-  );
-  return rowCount ?? 0;
+  const before = new Map(heads.map((h) => [h.slug, h]));
+  function* rows() {
+    for (const c of connectors) {
+      // A folder taken unread holds exactly what the registry remembers.
+      if (inPlan.has(c.slug) || c.source_sha256 === undefined || (c.kind === 'unchanged' && c.unread)) continue;
+      const h = before.get(c.slug);
+      const sameBytes = h?.source_sha256 === c.source_sha256;
+      // Outside git (source_tree unset) a remembered tree id stays only while the bytes are still the ones it names.
+      const tree = c.source_tree !== undefined ? c.source_tree : sameBytes ? (h?.source_tree ?? null) : null;
+      if (sameBytes && (h?.source_tree ?? null) === tree) continue;
+      yield { slug: c.slug, sha: c.source_sha256, tree };
+    }
+  }
+  let updated = 0;
+  await sendJsonBatches(rows(), ROW_BATCH, async (batch) => {
+    const { rowCount } = await client.query(
+      `UPDATE connector_providers AS p SET source_sha256 = r.sha, source_tree = r.tree
+         FROM jsonb_to_recordset($1::jsonb) AS r(slug text, sha text, tree text)
+        WHERE p.provider_slug = r.slug AND (p.source_sha256, p.source_tree) IS DISTINCT FROM (r.sha, r.tree)`,
+      [batch],
+    );
+    updated += rowCount ?? 0;
+  });
+  return updated;
 }
 
 /** Child rows of added, changed and revived providers: delete the removed, upsert the rest. */
@@ -184,9 +205,10 @@ async function applyChildren(client: Queryable, plan: Plan, touched: ParsedConne
     );
   }
 
-  const scopes = touched.flatMap((c) => scopeRows(c.manifest).map((r, position) => ({ slug: c.slug, position, ...r })));
-  if (scopes.length > 0) {
-    await client.query(
+  // Rows are made as they are sent, one batch at a time (json-batches.ts).
+  const scopes = childRows(touched, (c) => scopeRows(c.manifest));
+  await sendJsonBatches(scopes, ROW_BATCH, (rows) =>
+    client.query(
       `INSERT INTO connector_scopes AS s (provider_slug, name, description, requires_firearm, firearm_type, access, position)
        SELECT slug, name, description, requires_firearm, firearm_type, access, position
          FROM jsonb_to_recordset($1::jsonb) AS r(slug text, name text, description text, requires_firearm boolean, firearm_type text, access text, position int)
@@ -195,13 +217,12 @@ async function applyChildren(client: Queryable, plan: Plan, touched: ParsedConne
          firearm_type = EXCLUDED.firearm_type, access = EXCLUDED.access, position = EXCLUDED.position, updated_at = now()
        WHERE (s.description, s.requires_firearm, s.firearm_type, s.access, s.position)
              IS DISTINCT FROM (EXCLUDED.description, EXCLUDED.requires_firearm, EXCLUDED.firearm_type, EXCLUDED.access, EXCLUDED.position)`,
-      [json(scopes)],
-    );
-  }
-  const kpis = touched.flatMap((c) => kpiRows(c.manifest).map((r, position) => ({ slug: c.slug, position, ...r })));
-  if (kpis.length > 0) {
-    // A mapping whose aggregation changed loses its approval: the operator approved another rule.
-    await client.query(
+      [rows],
+    ),
+  );
+  // A mapping whose aggregation changed loses its approval: the operator approved another rule.
+  await sendJsonBatches(childRows(touched, (c) => kpiRows(c.manifest)), ROW_BATCH, (rows) =>
+    client.query(
       `INSERT INTO kpi_mappings AS k (provider_slug, raw_metric, core_kpi, aggregation, position)
        SELECT slug, raw_metric, core_kpi, aggregation, position
          FROM jsonb_to_recordset($1::jsonb) AS r(slug text, raw_metric text, core_kpi text, aggregation text, position int)
@@ -210,12 +231,11 @@ async function applyChildren(client: Queryable, plan: Plan, touched: ParsedConne
          approved_at = CASE WHEN k.aggregation = EXCLUDED.aggregation THEN k.approved_at END,
          approved_by = CASE WHEN k.aggregation = EXCLUDED.aggregation THEN k.approved_by END
        WHERE (k.aggregation, k.position) IS DISTINCT FROM (EXCLUDED.aggregation, EXCLUDED.position)`,
-      [json(kpis)],
-    );
-  }
-  const secrets = touched.flatMap((c) => secretRows(c.manifest).map((r, position) => ({ slug: c.slug, position, ...r })));
-  if (secrets.length > 0) {
-    await client.query(
+      [rows],
+    ),
+  );
+  await sendJsonBatches(childRows(touched, (c) => secretRows(c.manifest)), ROW_BATCH, (rows) =>
+    client.query(
       `INSERT INTO connector_secrets AS s (provider_slug, key_name, label, description, optional, position)
        SELECT slug, key_name, label, description, optional, position
          FROM jsonb_to_recordset($1::jsonb) AS r(slug text, key_name text, label text, description text, optional boolean, position int)
@@ -224,7 +244,20 @@ async function applyChildren(client: Queryable, plan: Plan, touched: ParsedConne
          position = EXCLUDED.position, updated_at = now()
        WHERE (s.label, s.description, s.optional, s.position)
              IS DISTINCT FROM (EXCLUDED.label, EXCLUDED.description, EXCLUDED.optional, EXCLUDED.position)`,
-      [json(secrets)],
-    );
+      [rows],
+    ),
+  );
+}
+
+/** Each connector's rows with its slug and position, made one at a time. */
+function* childRows<R extends object>(touched: ParsedConnector[], rowsOf: (c: ParsedConnector) => R[]): Generator<R & { slug: string; position: number }> {
+  for (const c of touched) {
+    let position = 0;
+    for (const r of rowsOf(c)) yield { slug: c.slug, position: position++, ...r };
   }
+}
+
+/** `items` mapped by `fn` one at a time, as they are consumed. */
+function* lazy<T, R>(items: readonly T[], fn: (item: T) => R): Generator<R> {
+  for (const item of items) yield fn(item);
 }

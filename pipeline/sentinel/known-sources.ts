@@ -1,7 +1,8 @@
 /**
  * What the registry remembers of the last sync for the validator's unchanged-file fast path
  * (pipeline/validate/unchanged.ts): the last sync's validation fingerprint and, per provider not
- * retired, the sha256 of the manifest bytes it synced with the digest they gave. Read-only.
+ * retired, the sha256 of the folder's files it synced with the digest they gave, and the folder's
+ * git tree id when it synced a committed folder. Read-only.
  */
 import type pg from 'pg';
 import { registryHasSchema } from '../registry/migrate.ts';
@@ -9,15 +10,26 @@ import type { KnownSources } from '../validate/unchanged.ts';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
-/** True when the registry has the source-hash columns (migration 1767225600000_source-hashes). */
-export async function hasSourceHashes(client: Queryable): Promise<boolean> {
-  const { rows } = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM pg_attribute
+/**
+ * Which bookkeeping columns the registry has: the source hashes (migration
+ * 1767225600000_source-hashes) and the git tree ids (1770609600000_source-trees). plan and
+ * pr-check never migrate, so an older registry may lack them.
+ */
+export async function sourceColumns(client: Queryable): Promise<{ hashes: boolean; trees: boolean }> {
+  const { rows } = await client.query<{ hashes: number; trees: number }>(
+    `SELECT count(*) FILTER (WHERE attname IN ('validation_fingerprint', 'source_sha256'))::int AS hashes,
+            count(*) FILTER (WHERE attname = 'source_tree')::int AS trees
+       FROM pg_attribute
       WHERE NOT attisdropped
         AND ((attrelid = to_regclass('registry_syncs') AND attname = 'validation_fingerprint')
-          OR (attrelid = to_regclass('connector_providers') AND attname = 'source_sha256'))`,
+          OR (attrelid = to_regclass('connector_providers') AND attname IN ('source_sha256', 'source_tree')))`,
   );
-  return rows[0]?.n === 2;
+  return { hashes: rows[0]?.hashes === 2, trees: rows[0]?.trees === 1 };
+}
+
+/** True when the registry has the source-hash columns (migration 1767225600000_source-hashes). */
+export async function hasSourceHashes(client: Queryable): Promise<boolean> {
+  return (await sourceColumns(client)).hashes;
 }
 
 /**
@@ -25,16 +37,19 @@ export async function hasSourceHashes(client: Queryable): Promise<boolean> {
  * no fingerprint (none yet, or one written by older code).
  */
 export async function readKnownSources(client: Queryable): Promise<KnownSources | undefined> {
-  if (!(await registryHasSchema(client)) || !(await hasSourceHashes(client))) return undefined;
+  if (!(await registryHasSchema(client))) return undefined;
+  const columns = await sourceColumns(client);
+  if (!columns.hashes) return undefined;
   const last = await client.query<{ fingerprint: string | null }>(
     // A failed sync (record.ts) wrote no registry content, so it says nothing about what was synced.
     `SELECT validation_fingerprint AS fingerprint FROM registry_syncs WHERE outcome <> 'failed' ORDER BY id DESC LIMIT 1`,
   );
   const fingerprint = last.rows[0]?.fingerprint ?? null;
   if (fingerprint === null) return undefined;
-  const { rows } = await client.query<{ slug: string; sha256: string; digest: string }>(
-    `SELECT provider_slug AS slug, source_sha256 AS sha256, manifest_digest AS digest
+  const tree = columns.trees ? 'source_tree' : 'NULL::text';
+  const { rows } = await client.query<{ slug: string; sha256: string; digest: string; tree: string | null }>(
+    `SELECT provider_slug AS slug, source_sha256 AS sha256, manifest_digest AS digest, ${tree} AS tree
        FROM connector_providers WHERE status <> 'retired' AND source_sha256 IS NOT NULL`,
   );
-  return { fingerprint, sources: new Map(rows.map((r) => [r.slug, { sha256: r.sha256, digest: r.digest }])) };
+  return { fingerprint, sources: new Map(rows.map((r) => [r.slug, { sha256: r.sha256, digest: r.digest, tree: r.tree }])) };
 }

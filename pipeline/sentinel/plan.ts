@@ -64,15 +64,19 @@ export function secretRows(m: Manifest): SecretRow[] {
 
 /**
  * True when every connector the validator skipped as unchanged is still what the registry holds
- * (same digest, same source sha256, not retired). A sync validates before taking its lock, so
- * another sync may have moved a row in between; then it validates again in full under the lock.
+ * (same digest, same source sha256, not retired, and for a folder taken on git's word without
+ * reading it, the same tree id). A sync validates before taking its lock, so another sync may have
+ * moved a row in between; then it validates again in full under the lock.
  */
 export function unchangedStillHolds(connectors: ValidConnector[], heads: ProviderHead[]): boolean {
   const bySlug = new Map(heads.map((h) => [h.slug, h]));
   return connectors.every((c) => {
     if (c.kind !== 'unchanged') return true;
     const h = bySlug.get(c.slug);
-    return h !== undefined && h.status !== 'retired' && h.manifest_digest === c.digest && h.source_sha256 === c.source_sha256;
+    return (
+      h !== undefined && h.status !== 'retired' && h.manifest_digest === c.digest && h.source_sha256 === c.source_sha256 &&
+      (!c.unread || (h.source_tree ?? null) === c.source_tree)
+    );
   });
 }
 

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { registryHasSchema } from '../registry/migrate.ts';
-import { hasSourceHashes } from './known-sources.ts';
+import { sourceColumns } from './known-sources.ts';
 import { emptySnapshot, providersNeedingDetail } from './plan.ts';
 import type { CatalogEntrySnapshot, KpiMappingRow, ProviderDetail, ProviderHead, RegistrySnapshot, ScopeRow, SecretRow } from './types.ts';
 import type { ValidConnector } from '../validate/types.ts';
@@ -16,10 +16,13 @@ type Queryable = Pick<pg.ClientBase, 'query'>;
 export async function readSnapshot(client: Queryable, desired: Pick<ValidConnector, 'slug' | 'digest'>[]): Promise<RegistrySnapshot> {
   if (!(await registryHasSchema(client))) return emptySnapshot();
 
-  // An older registry (plan and pr-check never migrate) has no source hashes: they read as null.
-  const source = (await hasSourceHashes(client)) ? 'source_sha256' : 'NULL::text';
+  // An older registry (plan and pr-check never migrate) has no source hashes or trees: they read as null.
+  const columns = await sourceColumns(client);
+  const source = columns.hashes ? 'source_sha256' : 'NULL::text';
+  const tree = columns.trees ? 'source_tree' : 'NULL::text';
   const { rows: providers } = await client.query<ProviderHead>(
-    `SELECT provider_slug AS slug, display_name, auth_mode, status, manifest_digest, approved_digest, ${source} AS source_sha256
+    `SELECT provider_slug AS slug, display_name, auth_mode, status, manifest_digest, approved_digest, ${source} AS source_sha256,
+            ${tree} AS source_tree
        FROM connector_providers`,
   );
   const firearm_types = await readCatalog(client, 'firearm_types', 'NULL::text');

@@ -17,6 +17,7 @@ import type { ValidationResult } from '../validate/types.ts';
 import type { KnownSources } from '../validate/unchanged.ts';
 import { analyzeAfterSync } from './analyze.ts';
 import { applyCatalog, applyProviders, applySourceHashes } from './apply.ts';
+import { readFolderSources, stampTrees } from './changed-folders.ts';
 import { applyConnectorFiles, foldersToRecord, recordApprovedFiles } from './files.ts';
 import { declaredKeyNames, keyConflicts, readKeyOwners, refuseKeyConflicts } from './key-owners.ts';
 import { readKnownSources } from './known-sources.ts';
@@ -44,6 +45,8 @@ export interface PlanOptions {
   validate?: Validate;
   /** Validate every manifest, even those whose bytes the registry already synced (`sync --full`). */
   fullValidation?: boolean;
+  /** Where a sync says what it could not do but worked around (git failing: every folder is read). */
+  log?: (line: string) => void;
 }
 
 export interface SyncOptions extends PlanOptions {
@@ -83,7 +86,8 @@ const defaultValidate: Validate = (args) => validateRepo({ repoRoot: args.repoRo
  */
 export async function planSync(opts: PlanOptions): Promise<PlanOutcome> {
   const validate = opts.validate ?? defaultValidate;
-  const known = opts.fullValidation ? undefined : await withClient(opts.db, readKnownSources);
+  // In a git checkout only the folders git does not vouch for are read (changed-folders.ts).
+  const { known } = await readFolderSources({ ...opts, full: opts.fullValidation, readKnown: () => withClient(opts.db, readKnownSources) });
   let validation = await validate({ repoRoot: opts.repoRoot, known });
   if (!validation.ok) return { validation };
   const client = await opts.db.connect();
@@ -152,10 +156,12 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
 async function attemptSync(opts: SyncOptions, startedAt: Date, prov: Provenance, answered: () => void): Promise<SyncOutcome> {
   const validate = opts.validate ?? defaultValidate;
   // Read-only, before any migration: an invalid repository must not change the database at all.
-  const known = opts.fullValidation ? undefined : await withClient(opts.db, readKnownSources);
+  // In a git checkout only the folders git does not vouch for are read (changed-folders.ts).
+  const { known, git } = await readFolderSources({ ...opts, full: opts.fullValidation, readKnown: () => withClient(opts.db, readKnownSources) });
   answered();
   let validation = await validate({ repoRoot: opts.repoRoot, known });
   if (!validation.ok) return { validation };
+  await stampTrees(validation.connectors, git, opts);
   // Likewise a key name another connector owns (checked again under the lock below).
   const keyNames = declaredKeyNames(validation.connectors);
   if (keyNames.length > 0) {
@@ -179,6 +185,7 @@ async function attemptSync(opts: SyncOptions, startedAt: Date, prov: Provenance,
         await client.query('ROLLBACK');
         return { validation };
       }
+      await stampTrees(validation.connectors, git, opts);
       snapshot = await readSnapshot(client, validation.connectors);
     }
     const conflicts = keyConflicts(validation.connectors, await readKeyOwners(client, declaredKeyNames(validation.connectors)));
@@ -192,7 +199,7 @@ async function attemptSync(opts: SyncOptions, startedAt: Date, prov: Provenance,
       await applyCatalog(client, plan, validation.catalog);
       await applyProviders(client, plan, validation.connectors);
     }
-    const hashes = await applySourceHashes(client, plan, validation.connectors);
+    const hashes = await applySourceHashes(client, plan, validation.connectors, snapshot.providers);
     // The file lists of the folders whose bytes changed, in the same transaction as their digests.
     const recording = foldersToRecord(plan, validation.connectors, snapshot.providers);
     const filesRecorded = await applyConnectorFiles(client, recording, (c) => readKeptTexts(opts.repoRoot, c.slug, c.files ?? []));

@@ -109,6 +109,8 @@ export interface ProviderHead {
   approved_digest: string | null;
   /** sha256 of the folder's files as last synced (null: not known; absent in hand-built snapshots). */
   source_sha256?: string | null;
+  /** git tree id of the folder as last synced (null: synced from uncommitted work, outside git, or not known). */
+  source_tree?: string | null;
 }
 
 /** The rest of a provider, read only for those whose digest changed or that come back. */

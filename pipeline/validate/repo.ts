@@ -7,7 +7,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Catalog } from '../schema/manifest.ts';
 import { loadCatalog } from './catalog.ts';
-import { checkConnectorFolder, type FolderCheckOptions } from './check-file.ts';
+import { checkConnectorFolder, MANIFEST_NAME, type FolderCheckOptions } from './check-file.ts';
 import { MAX_MANIFEST_BYTES } from './decode.ts';
 import type { ManifestResult } from './manifest.ts';
 import { POOL_THRESHOLD, checkFoldersInPool, type PoolOptions } from './pool.ts';
@@ -61,13 +61,19 @@ export async function validateRepo(opts: ValidateRepoOptions): Promise<Validatio
   const fingerprint = loaded.errors.length === 0 ? validationFingerprint(loaded.catalog) : undefined;
   const skipping = fingerprint !== undefined && opts.known !== undefined && opts.known.fingerprint === fingerprint;
   const check: FolderCheckOptions = { known: skipping ? opts.known!.sources : undefined, validateBytes: opts.validateBytes };
+  // Folders git vouches for are not read at all; only the others are.
+  const unread = skipping ? unreadResults(scan.folders, opts.known!) : new Map<string, ManifestResult>();
+  const toRead = unread.size === 0 ? scan.folders : scan.folders.filter((f) => !unread.has(f));
   // Many folders: chunks shared by the main thread and worker threads (none when workers is false).
-  const usePool = opts.workers === 'always' || scan.folders.length > POOL_THRESHOLD;
+  const usePool = opts.workers === 'always' || toRead.length > POOL_THRESHOLD;
   const mainOnly = opts.workers === false || opts.validateBytes !== undefined;
   const pool = mainOnly ? { ...opts.pool, workers: 0, mainThreadWorks: true } : opts.pool;
-  const results = usePool
-    ? await checkFoldersInPool(repoRoot, scan.folders, loaded.catalog, pool, check)
-    : await checkFolders(repoRoot, scan.folders, loaded.catalog, check);
+  const read = usePool
+    ? await checkFoldersInPool(repoRoot, toRead, loaded.catalog, pool, check)
+    : await checkFolders(repoRoot, toRead, loaded.catalog, check);
+  // In scan order again: the cross-file rules pair scan.folders[i] with results[i].
+  let next = 0;
+  const results = unread.size === 0 ? read : scan.folders.map((f) => unread.get(f) ?? read[next++]!);
 
   const errors: Problem[] = [...loaded.errors, ...scan.errors];
   const warnings: Problem[] = [];
@@ -95,6 +101,29 @@ export async function validateRepo(opts: ValidateRepoOptions): Promise<Validatio
     fingerprint,
     skipped_unchanged: skipped,
   };
+}
+
+/**
+ * The folders of `folders` that `known.untouched` names and the registry has a source for, as the
+ * result of an unchanged folder: valid, with the registry's digest, sha256 and tree id, and its
+ * slug its folder's name (located in the file only if a duplicate makes it matter). No files: not read.
+ */
+function unreadResults(folders: string[], known: KnownSources): Map<string, ManifestResult> {
+  const out = new Map<string, ManifestResult>();
+  if (!known.untouched || known.untouched.size === 0) return out;
+  for (const folder of folders) {
+    const prior = known.untouched.has(folder) ? known.sources.get(folder) : undefined;
+    if (!prior) continue;
+    out.set(folder, {
+      errors: [], warnings: [],
+      declaredSlug: { slug: folder, line: 0, column: 0 },
+      connector: {
+        kind: 'unchanged', unread: true, slug: folder, file: `connectors/${folder}/${MANIFEST_NAME}`,
+        digest: prior.digest, source_sha256: prior.sha256, source_tree: prior.tree ?? null,
+      },
+    });
+  }
+  return out;
 }
 
 export function sortProblems(list: Problem[]): Problem[] {

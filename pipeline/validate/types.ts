@@ -28,8 +28,14 @@ interface ConnectorBase {
    * absent when validated from text, not from a folder.
    */
   source_sha256?: string;
-  /** Every file of the folder the digest covers, manifest included; absent when validated from text. */
+  /** Every file of the folder the digest covers, manifest included; absent when validated from text or not read (`unread`). */
   files?: FolderFile[];
+  /**
+   * The folder's git tree id in HEAD when the worktree folder is exactly that (plan/sync in a git
+   * checkout, pipeline/sentinel/git-folders.ts); null when it holds uncommitted work or is not in
+   * HEAD; absent outside git.
+   */
+  source_tree?: string | null;
 }
 
 /** A manifest that was parsed and passed every rule. */
@@ -48,6 +54,8 @@ export interface UnchangedConnector extends ConnectorBase {
   kind: 'unchanged';
   manifest?: undefined;
   source_sha256: string;
+  /** Not read at all: git vouched for the folder (its tree id is the registry's), so sha256, digest and tree are the registry's. */
+  unread?: true;
 }
 
 /** A manifest that passed every rule, parsed or known unchanged (see `kind`). */

@@ -9,6 +9,8 @@
  * digest is the registry's, without parsing it. Any other file is validated in full; a changed
  * catalogue or rule changes the fingerprint and so validates every file (which is also how
  * "removing a catalogue entry still in use is an error" keeps holding for unchanged manifests).
+ * In a git checkout the sentinel goes one step further (`untouched`): a folder git vouches for is
+ * not even read.
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../schema/digest.ts';
@@ -21,11 +23,20 @@ export interface KnownSources {
   fingerprint: string | null;
   /** slug -> the synced folder's source sha256 and the registry's connector digest, for providers not retired. */
   sources: Map<string, KnownSource>;
+  /**
+   * Folders to accept unchanged without reading them at all (plan/sync in a git checkout: clean in
+   * the worktree, and their tree id in HEAD is the one the registry synced; see
+   * pipeline/sentinel/git-folders.ts). Only those that also have a source here, and only under the
+   * same fingerprint, like the hash comparison.
+   */
+  untouched?: ReadonlySet<string>;
 }
 
 export interface KnownSource {
   sha256: string;
   digest: string;
+  /** The git tree id of the folder the registry synced (null: synced from uncommitted work, or outside git). */
+  tree?: string | null;
 }
 
 export function sourceSha256(bytes: Uint8Array): string {

@@ -1,0 +1,226 @@
+/**
+ * What git knows of the connector folders, so a sync reads only those that changed: per folder,
+ * the tree id it has in HEAD, and whether anything under it differs from HEAD in the index or the
+ * worktree. A folder that is clean and whose tree id is the one the registry synced holds exactly
+ * the bytes the registry synced, without being read (tree ids are content addresses: equal ids,
+ * equal files, in any clone, shallow or not, on any branch or a detached HEAD).
+ *
+ * Four git processes at most, whatever the number of folders:
+ *   git rev-parse --show-toplevel --verify -q HEAD^{tree}   the work tree's root, HEAD's tree (none yet: no commit)
+ *   git ls-tree -z <tree> -- connectors/                      folder -> mode, type, tree id
+ *   git status --porcelain=v1 -z --ignored=matching ...       modified, staged, deleted, untracked, ignored paths
+ *   git ls-files -v -z -- connectors/                         files git was told not to look at
+ * Ignored files count as changes: the connector digest covers every file of the folder, git-ignored
+ * or not (a local dist/ or .env is read, and judged, like any file). So do files marked
+ * assume-unchanged or skip-worktree, whose changes `git status` would not report.
+ *
+ * Not a git checkout (no .git, no git, repoRoot not the root of a work tree): undefined, quietly,
+ * and the sync hashes files as before. git failing or printing anything unexpected: undefined
+ * with one log line. Never a guess: a folder is only ever "clean" on git's explicit word.
+ */
+import { execFile } from 'node:child_process';
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+
+export const CONNECTORS_DIR = 'connectors';
+
+export interface GitFolders {
+  /** Folder name under connectors/ -> its tree id in HEAD, for entries that are plain folders there (mode 040000). */
+  trees: Map<string, string>;
+  /**
+   * Folders git reports anything under (modified, staged, deleted, renamed, untracked, ignored,
+   * unmerged, assume-unchanged, skip-worktree), and HEAD entries that are not plain folders (a
+   * symbolic link, a file, a submodule): read in full, never taken from the registry.
+   */
+  dirty: Set<string>;
+  /** git named connectors/ itself (untracked or ignored as a whole, as in a repository with no commit): every folder is dirty. */
+  allDirty?: true;
+}
+
+/** Why git could not be asked: the sync then hashes files, as outside git. */
+export class GitUnexpected extends Error {
+  override name = 'GitUnexpected';
+}
+
+export interface GitRunResult {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+/** Runs git with `args` in `cwd`; rejects only when git cannot be started at all (ENOENT). */
+export type RunGit = (args: string[], cwd: string) => Promise<GitRunResult>;
+
+/** Enough for a slow disk at 100,000 folders; a git that takes longer is treated as failed. */
+const GIT_TIMEOUT_MS = 120_000;
+
+export const runGit: RunGit = (args, cwd) =>
+  new Promise((resolve, reject) => {
+    execFile(
+      'git',
+      // Never take the index lock (an editor or another git command may be working in the repository),
+      // and a folder name is a name, never a glob.
+      ['--no-optional-locks', '--literal-pathspecs', ...args],
+      { cwd, encoding: 'buffer', maxBuffer: 1024 * 1024 * 1024, timeout: GIT_TIMEOUT_MS, windowsHide: true },
+      (err, stdout, stderr) => {
+        const e = err as (NodeJS.ErrnoException & { code?: string | number; killed?: boolean }) | null;
+        if (e && typeof e.code === 'string') return reject(e); // ENOENT: no git; ENOBUFS: too much output
+        if (e?.killed) return resolve({ code: null, stdout, stderr: `timed out after ${GIT_TIMEOUT_MS / 1000} s` });
+        resolve({ code: e ? ((e.code as number | undefined) ?? 1) : 0, stdout, stderr: stderr.toString('utf8') });
+      },
+    );
+  });
+
+export interface ReadGitOptions {
+  /** Only these folders (a re-check of a few): default every folder under connectors/. */
+  folders?: readonly string[];
+  log?: (line: string) => void;
+  /** Tests: a stand-in for the git executable. */
+  run?: RunGit;
+}
+
+/** At most this many folders are named as pathspecs; more, and all of connectors/ is asked. */
+const MAX_PATHSPECS = 200;
+
+/**
+ * What git knows of connectors/ in `repoRoot`, or undefined when the sync must hash files instead
+ * (see the module comment). Read-only: never writes the index.
+ */
+export async function readGitFolders(repoRoot: string, opts: ReadGitOptions = {}): Promise<GitFolders | undefined> {
+  const run = opts.run ?? runGit;
+  try {
+    const head = await readHead(repoRoot, run);
+    if (!head) return undefined;
+    const named = opts.folders !== undefined && opts.folders.length <= MAX_PATHSPECS ? opts.folders : undefined;
+    if (named?.length === 0) return { trees: new Map(), dirty: new Set() };
+    // `connectors/x` names the entry x (folder or not) and everything under it; `connectors/` what is inside.
+    const specs = named ? named.map((f) => `${CONNECTORS_DIR}/${f}`) : [`${CONNECTORS_DIR}/`];
+    const [listing, status, flags] = await Promise.all([
+      // No commit yet: HEAD holds no folder, so every folder is new.
+      head.tree ? expectOk(run, ['ls-tree', '-z', head.tree, '--', ...specs], repoRoot) : Promise.resolve(Buffer.alloc(0)),
+      expectOk(
+        run,
+        ['status', '--porcelain=v1', '-z', '--untracked-files=normal', '--ignored=matching', '--no-renames', '--', ...specs],
+        repoRoot,
+      ),
+      expectOk(run, ['ls-files', '-v', '-z', '--', ...specs], repoRoot),
+    ]);
+    const folders: GitFolders = { trees: new Map(), dirty: new Set() };
+    parseLsTree(listing, folders);
+    parseStatus(status, folders);
+    parseLsFilesFlags(flags, folders);
+    return folders;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT' && e.syscall?.startsWith('spawn')) return undefined; // git is not installed
+    const why = err instanceof GitUnexpected ? err.message : `git could not be run (${(err as Error).message.split('\n')[0]})`;
+    opts.log?.(`sync: ${why}; reading and hashing every connector folder instead of asking git which changed`);
+    return undefined;
+  }
+}
+
+/** HEAD's tree id (null: no commit yet), or undefined when repoRoot is not the root of a git work tree. */
+async function readHead(repoRoot: string, run: RunGit): Promise<{ tree: string | null } | undefined> {
+  const r = await run(['rev-parse', '--show-toplevel', '--verify', '-q', 'HEAD^{tree}'], repoRoot);
+  // 128: not a git repository (or inside .git): outside git, quietly.
+  if (r.code === 128) return undefined;
+  if (r.stderr.trim() !== '' || (r.code !== 0 && r.code !== 1)) throw new GitUnexpected(`git rev-parse failed (${describe(r)})`);
+  const [top, tree, ...rest] = r.stdout.toString('utf8').split('\n');
+  // Exit 1 and no tree id: HEAD names no commit yet. Exit 0: HEAD's tree id.
+  const shape = r.code === 1 ? tree === '' && rest.length === 0 : tree !== undefined && OID.test(tree) && rest.length === 1 && rest[0] === '';
+  if (!top || !path.isAbsolute(top) || !shape) throw new GitUnexpected(`git rev-parse printed something unexpected (${describe(r)})`);
+  let same: boolean;
+  try {
+    const [a, b] = await Promise.all([realpath(top), realpath(repoRoot)]);
+    same = a === b;
+  } catch (err) {
+    throw new GitUnexpected(`git rev-parse named a work tree that cannot be resolved (${(err as Error).message})`);
+  }
+  if (!same) return undefined; // repoRoot is a folder inside another repository's work tree
+  return { tree: r.code === 1 ? null : tree! };
+}
+
+async function expectOk(run: RunGit, args: string[], cwd: string): Promise<Buffer> {
+  const r = await run(args, cwd);
+  if (r.code !== 0 || r.stderr.trim() !== '') throw new GitUnexpected(`git ${args[0]} failed (${describe(r)})`);
+  return r.stdout;
+}
+
+function describe(r: GitRunResult): string {
+  const said = r.stderr.trim().split('\n')[0]?.slice(0, 200);
+  return `exit ${r.code ?? 'none'}${said ? `: ${said}` : ''}`;
+}
+
+const OID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
+/** Entries split on NUL; a trailing NUL ends the last one. */
+function records(buf: Buffer): string[] {
+  if (buf.length === 0) return [];
+  const text = buf.toString('utf8');
+  if (!text.endsWith('\0')) throw new GitUnexpected('git printed output that does not end in a NUL');
+  return text.slice(0, -1).split('\0');
+}
+
+/** The folder a repository path is in: `connectors/<folder>[/...]`; `cmd` names the git command that printed it. */
+function folderOf(file: string, cmd: string): string {
+  const shown = JSON.stringify(file.slice(0, 200));
+  if (!file.startsWith(`${CONNECTORS_DIR}/`)) throw new GitUnexpected(`git ${cmd} printed a path outside ${CONNECTORS_DIR}/: ${shown}`);
+  const rest = file.slice(CONNECTORS_DIR.length + 1);
+  const slash = rest.indexOf('/');
+  const folder = slash < 0 ? rest : rest.slice(0, slash);
+  if (folder === '') throw new GitUnexpected(`git ${cmd} printed ${shown}, which is no folder of ${CONNECTORS_DIR}/`);
+  return folder;
+}
+
+const LS_TREE = /^([0-7]{6}) (tree|blob|commit) ([0-9a-f]{40}(?:[0-9a-f]{24})?)\t(.+)$/s;
+
+/** `git ls-tree -z`: `<mode> <type> <oid>\t<path>` per entry. A plain folder gets its tree id; anything else in its place is dirty. */
+export function parseLsTree(buf: Buffer, into: GitFolders): void {
+  for (const rec of records(buf)) {
+    const m = LS_TREE.exec(rec);
+    if (!m) throw new GitUnexpected(`git ls-tree printed an entry it should not: ${JSON.stringify(rec.slice(0, 200))}`);
+    const folder = folderOf(m[4]!, 'ls-tree');
+    if (m[4] !== `${CONNECTORS_DIR}/${folder}`) throw new GitUnexpected(`git ls-tree printed ${JSON.stringify(m[4]!.slice(0, 200))}, not a folder of ${CONNECTORS_DIR}/`);
+    // 120000: a symbolic link in place of the folder; 100644/100755: a file; 160000: a submodule.
+    if (m[1] === '040000' && m[2] === 'tree') into.trees.set(folder, m[3]!);
+    else into.dirty.add(folder);
+  }
+}
+
+const STATUS = /^([ MTADRCU?!])([ MTADRCU?!]) (.+)$/s;
+
+/** `git status --porcelain=v1 -z --no-renames`: `XY <path>` per entry; every path named makes its folder dirty. */
+export function parseStatus(buf: Buffer, into: GitFolders): void {
+  for (const rec of records(buf)) {
+    const m = STATUS.exec(rec);
+    // With --no-renames no entry carries a second path; one that does is not the format we know.
+    if (!m || m[1] === 'R' || m[1] === 'C') throw new GitUnexpected(`git status printed an entry it should not: ${JSON.stringify(rec.slice(0, 200))}`);
+    if (m[3] === `${CONNECTORS_DIR}/` && (m[1] === '?' || m[1] === '!')) into.allDirty = true;
+    else into.dirty.add(folderOf(m[3]!, 'status'));
+  }
+}
+
+/**
+ * `git ls-files -v -z`: `<tag> <path>` per index entry. A lower-case tag is a file marked
+ * assume-unchanged and `S` one marked skip-worktree: git status does not look at their bytes, so
+ * their folders are read.
+ */
+export function parseLsFilesFlags(buf: Buffer, into: GitFolders): void {
+  if (buf.length === 0) return;
+  if (buf[buf.length - 1] !== 0) throw new GitUnexpected('git ls-files printed output that does not end in a NUL');
+  // Byte by byte: at 100,000 folders this is megabytes of paths, nearly all of them tagged H.
+  let start = 0;
+  while (start < buf.length) {
+    const end = buf.indexOf(0, start);
+    const tag = buf[start]!;
+    if (buf[start + 1] !== 0x20 || end < start + 3) throw new GitUnexpected(`git ls-files printed an entry it should not: ${JSON.stringify(buf.subarray(start, Math.min(end, start + 200)).toString('utf8'))}`);
+    const lower = tag >= 0x61 && tag <= 0x7a;
+    if (lower || tag === 0x53 /* S */) into.dirty.add(folderOf(buf.subarray(start + 2, end).toString('utf8'), 'ls-files'));
+    else if (tag < 0x41 || tag > 0x5a) throw new GitUnexpected(`git ls-files printed a tag it should not: ${JSON.stringify(String.fromCharCode(tag))}`);
+    start = end + 1;
+  }
+}
+
+/** Folders git vouches for: clean, with a tree id in HEAD. */
+export function cleanTree(git: GitFolders, folder: string): string | undefined {
+  return git.allDirty || git.dirty.has(folder) ? undefined : git.trees.get(folder);
+}

@@ -1,0 +1,323 @@
+/**
+ * Change detection by git (pipeline/sentinel/changed-folders.ts, git-folders.ts): in a git
+ * checkout plan/sync read only the connector folders git does not vouch for, and the plan is the
+ * one a full read gives, whatever state the repository is in. Every case is a real temporary git
+ * repository; which folders were read is what the validator was told to take unread
+ * (`known.untouched`) and what it returned unread (`unread`), never a timing.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase, testBackends, type FreshDatabase } from '../../registry/testing.ts';
+import { validateRepo } from '../../validate/repo.ts';
+import type { ValidationResult, ValidConnector } from '../../validate/types.ts';
+import { readFolderSources, stampTrees } from '../changed-folders.ts';
+import { readGitFolders, type RunGit } from '../git-folders.ts';
+import { planSync, runSync, type Validate } from '../index.ts';
+import type { Plan } from '../types.ts';
+import { dumpRegistry, makeRepo, manifestYaml, type TestRepo } from './helpers.ts';
+
+function git(root: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+/** A test repository (helpers.ts makeRepo) made a git repository, with its files committed. */
+function gitRepo(slugs: string[], opts: { commit?: boolean } = {}): TestRepo {
+  const repo = makeRepo(slugs);
+  git(repo.root, 'init', '-q', '-b', 'main');
+  git(repo.root, 'config', 'user.name', 'Sync Test');
+  git(repo.root, 'config', 'user.email', 'sync-test@example.com');
+  git(repo.root, 'config', 'commit.gpgsign', 'false');
+  writeFileSync(path.join(repo.root, '.gitignore'), '*.log\n');
+  if (opts.commit !== false) commitAll(repo, 'connectors');
+  return repo;
+}
+
+function commitAll(repo: TestRepo, message: string): void {
+  git(repo.root, 'add', '-A');
+  git(repo.root, 'commit', '-q', '-m', message);
+}
+
+const treeOf = (repo: TestRepo, slug: string, rev = 'HEAD') => git(repo.root, 'rev-parse', `${rev}:connectors/${slug}`);
+
+/** The slugs of the folders a validation read (every connector git did not vouch for). */
+const readSlugs = (v: ValidationResult) => v.connectors.filter((c) => !(c.kind === 'unchanged' && c.unread)).map((c) => c.slug).sort();
+
+/** The plan without what depends on how it was reached. */
+const planShape = (plan: Plan) => ({ providers: plan.providers, counts: plan.counts });
+
+describe.each(testBackends())('sync asks git which folders changed (%s)', (backend) => {
+  let db: FreshDatabase;
+  let pool: pg.Pool;
+  const repos: TestRepo[] = [];
+  /** What the validator was told it may take unread, per call. */
+  let untouched: (string[] | undefined)[] = [];
+  const watching: Validate = (args) => {
+    untouched.push(args.known?.untouched ? [...args.known.untouched].sort() : undefined);
+    return validateRepo({ repoRoot: args.repoRoot, known: args.known });
+  };
+  const logs: string[] = [];
+  const sync = (repo: TestRepo, extra: Partial<Parameters<typeof runSync>[0]> = {}) => {
+    untouched = [];
+    return runSync({ db: pool, repoRoot: repo.root, actor: 'test', validate: watching, log: (l) => logs.push(l), ...extra });
+  };
+  /** plan on git's word, and the same plan from reading every folder (--full). */
+  const plans = async (repo: TestRepo) => {
+    untouched = [];
+    const fast = await planSync({ db: pool, repoRoot: repo.root, validate: watching });
+    const full = await planSync({ db: pool, repoRoot: repo.root, fullValidation: true });
+    return { fast, full };
+  };
+  const trees = async (slugs: string[]) => {
+    const { rows } = await pool.query<{ slug: string; tree: string | null }>(
+      `SELECT provider_slug AS slug, source_tree AS tree FROM connector_providers WHERE provider_slug = ANY($1) ORDER BY 1`,
+      [slugs],
+    );
+    return Object.fromEntries(rows.map((r) => [r.slug, r.tree]));
+  };
+  const track = (repo: TestRepo) => (repos.push(repo), repo);
+
+  beforeAll(async () => {
+    db = await freshDatabase(backend);
+    pool = new pg.Pool({ connectionString: db.url, max: 3 });
+  });
+  afterAll(async () => {
+    await pool.end();
+    await db.drop();
+    for (const r of repos) r.cleanup();
+  });
+
+  it('a clean checkout: the first sync remembers each folder tree id, the next reads no folder and writes nothing', async () => {
+    const repo = track(gitRepo(['clean_a', 'clean_b']));
+    const first = await sync(repo);
+    expect(first.result!.plan.counts.providers.added).toBe(2);
+    expect(await trees(['clean_a', 'clean_b'])).toEqual({ clean_a: treeOf(repo, 'clean_a'), clean_b: treeOf(repo, 'clean_b') });
+
+    const before = await dumpRegistry(pool);
+    const again = await sync(repo);
+    expect(untouched).toEqual([['clean_a', 'clean_b']]);
+    expect(readSlugs(again.validation)).toEqual([]);
+    expect(again.result!.outcome).toBe('noop');
+    expect(again.result!.plan.counts.providers).toMatchObject({ added: 0, changed: 0, unchanged: 2, retired: 0, revived: 0 });
+    expect(await dumpRegistry(pool)).toEqual(before);
+  });
+
+  it('a dirty tree: an uncommitted edit, an untracked folder, a staged-only change and a deletion not committed are read or retired as a full read says; committing them records their tree ids', async () => {
+    const repo = track(gitRepo(['dirty_a', 'dirty_b', 'dirty_c', 'dirty_d']));
+    await sync(repo);
+    repo.write('dirty_b', { display_name: 'B, edited and not committed' });
+    repo.write('dirty_e'); // untracked
+    repo.write('dirty_c', { display_name: 'C, staged only' });
+    git(repo.root, 'add', 'connectors/dirty_c');
+    repo.remove('dirty_d');
+
+    const { fast, full } = await plans(repo);
+    expect(untouched).toEqual([['dirty_a']]);
+    expect(readSlugs(fast.validation)).toEqual(['dirty_b', 'dirty_c', 'dirty_e']);
+    expect(planShape(fast.plan!)).toEqual(planShape(full.plan!));
+    expect(fast.plan!.providers.map((p) => [p.slug, p.kind])).toEqual([
+      ['dirty_b', 'changed'], ['dirty_c', 'changed'], ['dirty_d', 'retired'], ['dirty_e', 'added'],
+    ]);
+
+    await sync(repo);
+    // Synced from uncommitted work: no tree id; source_sha256 decides next time.
+    expect(await trees(['dirty_a', 'dirty_b', 'dirty_c', 'dirty_e'])).toEqual({ dirty_a: treeOf(repo, 'dirty_a'), dirty_b: null, dirty_c: null, dirty_e: null });
+
+    commitAll(repo, 'commit the edits');
+    const committed = await sync(repo);
+    expect(readSlugs(committed.validation)).toEqual(['dirty_b', 'dirty_c', 'dirty_e']);
+    expect(committed.result!.outcome).toBe('noop');
+    expect(committed.result!.source_hashes_updated).toBe(3);
+    expect(await trees(['dirty_b', 'dirty_c', 'dirty_e'])).toEqual({
+      dirty_b: treeOf(repo, 'dirty_b'), dirty_c: treeOf(repo, 'dirty_c'), dirty_e: treeOf(repo, 'dirty_e'),
+    });
+    const settled = await sync(repo);
+    expect(readSlugs(settled.validation)).toEqual([]);
+  });
+
+  it('a folder moved (git mv, slug and key renamed) is one connector retired and one added', async () => {
+    const repo = track(gitRepo(['move_a', 'move_b']));
+    await sync(repo);
+    git(repo.root, 'mv', 'connectors/move_b', 'connectors/moved_b');
+    repo.write('moved_b');
+    commitAll(repo, 'rename move_b to moved_b');
+
+    const { fast, full } = await plans(repo);
+    expect(untouched).toEqual([['move_a']]);
+    expect(readSlugs(fast.validation)).toEqual(['moved_b']);
+    expect(planShape(fast.plan!)).toEqual(planShape(full.plan!));
+    expect(fast.plan!.providers.map((p) => [p.slug, p.kind])).toEqual([['move_b', 'retired'], ['moved_b', 'added']]);
+    const synced = await sync(repo);
+    expect(synced.result!.plan.counts.providers).toMatchObject({ added: 1, retired: 1, unchanged: 1 });
+    expect(await trees(['moved_b'])).toEqual({ moved_b: treeOf(repo, 'moved_b') });
+  });
+
+  it('a folder that becomes a symbolic link is refused as a full read refuses it, committed or not, and nothing is written', async () => {
+    const repo = track(gitRepo(['link_a', 'link_b']));
+    await sync(repo);
+    const before = await dumpRegistry(pool);
+    repo.remove('link_b');
+    symlinkSync('link_a', path.join(repo.root, 'connectors', 'link_b'));
+    for (const state of ['uncommitted', 'committed']) {
+      if (state === 'committed') {
+        commitAll(repo, 'link_b is a link now');
+        expect(git(repo.root, 'ls-tree', 'HEAD', 'connectors/link_b')).toMatch(/^120000 blob /);
+      }
+      const { validation, result } = await sync(repo);
+      expect(validation.ok, state).toBe(false);
+      expect(validation.errors.map((e) => [e.file, e.code])).toEqual([['connectors/link_b', 'symlink']]);
+      expect(result).toBeUndefined();
+      const full = await planSync({ db: pool, repoRoot: repo.root, fullValidation: true });
+      expect(full.validation.errors.map((e) => [e.file, e.code])).toEqual([['connectors/link_b', 'symlink']]);
+    }
+    const after = await dumpRegistry(pool);
+    expect(after).toEqual(before);
+  });
+
+  it('a shallow clone (--depth 1) needs no history: its folders have the tree ids the registry synced, so none is read', async () => {
+    const origin = track(gitRepo(['shallow_a', 'shallow_b']));
+    origin.write('shallow_b', { display_name: 'B, second commit' });
+    commitAll(origin, 'second commit');
+    await sync(origin);
+
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cf-shallow-'));
+    repos.push({ root: dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) } as TestRepo);
+    const clone = path.join(dir, 'clone');
+    execFileSync('git', ['clone', '-q', '--depth', '1', `file://${origin.root}`, clone], { stdio: 'ignore' });
+    expect(git(clone, 'rev-parse', '--is-shallow-repository')).toBe('true');
+    expect(git(clone, 'rev-list', '--count', 'HEAD')).toBe('1');
+
+    untouched = [];
+    const { validation, result } = await runSync({ db: pool, repoRoot: clone, actor: 'test', validate: watching });
+    expect(untouched).toEqual([['shallow_a', 'shallow_b']]);
+    expect(readSlugs(validation)).toEqual([]);
+    expect(result!.outcome).toBe('noop');
+  });
+
+  it('a detached HEAD is read like any HEAD: only the folder that differs from what was synced is read', async () => {
+    const repo = track(gitRepo(['detached_a', 'detached_b']));
+    repo.write('detached_b', { display_name: 'B, second commit' });
+    commitAll(repo, 'second commit');
+    await sync(repo);
+    git(repo.root, 'checkout', '-q', '--detach', 'HEAD~1');
+    expect(git(repo.root, 'status', '--porcelain')).toBe('');
+
+    const { fast, full } = await plans(repo);
+    expect(untouched).toEqual([['detached_a']]);
+    expect(readSlugs(fast.validation)).toEqual(['detached_b']);
+    expect(planShape(fast.plan!)).toEqual(planShape(full.plan!));
+    expect(fast.plan!.providers.map((p) => [p.slug, p.kind, p.fields_changed])).toEqual([['detached_b', 'changed', ['display_name']]]);
+    await sync(repo);
+    expect(await trees(['detached_b'])).toEqual({ detached_b: treeOf(repo, 'detached_b') });
+  });
+
+  it('a repository with no commit yet: every folder is read, and remembered by its bytes, not a tree id', async () => {
+    const repo = track(gitRepo(['unborn_a', 'unborn_b'], { commit: false }));
+    logs.length = 0;
+    const first = await sync(repo);
+    expect(first.result!.plan.counts.providers.added).toBe(2);
+    expect(await trees(['unborn_a', 'unborn_b'])).toEqual({ unborn_a: null, unborn_b: null });
+    const again = await sync(repo);
+    expect(untouched).toEqual([[]]);
+    expect(readSlugs(again.validation)).toEqual(['unborn_a', 'unborn_b']);
+    // Read, but not parsed: their bytes are the ones synced.
+    expect(again.validation.connectors.map((c) => c.kind)).toEqual(['unchanged', 'unchanged']);
+    expect(again.result!.outcome).toBe('noop');
+    expect(logs).toEqual([]); // git answered: nothing to fall back from
+  });
+
+  it('an ignored file and a file marked assume-unchanged are changes git status alone would not report: their folders are read', async () => {
+    const repo = track(gitRepo(['hidden_a', 'hidden_b', 'hidden_c']));
+    await sync(repo);
+    writeFileSync(path.join(repo.root, 'connectors', 'hidden_a', 'debug.log'), 'an ignored file is still a file of the connector\n');
+    git(repo.root, 'update-index', '--assume-unchanged', 'connectors/hidden_b/manifest.yaml');
+    repo.write('hidden_b', { display_name: 'B, behind assume-unchanged' });
+    expect(git(repo.root, 'status', '--porcelain')).toBe('');
+
+    const { fast, full } = await plans(repo);
+    expect(untouched).toEqual([['hidden_c']]);
+    expect(readSlugs(fast.validation)).toEqual(['hidden_a', 'hidden_b']);
+    expect(planShape(fast.plan!)).toEqual(planShape(full.plan!));
+    expect(fast.plan!.providers.map((p) => [p.slug, p.kind])).toEqual([['hidden_a', 'changed'], ['hidden_b', 'changed']]);
+  });
+
+  it('git failing or printing something unexpected: one log line, every folder read, the same plan', async () => {
+    const repo = track(gitRepo(['broken_a', 'broken_b']));
+    await sync(repo);
+    // A git that answers nonsense, first on PATH.
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'cf-fake-git-'));
+    repos.push({ root: bin, cleanup: () => rmSync(bin, { recursive: true, force: true }) } as TestRepo);
+    writeFileSync(path.join(bin, 'git'), '#!/bin/sh\necho "this is not what git prints"\n');
+    chmodSync(path.join(bin, 'git'), 0o755);
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${bin}${path.delimiter}${savedPath}`;
+    logs.length = 0;
+    try {
+      const { validation, result } = await sync(repo);
+      expect(untouched).toEqual([undefined]);
+      expect(readSlugs(validation)).toEqual(['broken_a', 'broken_b']);
+      expect(result!.outcome).toBe('noop');
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    expect(logs.filter((l) => l.includes('asking git'))).toEqual([
+      'sync: git rev-parse printed something unexpected (exit 0); reading and hashing every connector folder instead of asking git which changed',
+    ]);
+  });
+
+  it('a folder committed while it was read is not remembered by the tree id git gave before', async () => {
+    const repo = track(gitRepo(['race_a', 'race_b']));
+    const { git: before } = await readFolderSources({ repoRoot: repo.root, readKnown: async () => undefined });
+    const connectors = ['race_a', 'race_b'].map((slug) => ({ kind: 'parsed', slug }) as ValidConnector);
+    repo.write('race_b', { display_name: 'B, committed after git answered' });
+    commitAll(repo, 'meanwhile');
+    await stampTrees(connectors, before, { repoRoot: repo.root });
+    expect(connectors.map((c) => [c.slug, c.source_tree])).toEqual([['race_a', before!.trees.get('race_a')], ['race_b', null]]);
+  });
+});
+
+describe('git-folders reads git exactly', () => {
+  let repo: TestRepo;
+  beforeAll(() => {
+    repo = gitRepo(['gf_a', 'gf_b']);
+    mkdirSync(path.join(repo.root, 'connectors', 'gf_c'));
+    writeFileSync(path.join(repo.root, 'connectors', 'gf_c', 'manifest.yaml'), manifestYaml('gf_c'));
+  });
+  afterAll(() => repo.cleanup());
+
+  it('names each folder with its tree id and each changed one as dirty; outside a repository it is quiet', async () => {
+    renameSync(path.join(repo.root, 'connectors', 'gf_b', 'manifest.yaml'), path.join(repo.root, 'connectors', 'gf_b', 'renamed.yaml'));
+    const folders = await readGitFolders(repo.root);
+    expect(Object.fromEntries(folders!.trees)).toEqual({ gf_a: treeOf(repo, 'gf_a'), gf_b: treeOf(repo, 'gf_b') });
+    expect([...folders!.dirty].sort()).toEqual(['gf_b', 'gf_c']);
+    const plain = makeRepo(['x_a']);
+    const logs: string[] = [];
+    expect(await readGitFolders(plain.root, { log: (l) => logs.push(l) })).toBeUndefined();
+    // A folder inside another repository's work tree is not a repository root either.
+    expect(await readGitFolders(path.join(repo.root, 'connectors'), { log: (l) => logs.push(l) })).toBeUndefined();
+    expect(logs).toEqual([]);
+    plain.cleanup();
+  });
+
+  it('an entry in a format it does not know is a failure, never a clean folder', async () => {
+    const real = (await import('../git-folders.ts')).runGit;
+    const lying = (args: string[]): RunGit => async (a, cwd) => {
+      const r = await real(a, cwd);
+      return a[0] === args[0] ? { ...r, stdout: Buffer.from(`${args[1]}\0`) } : r;
+    };
+    for (const [cmd, line] of [
+      ['status', 'R  connectors/gf_a/x'],
+      ['status', ' M pipeline/elsewhere'],
+      ['ls-tree', '040000 tree nothex\tconnectors/gf_a'],
+      ['ls-files', 'H'],
+    ] as const) {
+      const logs: string[] = [];
+      expect(await readGitFolders(repo.root, { run: lying([cmd, line]), log: (l) => logs.push(l) }), `${cmd}: ${line}`).toBeUndefined();
+      expect(logs).toHaveLength(1);
+      expect(logs[0]).toContain(`git ${cmd} printed`);
+    }
+  });
+});
