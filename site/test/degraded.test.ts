@@ -93,8 +93,8 @@ describe.each(testBackends())('degraded states (%s)', (backend) => {
     };
     for (const p of ['/', '/connectors/acme_shop', '/syncs']) {
       const body = (await request(`${f.url}${p}`)).body;
-      expect(body).toContain('1 problem in the manifests');
-      expect(body).toContain('connectors/acme_shop/manifest.yaml:7:12');
+      expect(body).toContain('1 problem in 1 file');
+      expect(body).toContain('data-location="connectors/acme_shop/manifest.yaml:7:12"');
     }
     pipeline.validation = { ok: true, errors: [] };
     expect((await request(`${f.url}/`)).body).not.toContain('pipeline-banner');
