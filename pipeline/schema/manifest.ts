@@ -6,6 +6,7 @@
  * placeholders, folder names, cross-file rules) live in `pipeline/validate/`, not here.
  */
 import { z } from 'zod';
+import { DOCS_URL_RULE, OAUTH_ENDPOINT_RULE, urlPattern, urlProblem, type UrlRule } from './url.ts';
 
 export const SLUG_PATTERN = /^[a-z][a-z0-9_]{1,62}$/;
 export const SECRET_KEY_PATTERN = /^[A-Z0-9_]{1,128}$/;
@@ -17,12 +18,29 @@ export const AGGREGATIONS = ['sum', 'avg', 'min', 'max', 'last'] as const;
 /** scopes[].access: only `read` is announced read-only to MCP clients; unset means "may write". */
 export const SCOPE_ACCESS = ['read', 'write'] as const;
 
+/** Holds a character that trim() keeps: JavaScript's \s is exactly what trim() removes. */
+export const NOT_BLANK_PATTERN = /\S/;
+
 const notBlank = (max: number) =>
   z
     .string()
     .min(1)
     .max(max)
-    .refine((s) => s.trim().length > 0, { message: 'must not be blank' });
+    .refine((s) => NOT_BLANK_PATTERN.test(s), { message: 'must not be blank' })
+    .meta({ pattern: NOT_BLANK_PATTERN.source });
+
+/**
+ * A URL field (pipeline/schema/url.ts): the pattern for editors, and the same pattern plus the
+ * WHATWG parser for the validator, whose issue says what is wrong (shape.ts words it).
+ */
+const urlField = (rule: UrlRule) =>
+  z
+    .string()
+    .superRefine((text, ctx) => {
+      const problem = urlProblem(text, rule);
+      if (problem) ctx.addIssue({ code: 'invalid_format', format: 'url', message: problem, input: text });
+    })
+    .meta({ pattern: urlPattern(rule) });
 
 export const secretSchema = z.strictObject({
   key: z
@@ -71,26 +89,10 @@ export const kpiSchema = z.strictObject({
  * authorization code, the client secret and the tokens travel to and from these URLs.
  */
 export function isAllowedOAuthEndpoint(text: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return false;
-  }
-  if (url.username || url.password || url.hash) return false;
-  if (url.protocol === 'https:') return url.hostname !== '';
-  return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === 'localhost');
+  return urlProblem(text, OAUTH_ENDPOINT_RULE) === undefined;
 }
 
-const oauthEndpoint = (what: string) =>
-  z
-    .string()
-    .refine(isAllowedOAuthEndpoint, {
-      message: `must be an https:// URL without user name, password or #fragment (http:// only on 127.0.0.1 or localhost, for a local stand-in)`,
-    })
-    // Editors get the gist as a pattern; the refinement above is the rule.
-    .meta({ pattern: '^(https://|http://(127\\.0\\.0\\.1|localhost)[:/])' })
-    .describe(what);
+const oauthEndpoint = (what: string) => urlField(OAUTH_ENDPOINT_RULE).describe(what);
 
 const oauthKey = (what: string) =>
   z.string().regex(SECRET_KEY_PATTERN, 'must be a key name declared under secrets, in [A-Z0-9_]').describe(what);
@@ -121,10 +123,9 @@ export const manifestSchema = z
     auth_mode: z
       .enum(AUTH_MODES)
       .describe('oauth (user authorizes), byok (operator pastes a key), oauth_and_byok (both), none (no secrets at all).'),
-    docs_url: z
-      .url({ protocol: /^https$/, message: 'must be an https:// URL' })
+    docs_url: urlField(DOCS_URL_RULE)
       .optional()
-      .describe("The provider's API documentation (https only)."),
+      .describe("The provider's API documentation: an https:// URL without spaces, user name or password."),
     secrets: z.array(secretSchema).default([]).describe('The keys the connector loads from the vault.'),
     scopes: z.array(scopeSchema).min(1, 'a connector needs at least one scope'),
     kpis: z.array(kpiSchema).default([]).describe('Mappings of provider metrics to core KPIs.'),

@@ -14,6 +14,9 @@ export const RESERVED_AUTHORIZE_PARAMS = ['response_type', 'client_id', 'redirec
 
 const KEY_FIELDS = ['client_id_key', 'client_secret_key', 'refresh_token_key'] as const;
 
+/** Auth modes that do not authorize through OAuth, so take no oauth block. */
+export const AUTH_MODES_WITHOUT_OAUTH: readonly string[] = ['byok', 'none'];
+
 type Obj = Record<string, unknown>;
 type Report = (path: readonly PathSegment[], code: string, message: string, at?: 'key' | 'value') => void;
 
@@ -28,7 +31,7 @@ export function oauthRules(
   if (oauth === undefined || oauth === null || typeof oauth !== 'object' || Array.isArray(oauth)) return;
   const block = oauth as Obj;
 
-  if (authMode === 'byok' || authMode === 'none') {
+  if (authMode !== undefined && AUTH_MODES_WITHOUT_OAUTH.includes(authMode)) {
     error(['oauth'], 'oauth_not_allowed', `auth_mode ${authMode} does not authorize through OAuth, so it takes no oauth block. Remove oauth, or set auth_mode to oauth or oauth_and_byok.`, 'key');
   }
 

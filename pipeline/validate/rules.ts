@@ -19,7 +19,7 @@ import type { Problem } from './types.ts';
  * bytes equal the ones last synced only while this version (and the catalogues) are unchanged
  * (see unchanged.ts), so a rule change without a bump would let an old manifest skip the new rule.
  */
-export const VALIDATOR_VERSION = 2;
+export const VALIDATOR_VERSION = 3; // 3: URLs parsed properly (pipeline/schema/url.ts): no whitespace, ports 1..65535, ASCII hosts
 
 /** Verbs that make a scope look like it acts (spends, destroys, speaks, deploys) rather than reads. */
 export const DESTRUCTIVE_WORDS = new Set([
@@ -45,9 +45,11 @@ export function looksDestructive(name: string): string | undefined {
 }
 
 /** A scaffold placeholder: a value that is or begins with TODO (case-sensitive, so "Todoist" is fine). */
-export const isPlaceholder = (s: string): boolean => /^\s*TODO/.test(s);
+export const PLACEHOLDER_PATTERN = /^\s*TODO/;
 /** Secret keys keep their filled prefix, so the field part may be the placeholder: PROVIDER_SHOPIFY_TODO. */
-const isKeyPlaceholder = (s: string): boolean => isPlaceholder(s) || /(^|_)TODO(_|$)/.test(s);
+export const KEY_PLACEHOLDER_PATTERN = /(^|_)TODO(_|$)/;
+export const isPlaceholder = (s: string): boolean => PLACEHOLDER_PATTERN.test(s);
+const isKeyPlaceholder = (s: string): boolean => isPlaceholder(s) || KEY_PLACEHOLDER_PATTERN.test(s);
 
 /** Fields a manifest may leave out, so a placeholder there can also just be deleted. */
 const OPTIONAL_FIELD = /^(?:description|docs_url|secrets\[\d+\]\.(?:description|optional)|kpis\[\d+\]\.aggregation)$/;

@@ -100,7 +100,9 @@ export function shapeProblems(schema: AnySchema, value: unknown, parsed: ParsedY
         break;
       }
       case 'invalid_format':
-        push(path, 'value', 'invalid_format', `${issue.message}, not ${describe(input)}.`);
+        // URL issues (pipeline/schema/url.ts) say what is wrong with the URL and what to do.
+        if (issue.format === 'url') push(path, 'value', 'invalid_format', `${describe(input)} is not an allowed URL: ${issue.message}.`);
+        else push(path, 'value', 'invalid_format', `${issue.message}, not ${describe(input)}.`);
         break;
       default:
         push(path, 'value', issue.message.includes('blank') ? 'blank_value' : 'invalid_value', `${issue.message}.`);
