@@ -1,52 +1,34 @@
 /**
  * `npm run connectors -- <command>`: the one entry point of the pipeline CLI.
- * Each command lives in commands/<name>.ts and exports `run(args): Promise<number>` (the exit code).
+ * Each command is defined in specs.ts (flags, arguments, help) and lives in commands/<name>.ts,
+ * which exports `run(args): Promise<number>` (the exit code).
  */
 import { isConnectionLost } from '../registry/pool.ts';
 import { escapeControl } from '../validate/terminal-text.ts';
-import { EXIT, UsageError, exitCodeFor } from './errors.ts';
+import { exitCodeFor } from './errors.ts';
+import { route, type CommandName } from './specs.ts';
 
 type Command = { run(args: string[]): Promise<number> };
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  new: { summary: 'new <slug> [--display-name TEXT] [--auth-mode MODE]', load: () => import('./commands/new.ts') },
-  validate: { summary: 'validate [--json] [--repo-root DIR] [PATH ...]', load: () => import('./commands/validate.ts') },
-  plan: { summary: 'plan [--json] [--full]', load: () => import('./commands/plan.ts') },
-  sync: { summary: 'sync [--dry-run] [--json] [--full]', load: () => import('./commands/sync.ts') },
-  'pr-check': { summary: 'pr-check', load: () => import('./commands/pr-check.ts') },
-  'pr-comment': { summary: 'pr-comment --pr N --head SHA [--base SHA]', load: () => import('./commands/pr-comment.ts') },
-  doctor: { summary: 'doctor [--data-dir DIR] [--database-url URL] [--vault-dir DIR]   (checks the data dir, registry, vault; exit 1 on a problem)', load: () => import('./commands/doctor.ts') },
-  licences: { summary: 'licences [--json] [--connector SLUG]   (read-only: active licences, pending requests)', load: () => import('./commands/licences.ts') },
+/** Exactly one module per command of specs.ts (the type refuses a missing or an extra one). */
+const LOADERS: Record<CommandName, () => Promise<Command>> = {
+  new: () => import('./commands/new.ts'),
+  validate: () => import('./commands/validate.ts'),
+  plan: () => import('./commands/plan.ts'),
+  sync: () => import('./commands/sync.ts'),
+  'pr-check': () => import('./commands/pr-check.ts'),
+  'pr-comment': () => import('./commands/pr-comment.ts'),
+  doctor: () => import('./commands/doctor.ts'),
+  licences: () => import('./commands/licences.ts'),
 };
 
-const DATABASE_HELP = `Database (plan, sync, licences): --database-url URL or DATABASE_URL; otherwise the embedded
-registry in the data dir (--data-dir DIR or CONNECTORS_DATA_DIR, default .data/), reached through a
-running \`npm start\` when one holds it. --full validates every manifest, even those unchanged since
-the last sync. pr-check reads no database (it runs a PR's own code); pr-comment plans against
-REGISTRY_DATABASE_URL, read-only.`;
-
-export const USAGE = `Usage: npm run connectors -- <command>
-
-Commands:
-${Object.values(COMMANDS)
-  .map((c) => `  ${c.summary}`)
-  .join('\n')}
-
-${DATABASE_HELP}`;
-
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return name ? EXIT.ok : EXIT.usage;
+  const to = route(argv);
+  if (to.kind === 'help') {
+    process.stdout.write(to.text);
+    return to.exitCode;
   }
-  const command = COMMANDS[name];
-  if (!command) throw new UsageError(`unknown command "${name}".\n\n${USAGE}`);
-  if (rest[0] === '--help' || rest[0] === '-h') {
-    process.stdout.write(`Usage: npm run connectors -- ${command.summary}\n\n${DATABASE_HELP}\n`);
-    return EXIT.ok;
-  }
-  return (await command.load()).run(rest);
+  return (await LOADERS[to.name]()).run(to.args);
 }
 
 main(process.argv.slice(2)).then(

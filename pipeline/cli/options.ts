@@ -1,10 +1,9 @@
 /**
- * Flags shared by the commands that touch the registry or print JSON: --database-url, --data-dir,
- * --json. Parsed once per command with node:util parseArgs; a wrong flag is a UsageError (exit 2).
+ * What the commands share once their arguments are parsed (command-line.ts, with their definitions
+ * in specs.ts): the repository root, the registry the flags name, JSON output.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolveDataDir, withOpenRegistry, type OpenedRegistry } from '../registry/connect.ts';
 import { infoPath } from '../registry/info-file.ts';
 import { terminalJson } from '../validate/terminal-text.ts';
@@ -18,49 +17,9 @@ export interface RegistryFlags {
   dataDir?: string;
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-const REGISTRY_OPTIONS = {
-  json: { type: 'boolean' },
-  'database-url': { type: 'string' },
-  'data-dir': { type: 'string' },
-} satisfies Options;
-
-/**
- * Parses `args` strictly with node:util parseArgs; an unknown or malformed flag is a UsageError
- * that ends with the command's usage text.
- */
-export function parseFlags<E extends Options>(args: string[], usage: string, options: E) {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${usage}`);
-  }
-}
-
-/**
- * Parses `args` for a command taking the registry flags plus `extra` boolean/string flags.
- * `usage` is the command's one-line synopsis, shown with every usage error.
- */
-export function parseCommandArgs<E extends Options>(
-  args: string[],
-  usage: string,
-  extra: E = {} as E,
-): { flags: RegistryFlags; values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  const parsed = parseFlags(args, `Usage: npm run connectors -- ${usage}`, { ...REGISTRY_OPTIONS, ...extra });
-  const values = parsed.values as Record<string, string | boolean | undefined>;
-  for (const name of ['database-url', 'data-dir'] as const) {
-    if (values[name] === '') throw new UsageError(`--${name} needs a value.\nUsage: npm run connectors -- ${usage}`);
-  }
-  return {
-    flags: {
-      json: values.json === true,
-      databaseUrl: values['database-url'] as string | undefined,
-      dataDir: values['data-dir'] as string | undefined,
-    },
-    values,
-    positionals: parsed.positionals,
-  };
+/** The registry flags (specs.ts REGISTRY_FLAGS) and --json out of a command's parsed values. */
+export function registryFlags(values: { json?: boolean; 'database-url'?: string; 'data-dir'?: string }): RegistryFlags {
+  return { json: values.json === true, databaseUrl: values['database-url'], dataDir: values['data-dir'] };
 }
 
 /**
@@ -73,7 +32,7 @@ export function findRepoRoot(explicit?: string, cwd: string = process.cwd()): st
   if (given) {
     const root = path.resolve(cwd, given);
     if (!existsSync(path.join(root, 'connectors'))) {
-      throw new InputError(`${root} has no connectors/ folder. Point --repo-root (or CONNECTORS_REPO_ROOT) at the repository root.`);
+      throw new UsageError(`${root} has no connectors/ folder. Point --repo-root (or CONNECTORS_REPO_ROOT) at the repository root.`);
     }
     return root;
   }
@@ -125,9 +84,21 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${terminalJson(value, 2)}\n`);
 }
 
+/**
+ * Where plan, sync and licences find the registry: the database URL (--database-url, else
+ * DATABASE_URL); else the embedded registry in the data dir, on disk or held by a running
+ * `npm start` (its registry.json); else none, with the data dir that was looked in.
+ */
+export type RegistryLocation = { kind: 'url' } | { kind: 'embedded'; dataDir: string } | { kind: 'none'; dataDir: string };
+
+export function locateRegistry(flags: RegistryFlags, repoRoot: string): RegistryLocation {
+  if (flags.databaseUrl ?? process.env.DATABASE_URL) return { kind: 'url' };
+  const dataDir = resolveDataDir(flags.dataDir, repoRoot);
+  const onDisk = existsSync(path.join(dataDir, 'registry')) || existsSync(infoPath(dataDir));
+  return { kind: onDisk ? 'embedded' : 'none', dataDir };
+}
+
 /** No database URL and no embedded registry on disk: nothing to read, and plan must not create one. */
 export function noRegistryYet(flags: RegistryFlags, repoRoot: string): boolean {
-  if (flags.databaseUrl ?? process.env.DATABASE_URL) return false;
-  const dataDir = resolveDataDir(flags.dataDir, repoRoot);
-  return !existsSync(path.join(dataDir, 'registry')) && !existsSync(infoPath(dataDir));
+  return locateRegistry(flags, repoRoot).kind === 'none';
 }

@@ -19,10 +19,11 @@ export const MAX_PROVIDERS_SHOWN = 50;
 
 const MARK: Record<ProviderChange['kind'], string> = { added: '+', changed: '~', retired: '-', revived: '^' };
 
-export function renderPlan(plan: Plan, opts: { maxProviders?: number } = {}): string {
+/** `emptyRegistryNote: false` when the caller says it louder itself (the plan command). */
+export function renderPlan(plan: Plan, opts: { maxProviders?: number; emptyRegistryNote?: boolean } = {}): string {
   const max = opts.maxProviders ?? MAX_PROVIDERS_SHOWN;
   const out: string[] = [];
-  if (plan.against_empty_registry) out.push('(planned against an empty registry: the database has no registry schema yet)', '');
+  if (plan.against_empty_registry && opts.emptyRegistryNote !== false) out.push('(planned against an empty registry: the database has no registry schema yet)', '');
 
   const catalog = [catalogLine('firearm types', plan.catalog.firearm_types), catalogLine('core KPIs', plan.catalog.core_kpis)].filter(Boolean);
   if (catalog.length > 0) out.push('Catalogues:', ...catalog.map((l) => `  ${l}`), '');

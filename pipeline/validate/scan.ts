@@ -64,7 +64,7 @@ export async function scanConnectors(repoRoot: string, paths?: string[]): Promis
 }
 
 /** `connectors/x`, `connectors/x/`, `connectors/x/manifest.yaml` (relative or absolute) -> `x`. */
-function folderOf(repoRoot: string, p: string): string | undefined {
+export function folderOf(repoRoot: string, p: string): string | undefined {
   const rel = path.relative(path.join(repoRoot, 'connectors'), path.resolve(repoRoot, p)).split(path.sep);
   if (!rel[0] || rel[0] === '..' || path.isAbsolute(rel[0])) return undefined;
   if (rel.length === 1 || (rel.length === 2 && (rel[1] === 'manifest.yaml' || rel[1] === 'spec.yaml'))) return rel[0];

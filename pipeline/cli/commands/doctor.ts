@@ -24,17 +24,18 @@ import { pendingMigrations, registryHasSchema } from '../../registry/migrate.ts'
 import { tryLockDataDir } from '../../registry/owner-lock.ts';
 import { userLabel } from '../../registry/private-dir.ts';
 import { SOCKET_FILE } from '../../registry/wire-server.ts';
-import { EXIT, UsageError } from '../errors.ts';
-import { parseCommandArgs, findRepoRoot, redactError } from '../options.ts';
+import { parseCommandLine } from '../command-line.ts';
+import { EXIT } from '../errors.ts';
+import { findRepoRoot, redactError, registryFlags } from '../options.ts';
+import { DOCTOR } from '../specs.ts';
 
-const USAGE = 'doctor [--data-dir DIR] [--database-url URL] [--vault-dir DIR]';
 const SET_DATA_DIR = '--data-dir or CONNECTORS_DATA_DIR';
 
 type Finding = { ok: boolean | 'info'; text: string };
 
 export async function run(args: string[]): Promise<number> {
-  const { flags, values, positionals } = parseCommandArgs(args, USAGE, { 'vault-dir': { type: 'string' } });
-  if (positionals.length) throw new UsageError(`doctor takes no arguments (got "${positionals.join(' ')}").\nUsage: npm run connectors -- ${USAGE}`);
+  const { values } = parseCommandLine(DOCTOR, args);
+  const flags = registryFlags(values);
   const repoRoot = findRepoRoot();
   const external = flags.databaseUrl ?? process.env.DATABASE_URL;
   const dataDir = resolveDataDir(flags.dataDir, repoRoot);
@@ -51,7 +52,7 @@ export async function run(args: string[]): Promise<number> {
       sections.push(['Registry', await checkRegistry({ dataDir, repoRoot })]);
     }
   }
-  const vaultDir = resolveVaultDir((values['vault-dir'] as string | undefined) ?? undefined);
+  const vaultDir = resolveVaultDir(values['vault-dir']);
   sections.push([`Vault ${vaultDir}`, await checkVault(vaultDir, process.env.VAULT_AGENT_SOCKET || path.join(runDirOf(dataDir), 'vault-agent.sock'))]);
 
   let problems = 0;

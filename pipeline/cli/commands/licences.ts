@@ -6,10 +6,10 @@
 import { DEFAULT_SITE_URL } from '../../connector-runtime/secrets.ts';
 import { listLicences, listPendingRequests, type LicenceRow, type RequestRow } from '../../registry/licences.ts';
 import { escapeControl } from '../../validate/terminal-text.ts';
-import { EXIT, UsageError } from '../errors.ts';
-import { findRepoRoot, noRegistryYet, parseCommandArgs, printJson, withRegistry } from '../options.ts';
-
-const USAGE = 'licences [--json] [--connector SLUG] [--database-url URL] [--data-dir DIR]';
+import { parseCommandLine } from '../command-line.ts';
+import { EXIT } from '../errors.ts';
+import { findRepoRoot, noRegistryYet, printJson, registryFlags, withRegistry } from '../options.ts';
+import { LICENCES } from '../specs.ts';
 
 interface Listing {
   active_licences: LicenceRow[];
@@ -17,14 +17,9 @@ interface Listing {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { flags, values, positionals } = parseCommandArgs(args, USAGE, { connector: { type: 'string' } });
-  if (positionals.length) {
-    throw new UsageError(
-      `licences takes no arguments (got "${escapeControl(positionals.join(' '))}"): it only lists. ` +
-        `Licences are granted, revoked and approved by an operator on the God Config site (/licences).\nUsage: npm run connectors -- ${USAGE}`,
-    );
-  }
-  const providerSlug = typeof values.connector === 'string' && values.connector !== '' ? values.connector : undefined;
+  const { values } = parseCommandLine(LICENCES, args);
+  const flags = registryFlags(values);
+  const providerSlug = values.connector;
   const repoRoot = findRepoRoot();
   const site = (process.env.CONNECTORS_SITE_URL ?? DEFAULT_SITE_URL).replace(/\/+$/, '');
 

@@ -1,25 +1,26 @@
 /**
  * `npm run connectors -- new <slug> [--display-name TEXT] [--auth-mode MODE]`: scaffolds
  * connectors/<slug>/ from _template/ and says what to do next.
- * Exit 1 for an invalid or taken slug, 2 for a usage error (unknown flag, bad --auth-mode).
+ * Exit 2 for a usage error (an invalid slug, a bad --auth-mode or --display-name, an unknown flag),
+ * 1 when the folder exists or the template is missing.
  */
-import { AUTH_MODES } from '../../schema/manifest.ts';
 import { scaffoldConnector } from '../../scaffold/scaffold.ts';
 import { escapeControl } from '../../validate/terminal-text.ts';
+import { parseCommandLine, usageLine } from '../command-line.ts';
 import { EXIT, InputError, UsageError } from '../errors.ts';
-import { findRepoRoot, parseFlags } from '../options.ts';
-
-const USAGE = `Usage: npm run connectors -- new <slug> [--display-name TEXT] [--auth-mode ${AUTH_MODES.join('|')}]`;
+import { findRepoRoot } from '../options.ts';
+import { NEW } from '../specs.ts';
 
 export async function run(args: string[]): Promise<number> {
-  const parsed = parseFlags(args, USAGE, { 'display-name': { type: 'string' }, 'auth-mode': { type: 'string' }, 'repo-root': { type: 'string' } });
-  const [slug, ...extra] = parsed.positionals;
-  if (!slug || extra.length) throw new UsageError(`${slug ? 'only one slug, please' : 'the slug is missing'}.\n${USAGE}`);
-
-  const repoRoot = findRepoRoot(parsed.values['repo-root']);
-  const result = await scaffoldConnector({ repoRoot, slug, displayName: parsed.values['display-name'], authMode: parsed.values['auth-mode'] });
+  const { values, positionals } = parseCommandLine(NEW, args);
+  const slug = positionals[0]!;
+  const repoRoot = findRepoRoot(values['repo-root']);
+  const result = await scaffoldConnector({ repoRoot, slug, displayName: values['display-name'], authMode: values['auth-mode'] });
   if (!result.ok) {
-    if (result.code === 'invalid_auth_mode' || result.code === 'invalid_display_name') throw new UsageError(`${result.message}\n${USAGE}`);
+    // What was typed is wrong (slug, mode, name): a usage error. What is on disk is in the way: exit 1.
+    if (result.code === 'invalid_slug' || result.code === 'invalid_auth_mode' || result.code === 'invalid_display_name') {
+      throw new UsageError(`${result.message}\n${usageLine(NEW)}`);
+    }
     throw new InputError(result.message);
   }
   // The slug is checked; the file names come from _template/ and are shown as data.

@@ -1,26 +1,32 @@
 /**
- * `npm run connectors -- plan [--json]`: what a sync would change in the registry. Never writes:
- * without a registry schema (or without any embedded registry yet) it plans against an empty one.
+ * `npm run connectors -- plan [--full] [--json]`: what a sync would change in the registry. Never
+ * writes. It finds the registry as sync does (options.ts locateRegistry: the database URL, else the
+ * embedded registry in the data dir, reached through a running `npm start` when one holds it).
+ * Without any registry, or on one with no schema yet, it plans against an empty registry and says
+ * so first, loudly, and again at the end: every connector then shows as new.
  */
 import { computePlan, emptySnapshot, planSync } from '../../sentinel/index.ts';
 import { renderPlan, renderSkipped, renderValidationFailure, renderWarnings } from '../../sentinel/render.ts';
 import type { Plan } from '../../sentinel/types.ts';
 import { formatGithubCommands, validateRepo } from '../../validate/index.ts';
+import { escapeControl } from '../../validate/terminal-text.ts';
 import type { ValidationResult } from '../../validate/types.ts';
-import { EXIT, UsageError } from '../errors.ts';
-import { noRegistryYet, parseCommandArgs, printJson, findRepoRoot, withRegistry } from '../options.ts';
-
-const USAGE = 'plan [--full] [--json] [--database-url URL] [--data-dir DIR]';
+import { parseCommandLine } from '../command-line.ts';
+import { EXIT } from '../errors.ts';
+import { findRepoRoot, locateRegistry, printJson, registryFlags, withRegistry, type RegistryLocation } from '../options.ts';
+import { PLAN } from '../specs.ts';
 
 export async function run(args: string[]): Promise<number> {
-  const { flags, values, positionals } = parseCommandArgs(args, USAGE, { full: { type: 'boolean' } });
-  if (positionals.length) throw new UsageError(`plan takes no arguments (got "${positionals.join(' ')}").\nUsage: npm run connectors -- ${USAGE}`);
+  const { values } = parseCommandLine(PLAN, args);
+  const flags = registryFlags(values);
   const repoRoot = findRepoRoot();
+  const where = locateRegistry(flags, repoRoot);
 
   // With a registry, planSync validates (skipping manifests whose bytes it synced, unless --full).
-  const outcome = noRegistryYet(flags, repoRoot)
-    ? await planWithoutRegistry(repoRoot)
-    : await withRegistry(flags, repoRoot, ({ pool }) => planSync({ db: pool, repoRoot, fullValidation: values.full === true }));
+  const outcome =
+    where.kind === 'none'
+      ? await planWithoutRegistry(repoRoot)
+      : await withRegistry(flags, repoRoot, ({ pool }) => planSync({ db: pool, repoRoot, fullValidation: values.full === true }));
   const { validation, plan } = outcome;
   if (!validation.ok || !plan) {
     if (flags.json) printJson({ ok: false, checked: validation.checked, errors: validation.errors, warnings: validation.warnings });
@@ -32,12 +38,45 @@ export async function run(args: string[]): Promise<number> {
   }
   process.stderr.write(renderWarnings(validation));
 
-  if (flags.json) printJson(plan);
-  else process.stdout.write(`${renderPlan(plan)}${renderSkipped(validation, 'plan')}`);
+  const empty = plan.against_empty_registry ? emptyRegistryWords(where) : undefined;
+  if (flags.json) {
+    if (empty) process.stderr.write(empty.banner);
+    printJson(plan);
+  } else {
+    process.stdout.write(`${empty?.banner ?? ''}${renderPlan(plan, { emptyRegistryNote: false })}${renderSkipped(validation, 'plan')}${empty?.reminder ?? ''}`);
+  }
   return EXIT.ok;
 }
 
 async function planWithoutRegistry(repoRoot: string): Promise<{ validation: ValidationResult; plan?: Plan }> {
   const validation = await validateRepo({ repoRoot });
   return validation.ok ? { validation, plan: computePlan(validation, emptySnapshot()) } : { validation };
+}
+
+/**
+ * What to say when the plan is against an empty registry: a block before it (why, where it looked,
+ * what to do) and one line after it, so neither the top nor the bottom of a long plan misleads.
+ */
+export function emptyRegistryWords(where: RegistryLocation): { banner: string; reminder: string } {
+  const bar = '='.repeat(100);
+  const lines =
+    where.kind === 'none'
+      ? [
+          'NO REGISTRY FOUND: this plan compares the repository with an EMPTY registry, so every connector and',
+          'catalogue entry below shows as new. It is not what a sync of your registry would change.',
+          `Looked for: --database-url or DATABASE_URL (not set); an embedded registry in ${where.dataDir}`,
+          '(none there, and no npm start holding that data dir).',
+          'To plan against your registry: run plan in the repository where npm start runs (same data dir),',
+          'or pass --data-dir DIR (or set CONNECTORS_DATA_DIR) or --database-url URL.',
+        ]
+      : [
+          `EMPTY REGISTRY: ${where.kind === 'url' ? 'the database at --database-url / DATABASE_URL' : `the embedded registry in ${where.dataDir}`} has no registry`,
+          'schema yet (nothing was ever synced to it), so every connector and catalogue entry below shows as new.',
+          'If you expected a synced registry, check --database-url / DATABASE_URL and --data-dir.',
+        ];
+  const reason = where.kind === 'none' ? 'no registry found' : 'the registry has no schema yet';
+  return {
+    banner: `${[bar, ...lines, bar].map(escapeControl).join('\n')}\n\n`,
+    reminder: `${escapeControl(`Reminder: planned against an EMPTY registry (${reason}): everything above shows as new.`)}\n`,
+  };
 }

@@ -14,10 +14,12 @@ import { readActionsContext } from '../../github/context.ts';
 import { serializePointers } from '../../github/pointers.ts';
 import { runPrCheck } from '../../github/pr-check.ts';
 import { planAgainstRegistry } from '../../github/registry-plan.ts';
-import { InputError, UsageError } from '../errors.ts';
+import { parseCommandLine } from '../command-line.ts';
+import { InputError } from '../errors.ts';
+import { PR_CHECK } from '../specs.ts';
 
 export async function run(args: string[]): Promise<number> {
-  if (args.length) throw new UsageError(`pr-check takes no arguments (got "${args.join(' ')}"); it reads the GitHub Actions environment.`);
+  parseCommandLine(PR_CHECK, args);
   const read = await readActionsContext(process.env, process.cwd());
   if (!read.ok) throw new InputError(read.message);
   const context = read.context;

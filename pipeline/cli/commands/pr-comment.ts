@@ -19,16 +19,14 @@ import { parsePointers } from '../../github/pointers.ts';
 import { runPrComment, type PrCommentDeps } from '../../github/pr-comment.ts';
 import { verifyPullRequest } from '../../github/pull-request.ts';
 import { planAgainstRegistry } from '../../github/registry-plan.ts';
+import { parseCommandLine, usageLine } from '../command-line.ts';
 import { InputError, UsageError } from '../errors.ts';
-import { parseFlags } from '../options.ts';
-
-const USAGE = 'Usage: npm run connectors -- pr-comment --pr N --head SHA [--base SHA]';
+import { PR_COMMENT } from '../specs.ts';
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, USAGE, { pr: { type: 'string' }, head: { type: 'string' }, base: { type: 'string' } });
-  if (positionals.length) throw new UsageError(`pr-comment takes no positional arguments (got ${positionals.length}).\n${USAGE}`);
+  const { values } = parseCommandLine(PR_COMMENT, args);
   const parsed = parsePointers({ pr: values.pr, head: values.head, base: values.base });
-  if (!parsed.ok) throw new UsageError(`${parsed.message}.\n${USAGE}`);
+  if (!parsed.ok) throw new UsageError(`${parsed.message}.\n${usageLine(PR_COMMENT)}`);
   const read = await readCommentContext(process.env, process.cwd());
   if (!read.ok) throw new InputError(read.message);
   const context = read.context;

@@ -9,14 +9,14 @@ import { renderSkipped, renderSyncResult, renderValidationFailure, renderWarning
 import type { SyncOutcome } from '../../sentinel/sync.ts';
 import { formatGithubCommands, validateRepo } from '../../validate/index.ts';
 import type { ValidationResult } from '../../validate/types.ts';
-import { EXIT, UsageError } from '../errors.ts';
-import { noRegistryYet, parseCommandArgs, printJson, findRepoRoot, withRegistry } from '../options.ts';
-
-const USAGE = 'sync [--dry-run] [--full] [--json] [--database-url URL] [--data-dir DIR]';
+import { parseCommandLine } from '../command-line.ts';
+import { EXIT } from '../errors.ts';
+import { noRegistryYet, printJson, findRepoRoot, registryFlags, withRegistry } from '../options.ts';
+import { SYNC } from '../specs.ts';
 
 export async function run(args: string[]): Promise<number> {
-  const { flags, values, positionals } = parseCommandArgs(args, USAGE, { 'dry-run': { type: 'boolean' }, full: { type: 'boolean' } });
-  if (positionals.length) throw new UsageError(`sync takes no arguments (got "${positionals.join(' ')}").\nUsage: npm run connectors -- ${USAGE}`);
+  const { values } = parseCommandLine(SYNC, args);
+  const flags = registryFlags(values);
   const repoRoot = findRepoRoot();
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const base = { repoRoot, dryRun: values['dry-run'] === true, fullValidation: values.full === true, log };

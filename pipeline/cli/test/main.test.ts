@@ -1,5 +1,6 @@
 /**
- * The CLI's front door: usage errors exit 2 and say what exists; `<command> --help` exits 0
+ * The CLI's front door, end to end (the parser and the help are unit-tested in
+ * command-line.test.ts): usage errors exit 2 and say what exists; `<command> --help` exits 0
  * with that command's flags, before the command opens any database or file.
  */
 import { spawnSync } from 'node:child_process';
@@ -17,16 +18,17 @@ describe('npm run connectors', () => {
     expect(r.stdout).toMatch(/Commands:[\s\S]*validate[\s\S]*sync/);
   });
 
-  it('an unknown command is a usage error naming it', () => {
-    const r = run('snyc');
+  it('a misspelt command is a usage error with a suggestion, exit 2', () => {
+    const r = run('valdate');
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('unknown command "snyc"');
+    expect(r.stderr).toMatch(/^error: unknown command "valdate"\. Did you mean validate\?$/m);
   });
 
-  it('<command> --help prints that command and its flags, exit 0', () => {
-    const r = run('sync', '--help');
+  it('<command> --help prints every flag of that command, exit 0, before anything opens', () => {
+    const r = run('plan', '--help', '--data-dir', '/nonexistent/never-created');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('sync [--dry-run] [--json] [--full]');
-    expect(r.stdout).toContain('--database-url');
+    expect(r.stdout).toContain('Usage: npm run connectors -- plan [--full] [--json] [--database-url URL] [--data-dir DIR]');
+    expect(r.stdout).toMatch(/^ {2}--data-dir DIR /m);
+    expect(r.stdout).toMatch(/^ {2}--database-url URL /m);
   });
 });

@@ -82,8 +82,16 @@ describe('validate command', () => {
   it('an unknown flag is a usage error: exit 2', async () => {
     const r = await cli(['validate', '--strict-mode'], { cwd: repo.root });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("Unknown option '--strict-mode'");
+    expect(r.stderr).toContain('validate has no option --strict-mode.');
     expect(r.stderr).toContain('Usage: npm run connectors -- validate');
+  });
+
+  it('a PATH that names no connector is a usage error that says so: exit 2, nothing validated', async () => {
+    const r = await cli(['validate', 'connectors/nope'], { cwd: repo.root });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error: connectors\/nope does not exist: there is no connector "nope"\./);
+    expect(r.stderr).not.toMatch(/:1:1|files? checked/);
   });
 });
 
@@ -112,9 +120,9 @@ describe('new command', () => {
     expect(r.stderr).toContain('connectors/acme already exists');
   });
 
-  it('refuses an invalid slug with exit 1 and says what a slug is', async () => {
+  it('refuses an invalid slug as a usage error (exit 2) and says what a slug is', async () => {
     const r = await cli(['new', 'Fresh-Shop'], { cwd: repo.root });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('^[a-z][a-z0-9_]{1,62}$');
     expect(r.stderr).toContain('Try "fresh_shop"');
   });

@@ -120,9 +120,9 @@ describe('through the real CLI', () => {
     expect(JSON.parse(json.stdout).providers.map((p: { display_name: string }) => p.display_name)).toContain(SHADY);
   });
 
-  it('new with a slug holding escape codes says it is invalid, escaped', async () => {
+  it('new with a slug holding escape codes says it is invalid (a usage error), escaped', async () => {
     const r = await cli(['new', `x\u001b[2K\rok`]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('x\\x1b[2K\\x0dok');
     expect(r.stdout + r.stderr).not.toMatch(RAW);
   });
