@@ -17,6 +17,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { damagedAdvice, DataDirError, errnoOf, explainOpenFailure, fileSystemWords, registryFilesProblem } from './data-dir-check.ts';
 import { publishInfo, readInfo, releaseInfo, type RegistryInfo } from './info-file.ts';
+import { PGLITE_EXTENSIONS } from './pglite-extensions.ts';
 import { lockPath, tryLockDataDir, type HeldLock } from './owner-lock.ts';
 import { ensurePrivateDir, privateDirProblem, tightenTree } from './private-dir.ts';
 import { serveOverWire, socketPathProblem, socketUrl, SOCKET_FILE } from './wire-server.ts';
@@ -159,7 +160,7 @@ async function serve(
     // PGlite given a cluster without PG_VERSION would make a new, empty one over it: check first.
     const damage = await registryFilesProblem(pgdata);
     if (damage) throw new DataDirError(`the embedded registry in ${pgdata} is damaged: ${damage}. ${damagedAdvice(dataDir)}`);
-    db = await PGlite.create(pgdata).catch((err: unknown) => {
+    db = await PGlite.create(pgdata, { extensions: PGLITE_EXTENSIONS }).catch((err: unknown) => {
       throw explainOpenFailure(err, pgdata, dataDir, SET_DATA_DIR);
     });
     await tightenTree(dataDir); // PGlite unpacks a new cluster 0666 and makes directories by the umask

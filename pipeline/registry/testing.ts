@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { PGLITE_EXTENSIONS } from './pglite-extensions.ts';
 import { serveOverWire } from './wire-server.ts';
 
 export type TestBackend = 'pglite' | 'postgres';
@@ -34,7 +35,7 @@ export function testBackends(): TestBackend[] {
  */
 export async function freshDatabase(backend: TestBackend): Promise<FreshDatabase> {
   if (backend === 'pglite') {
-    const db = await PGlite.create();
+    const db = await PGlite.create({ extensions: PGLITE_EXTENSIONS });
     const server = await serveOverWire(db);
     return {
       backend,

@@ -67,7 +67,8 @@ async function inPglite(input: CopyFloorInput, dataDir: string, tables: { table:
   const { PGlite } = await import('@electric-sql/pglite');
   const { serveOverWire } = await import('../../registry/wire-server.ts');
   const { migrateRegistry } = await import('../../registry/migrate.ts');
-  const db = await PGlite.create(path.join(dataDir, 'registry'));
+  const { PGLITE_EXTENSIONS } = await import('../../registry/pglite-extensions.ts');
+  const db = await PGlite.create(path.join(dataDir, 'registry'), { extensions: PGLITE_EXTENSIONS });
   try {
     // The same migrations through the same runner as the registry, then off the wire for the COPY.
     const server = await serveOverWire(db);
