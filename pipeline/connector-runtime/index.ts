@@ -10,5 +10,15 @@ export { LICENCE_META_KEY } from './licence.ts';
 export { SecretValues, DEFAULT_SITE_URL, type SecretLoader, type VaultOptions } from './secrets.ts';
 export { vaultReaderLoader } from './vault-reader.ts';
 export { ERROR_CODES } from './tool-results.ts';
-export { toolNamesForScopes, sanitizeScopeName, TOOL_NAME_PATTERN } from './tool-names.ts';
-export { toolSpecsFor, META_SCOPE, META_PROVIDER, META_FIREARM_TYPE, META_REQUIRES_FIREARM, type ToolSpec } from './tool-specs.ts';
+export { toolNamesForScopes, sanitizeScopeName, TOOL_NAME_PATTERN, MAX_TOOL_NAME } from './tool-names.ts';
+export {
+  toolSpecsFor,
+  annotationsFor,
+  effectiveAccess,
+  META_SCOPE,
+  META_PROVIDER,
+  META_ACCESS,
+  META_FIREARM_TYPE,
+  META_REQUIRES_FIREARM,
+  type ToolSpec,
+} from './tool-specs.ts';

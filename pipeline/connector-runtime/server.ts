@@ -108,7 +108,8 @@ export async function createConnectorServer(opts: ConnectorServerOptions): Promi
     { name: manifest.provider_slug, title: manifest.display_name, version: '1.0.0' },
     {
       instructions:
-        `${manifest.display_name} connector. One tool per provider scope. Tools marked destructive are ` +
+        `${manifest.display_name} connector. One tool per provider scope (the real scope is in each tool's description ` +
+        `and _meta). Tools marked read-only only read; any other tool may change data at the provider. Tools marked destructive are ` +
         `firearm scopes: they run only under a licence a human operator granted in the God Config, or an approval of ` +
         `that exact call; otherwise they answer firearm_licence_required with a request_id and an approve_url.`,
     },

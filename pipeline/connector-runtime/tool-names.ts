@@ -1,24 +1,47 @@
 /**
  * Scope name → MCP tool name, deterministically.
  *
- * MCP tool names are 1..128 characters of [A-Za-z0-9_.-] (SEP-986), while a provider's scope can be
- * `chat:write` or `https://www.googleapis.com/auth/youtube.upload`. The mapping must not depend on
- * the order of scopes in the manifest, so an agent's saved tool name keeps working when an author
- * reorders or adds scopes (unless the new scope collides, which the hash suffix then settles).
+ * A provider's scope can be `chat:write` or `https://www.googleapis.com/auth/youtube.readonly`,
+ * while many LLM function-calling APIs accept only `^[a-zA-Z0-9_-]{1,64}$` as a tool name (stricter
+ * than MCP's own 1..128 of [A-Za-z0-9_.-]), so every name fits that. Names are:
+ * - readable: `chat_write`, `youtube_readonly` (a URL scope is named after its last path segment);
+ * - stable: a function of the set of scope names, never of their order, so reordering a manifest
+ *   renames nothing; adding a scope renames another only when both derive the same name and the new
+ *   one wins it (see toolNamesForScopes);
+ * - unique: scopes that derive the same name are told apart by a hash of the real scope.
+ * The real scope stays in the tool's description and `_meta` (tool-specs.ts).
  */
 import { createHash } from 'node:crypto';
 
-export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
-const MAX_TOOL_NAME = 128;
-/** Tool names that are already clean: allowed characters, and no leading or trailing dot or dash
- * (the SDK warns about those because some clients split on them). */
-const CLEAN_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
+/** What a tool name may be: what LLM function-calling APIs accept, which MCP accepts too. */
+export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const MAX_TOOL_NAME = 64;
+/** Already a tool name as it stands: allowed characters, no leading or trailing `-` (the MCP SDK
+ * warns about those because some clients split on them). */
+const CLEAN_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?$/;
+const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 
-/** The readable part of a tool name: runs of disallowed characters become one `_`, and the edges
- * are trimmed of `_`, `.` and `-`. Lossy: `chat:write` and `chat/write` both become `chat_write`. */
+/**
+ * The readable part of a tool name. A URL scope contributes its last path segment (its host when
+ * it has no path): `https://www.googleapis.com/auth/youtube.readonly` → `youtube_readonly`. Runs of
+ * characters outside [A-Za-z0-9_-] become one `_`, and `_`/`-` are trimmed from the edges. Lossy
+ * (`chat:write` and `chat/write` both give `chat_write`): toolNamesForScopes settles collisions.
+ */
 export function sanitizeScopeName(scope: string): string {
-  const replaced = scope.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[_.-]+|[_.-]+$/g, '');
+  const replaced = readablePart(scope).replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^[_-]+|[_-]+$/g, '');
   return replaced.length > 0 ? replaced : 'scope';
+}
+
+function readablePart(scope: string): string {
+  if (!URL_LIKE.test(scope)) return scope;
+  let url: URL;
+  try {
+    url = new URL(scope);
+  } catch {
+    return scope;
+  }
+  const segments = url.pathname.split('/').filter((s) => /[A-Za-z0-9]/.test(s));
+  return segments.at(-1) ?? (url.hostname || scope);
 }
 
 /** Eight hex characters of SHA-256 of the real scope name: what keeps lossy names apart. */
@@ -28,7 +51,7 @@ export function scopeHash(scope: string): string {
 
 function withHash(base: string, scope: string): string {
   const suffix = `_${scopeHash(scope)}`;
-  return base.slice(0, MAX_TOOL_NAME - suffix.length) + suffix;
+  return base.slice(0, MAX_TOOL_NAME - suffix.length).replace(/[_-]+$/, '') + suffix;
 }
 
 export type ToolNameResult =
@@ -38,30 +61,31 @@ export type ToolNameResult =
 /**
  * Tool names for every scope of one connector, keyed by scope name.
  *
- * Rule: a scope whose name is already a clean tool name keeps it. Any other scope gets its
- * sanitised name, plus `_<hash>` when that name is too long or is also claimed by another scope
- * (a clean scope name or another sanitised one). The rule looks only at the set of names, never
- * their order.
+ * Each scope has a wanted name: the scope name itself when it is already a clean tool name of at
+ * most 64 characters, else its sanitised name (sanitizeScopeName). Of the scopes that want one
+ * name, one gets it: the scope whose name is exactly that (so `chat_write` keeps `chat_write`),
+ * else the smallest scope name in code-unit order. Every other scope, and every scope whose wanted
+ * name is over 64 characters, gets the sanitised name cut short plus `_<8 hex of SHA-256>`.
  */
 export function toolNamesForScopes(scopes: readonly string[]): ToolNameResult {
-  const unique = [...new Set(scopes)];
-  const clean = new Set(unique.filter((s) => s.length <= MAX_TOOL_NAME && CLEAN_NAME.test(s)));
-  const sanitizedCount = new Map<string, number>();
+  const unique = [...new Set(scopes)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const wanted = new Map<string, string>();
+  for (const s of unique) wanted.set(s, s.length <= MAX_TOOL_NAME && CLEAN_NAME.test(s) ? s : sanitizeScopeName(s));
+
+  const holder = new Map<string, string>();
   for (const s of unique) {
-    if (clean.has(s)) continue;
-    const base = sanitizeScopeName(s);
-    sanitizedCount.set(base, (sanitizedCount.get(base) ?? 0) + 1);
+    const name = wanted.get(s)!;
+    if (name.length > MAX_TOOL_NAME) continue;
+    const current = holder.get(name);
+    // Sorted, so the first claimant is the smallest; an exact owner takes the name from it.
+    if (current === undefined || (s === name && current !== name)) holder.set(name, s);
   }
 
   const names = new Map<string, string>();
-  for (const s of unique) {
-    if (clean.has(s)) {
-      names.set(s, s);
-      continue;
-    }
-    const base = sanitizeScopeName(s);
-    const collides = clean.has(base) || (sanitizedCount.get(base) ?? 0) > 1;
-    names.set(s, collides || base.length > MAX_TOOL_NAME ? withHash(base, s) : base);
+  for (const s of scopes) {
+    if (names.has(s)) continue;
+    const name = wanted.get(s)!;
+    names.set(s, holder.get(name) === s ? name : withHash(sanitizeScopeName(s), s));
   }
 
   // A hashed name could in theory equal another scope's literal name; refuse rather than guess.

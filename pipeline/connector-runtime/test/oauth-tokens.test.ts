@@ -227,7 +227,7 @@ describe('oauth access tokens in the connector runtime', () => {
     });
 
     it('a tool gets its access token and nothing of it leaves the process', async () => {
-      const result = (await client.callTool({ name: 'videos.read', arguments: {} })) as CallToolResult;
+      const result = (await client.callTool({ name: 'videos_read', arguments: {} })) as CallToolResult;
       expect(result.isError, JSON.stringify(result)).toBeFalsy();
       expect(result.structuredContent).toEqual({ authorization: 'Bearer [redacted]' });
       expect(runtimeLogs.join('\n')).toContain('calling the API with Bearer [redacted]');
@@ -235,7 +235,7 @@ describe('oauth access tokens in the connector runtime', () => {
 
     it('after invalid_grant the tool error says reconnect needed and names the page', async () => {
       provider.revokeAll();
-      const result = (await client.callTool({ name: 'videos.read', arguments: { api_said_401: true } })) as CallToolResult;
+      const result = (await client.callTool({ name: 'videos_read', arguments: { api_said_401: true } })) as CallToolResult;
       expect(result.isError).toBe(true);
       expect(result.structuredContent).toMatchObject({ error: { code: 'oauth_reconnect_needed' } });
       const text = result.content[0]?.type === 'text' ? result.content[0].text : '';

@@ -34,6 +34,7 @@ scopes:
   - name: channels:read
     description: Read channels
     requires_firearm: false
+    access: read
   - name: chat:write
     description: Post as the business
     requires_firearm: true
@@ -44,6 +45,7 @@ scopes:
   - name: todo_scope
     description: Not written yet
     requires_firearm: false
+    access: write
 `;
 
 /** A loader holding values in memory, standing in for the vault reader in these runtime tests. */
@@ -192,6 +194,24 @@ describe('tools', () => {
     expect(write?._meta).toMatchObject({ 'connector-factory/scope': 'chat:write', 'connector-factory/firearm_type': 'CLIENT_VOICE' });
     expect(write?.inputSchema.properties).toHaveProperty('text');
     expect(tools.find((t) => t.name === 'channels_read')?.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });
+  });
+
+  it('announces read-only only what the manifest marks access: read; unset and write may change data', async () => {
+    const { client } = await start();
+    const { tools } = await client.listTools();
+    const hints = Object.fromEntries(
+      tools.map((t) => [
+        t.name,
+        [t.annotations?.readOnlyHint, t.annotations?.destructiveHint, t.annotations?.idempotentHint, t._meta?.['connector-factory/access']],
+      ]),
+    );
+    expect(hints).toEqual({
+      channels_read: [true, false, true, 'read'], // access: read
+      chat_write: [false, true, false, 'write'], // firearm
+      leaky: [false, false, false, 'write'], // access not declared: may write
+      todo_scope: [false, false, false, 'write'], // access: write
+    });
+    expect(tools.find((t) => t.name === 'leaky')?.description).toContain('Access: not declared, so it may change data');
   });
 
   it('a scope without a handler answers not_implemented, and start warns about it', async () => {

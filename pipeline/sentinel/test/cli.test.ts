@@ -29,7 +29,7 @@ describe.each(testBackends())('connectors plan / sync CLI (%s)', (backend) => {
       ['alpha', 'added'],
       ['beta', 'added'],
     ]);
-    expect(plan.providers[0].scopes.added).toContainEqual({ name: 'purge_items', description: 'Permanently delete items', requires_firearm: true, firearm_type: 'CODE_DELETE' });
+    expect(plan.providers[0].scopes.added).toContainEqual({ name: 'purge_items', description: 'Permanently delete items', requires_firearm: true, firearm_type: 'CODE_DELETE', access: null });
     expect(await dumpRegistry(pool)).toEqual({});
   });
 
