@@ -26,7 +26,9 @@ describe(`operator walk in Chromium (${backend})`, () => {
   let browser: Browser;
   let page: Page;
   let repo: string;
-  const acme = sampleManifest('acme_shop', { display_name: 'Acme Shop' });
+  const sample = sampleManifest('acme_shop');
+  // read_orders says access: read; refund_orders (a firearm) says nothing, so it shows as Write.
+  const acme = sampleManifest('acme_shop', { display_name: 'Acme Shop', scopes: [{ ...sample.scopes[0]!, access: 'read' }, sample.scopes[1]!] });
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
@@ -72,9 +74,15 @@ describe(`operator walk in Chromium (${backend})`, () => {
     await page.getByRole('link', { name: 'Acme Shop' }).click();
     await page.waitForURL(/\/connectors\/acme_shop$/);
     await expect(page.locator('tr[data-scope="refund_orders"]').innerText()).resolves.toContain('Firearm · REFUND_ISSUE');
+    await expect(page.locator('tr[data-scope="read_orders"] td[data-label="Access"]').innerText()).resolves.toBe('Read');
+    await expect(page.locator('tr[data-scope="refund_orders"] td[data-label="Access"]').innerText()).resolves.toBe('Write');
     await expect(page.locator('#kpis').innerText()).resolves.toContain('Gross sales');
     await expect(page.getByTestId(`state-${KEY}`).innerText()).resolves.toBe('Not set (required)');
     await page.screenshot({ path: path.join(ARTIFACTS, 'detail.png'), fullPage: true });
+    // Gamma Ads' read_reports does not say its access: "May write", as MCP clients are told.
+    await page.goto(`${f.url}/connectors/gamma_ads`);
+    await expect(page.locator('tr[data-scope="read_reports"] td[data-label="Access"]').innerText()).resolves.toBe('May write');
+    await page.goto(`${f.url}/connectors/acme_shop`);
   });
 
   it('sets a key: the card then says "set" and the key file holds exactly the value', async () => {

@@ -58,12 +58,12 @@ export async function seedConnectors(db: Db, manifests: Manifest[], status: 'dra
     [JSON.stringify(providers)],
   );
   const scopes = manifests.flatMap((m) =>
-    m.scopes.map((s, i) => ({ slug: m.provider_slug, ...s, firearm_type: s.firearm_type ?? null, position: i })),
+    m.scopes.map((s, i) => ({ slug: m.provider_slug, ...s, firearm_type: s.firearm_type ?? null, access: s.access ?? null, position: i })),
   );
   await db.query(
-    `INSERT INTO connector_scopes (provider_slug, name, description, requires_firearm, firearm_type, position)
-     SELECT slug, name, description, requires_firearm, firearm_type, position
-     FROM jsonb_to_recordset($1::jsonb) AS t(slug text, name text, description text, requires_firearm boolean, firearm_type text, position int)`,
+    `INSERT INTO connector_scopes (provider_slug, name, description, requires_firearm, firearm_type, access, position)
+     SELECT slug, name, description, requires_firearm, firearm_type, access, position
+     FROM jsonb_to_recordset($1::jsonb) AS t(slug text, name text, description text, requires_firearm boolean, firearm_type text, access text, position int)`,
     [JSON.stringify(scopes)],
   );
   const kpis = manifests.flatMap((m) => m.kpis.map((k, i) => ({ slug: m.provider_slug, ...k, position: i })));

@@ -14,6 +14,8 @@ export interface ScopeView {
   requires_firearm: boolean;
   firearm_type: string | null;
   firearm_label: string | null;
+  /** scopes[].access: null when the manifest leaves it out ("may write"). */
+  access: 'read' | 'write' | null;
 }
 export interface KpiView {
   raw_metric: string;
@@ -70,7 +72,7 @@ const DETAIL_SQL = `
     p.approved_at, p.approved_by, p.retired_at, p.updated_at,
     (SELECT coalesce(json_agg(json_build_object(
         'name', s.name, 'description', s.description, 'requires_firearm', s.requires_firearm,
-        'firearm_type', s.firearm_type, 'firearm_label', f.label) ORDER BY s.position, s.name), '[]'::json)
+        'firearm_type', s.firearm_type, 'firearm_label', f.label, 'access', s.access) ORDER BY s.position, s.name), '[]'::json)
        FROM connector_scopes s LEFT JOIN firearm_types f ON f.id = s.firearm_type
        WHERE s.provider_slug = p.provider_slug) AS scopes,
     (SELECT coalesce(json_agg(json_build_object(
