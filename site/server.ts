@@ -271,6 +271,8 @@ function invalidatingApprovals(approvals: ApprovalsPort, cache: PageCache | null
   return {
     approveProvider: (input) => approvals.approveProvider(input).finally(() => cache.invalidate()),
     approveKpiMapping: (input) => approvals.approveKpiMapping(input).finally(() => cache.invalidate()),
+    approveAllKpiMappings: (input) => approvals.approveAllKpiMappings(input).finally(() => cache.invalidate()),
+    revokeApproval: (input) => approvals.revokeApproval(input).finally(() => cache.invalidate()),
   };
 }
 

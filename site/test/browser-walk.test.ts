@@ -100,10 +100,11 @@ describe(`operator walk in Chromium (${backend})`, () => {
 
   it('approves the draft and a KPI mapping: status approved, recorded with who', async () => {
     await page.goto(`${f.url}/connectors/acme_shop`);
-    await page.getByRole('button', { name: /Approve manifest/ }).click();
+    await page.getByRole('button', { name: /Approve connector…/ }).click();
+    await page.getByRole('button', { name: 'Approve connector', exact: true }).click();
     await page.waitForURL(/\?approved=1#status$/);
     await expect(page.locator('#status .badge').first().innerText()).resolves.toBe('Approved');
-    await expect(page.getByRole('button', { name: /Approve manifest/ }).count()).resolves.toBe(0);
+    await expect(page.getByRole('button', { name: /Approve connector…/ }).count()).resolves.toBe(0);
     await page.locator('tr[data-kpi="total_sales:gross_sales"]').getByRole('button', { name: /Approve mapping/ }).click();
     await page.waitForURL(/kpi_approved=gross_sales/);
     await expect(page.locator('tr[data-kpi="total_sales:gross_sales"]').innerText()).resolves.toContain('Approved');
@@ -124,7 +125,7 @@ describe(`operator walk in Chromium (${backend})`, () => {
     await expect(diff.locator('tr[data-path="display_name"]').innerText()).resolves.toMatch(/Changed[\s\S]*Acme Shop[\s\S]*Acme Shop Plus/);
     await expect(diff.locator('tr[data-path="scopes[delete_products]"]').innerText()).resolves.toMatch(/Added[\s\S]*CODE_DELETE/);
     await expect(diff.locator('tr[data-path="kpis[total_sales → gross_sales].aggregation"]').innerText()).resolves.toMatch(/sum[\s\S]*max/);
-    await expect(page.getByRole('button', { name: /Approve manifest/ }).count()).resolves.toBe(1);
+    await expect(page.getByRole('button', { name: /Approve connector…/ }).count()).resolves.toBe(1);
     await page.screenshot({ path: path.join(ARTIFACTS, 'detail-changed.png'), fullPage: true });
   });
 

@@ -72,7 +72,8 @@ describe(`files changed since approval, in Chromium (${backend})`, () => {
   });
 
   it('the operator approves it; then its code changes and the next sync makes it changed', async () => {
-    await page.getByRole('button', { name: /Approve manifest/ }).click();
+    await page.getByRole('button', { name: /Approve connector…/ }).click();
+    await page.getByRole('button', { name: 'Approve connector', exact: true }).click();
     await page.waitForURL(/approved=1/);
     await expect(page.locator('#status [data-status]').first().getAttribute('data-status')).resolves.toBe('approved');
 
@@ -131,7 +132,12 @@ describe(`files changed since approval, in Chromium (${backend})`, () => {
   });
 
   it('approving again makes it approved, and the file changes are gone from the page', async () => {
-    await page.getByRole('button', { name: /Approve manifest/ }).click();
+    await page.getByRole('button', { name: /Approve connector…/ }).click();
+    // The confirmation step names every file changed since the last approval.
+    await expect(page.getByTestId('confirm').innerText()).resolves.toMatch(
+      /Files changed since the last approval\s*data\.txt: modified\s*lib\/new\.ts: added\s*logo\.png: modified\s*old\.ts: removed\s*server\.ts: modified/,
+    );
+    await page.getByRole('button', { name: 'Approve connector', exact: true }).click();
     await page.waitForURL(/approved=1/);
     await expect(page.locator('#status [data-status]').first().getAttribute('data-status')).resolves.toBe('approved');
     await expect(page.locator('#file-changes').count()).resolves.toBe(0);

@@ -73,16 +73,16 @@ describe.each(testBackends())('page cache (%s)', (backend) => {
 
   it('shows an approval through the site at once, and the cached page’s CSRF token is accepted', async () => {
     const detail = await cached('/connectors/beta_crm');
-    expect(detail.body).toContain('Approve manifest');
+    expect(detail.body).toContain('Approve connector…');
     await cached('/?status=approved');
     const digest = /name="digest" value="([0-9a-f]{64})"/.exec(detail.body)![1]!;
     const reply = await request(`${f.url}/api/connectors/beta_crm/approve`, {
       method: 'POST',
-      ...form({ csrf: csrfFrom(detail.body), digest }),
+      ...form({ csrf: csrfFrom(detail.body), digest, confirm: 'yes' }),
     });
     expect(reply.status).toBe(303);
     const after = await page('/connectors/beta_crm');
-    expect(after.body).not.toContain('Approve manifest');
+    expect(after.body).not.toContain('Approve connector…');
     expect(after.body).toMatch(/Approved<\/dt>\s*<dd>by tester/);
     expect((await page('/?status=approved')).body).toContain('Beta CRM');
   });

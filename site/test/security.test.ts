@@ -85,12 +85,13 @@ describe.each(testBackends())('site security (%s)', (backend) => {
 
   it('shows the reason when vault-agent refuses a value, without the value', async () => {
     const refused = ` padded-${CANARY} `;
-    const reply = await post(`/api/connectors/acme_shop/secrets/${KEY}`, form({ value: refused, csrf }));
+    // The key is set (above): replacing it takes confirm.
+    const reply = await post(`/api/connectors/acme_shop/secrets/${KEY}`, form({ value: refused, csrf, confirm: 'yes' }));
     expect(reply.status).toBe(303);
     expect(reply.headers.location).toBe(`/connectors/acme_shop?key=${KEY}&error=invalid_value#auth`);
     const shown = await page(reply.headers.location!.replace(/#.*/, ''));
     expect(shown.body).toContain('vault-agent refused the value');
-    const jsonReply = await post(`/api/connectors/acme_shop/secrets/${KEY}`, json({ value: refused }), { 'x-csrf-token': csrf });
+    const jsonReply = await post(`/api/connectors/acme_shop/secrets/${KEY}`, json({ value: refused, confirm: true }), { 'x-csrf-token': csrf });
     expect(jsonReply.status).toBe(400);
     expect(JSON.parse(jsonReply.body)).toMatchObject({ ok: false, code: 'invalid_value' });
   });
@@ -104,7 +105,7 @@ describe.each(testBackends())('site security (%s)', (backend) => {
   });
 
   it('sets a key by form (303 back with the name only) and by JSON ({"ok":true}); the files hold the values', async () => {
-    const reply = await post(`/api/connectors/acme_shop/secrets/${KEY}`, form({ value: CANARY, csrf }));
+    const reply = await post(`/api/connectors/acme_shop/secrets/${KEY}`, form({ value: CANARY, csrf, confirm: 'yes' }));
     expect(reply.status).toBe(303);
     expect(reply.headers.location).toBe(`/connectors/acme_shop?set=${KEY}#auth`);
     expect(await readFile(path.join(f.vaultDir, `${KEY}.txt`), 'utf8')).toBe(CANARY);
@@ -126,7 +127,7 @@ describe.each(testBackends())('site security (%s)', (backend) => {
     const { rows } = await f.db.query(`SELECT manifest_digest FROM connector_providers WHERE provider_slug = 'beta_crm'`);
     const stale = await post('/api/connectors/beta_crm/approve', form({ digest: 'f'.repeat(64), csrf }));
     expect(stale.headers.location).toBe('/connectors/beta_crm?error=conflict#status');
-    const ok = await post('/api/connectors/beta_crm/approve', form({ digest: rows[0].manifest_digest, csrf }));
+    const ok = await post('/api/connectors/beta_crm/approve', form({ digest: rows[0].manifest_digest, csrf, confirm: 'yes' }));
     expect(ok.headers.location).toBe('/connectors/beta_crm?approved=1#status');
     const kpi = await post('/api/connectors/beta_crm/kpis/approve', json({ raw_metric: 'total_sales', core_kpi: 'gross_sales' }), { 'x-csrf-token': csrf });
     expect(JSON.parse(kpi.body)).toEqual({ ok: true });
@@ -171,7 +172,10 @@ describe.each(testBackends())('site security (%s)', (backend) => {
 
   it('renders secret inputs as password fields with autocomplete off', async () => {
     const html = (await page('/connectors/acme_shop')).body;
-    const inputs = html.match(/<input[^>]*name="value"[^>]*>/g) ?? [];
+    // The key that is set (above) offers Replace…, whose confirmation step holds its field.
+    const step = (await post(`/api/connectors/acme_shop/secrets/${KEY}`, form({ csrf }))).body;
+    expect(step).toContain(`Replace the key ${KEY}?`);
+    const inputs = [html, step].flatMap((h) => h.match(/<input[^>]*name="value"[^>]*>/g) ?? []);
     expect(inputs.length).toBe(2);
     for (const input of inputs) {
       expect(input).toContain('type="password"');

@@ -156,7 +156,8 @@ describe('the production line, scaffold to a working connector', () => {
   it('the operator approves it and sets its key in the browser; the card says set', async () => {
     await page.getByRole('link', { name: 'Loop Service' }).click();
     await page.waitForURL(new RegExp(`/connectors/${SLUG}$`));
-    await page.getByRole('button', { name: /Approve manifest/ }).click();
+    await page.getByRole('button', { name: /Approve connector…/ }).click();
+    await page.getByRole('button', { name: 'Approve connector', exact: true }).click();
     await page.waitForURL(/approved=1/);
     await expect(page.locator('#status .badge').first().innerText()).resolves.toBe('Approved');
     await page.getByLabel('Value for API key').fill(CANARY);

@@ -146,7 +146,8 @@ describe('firearm licences, from a refused call to a revoked licence, decided in
   });
 
   it('the operator approves dummy_service and sets its key in Chromium', async () => {
-    await page.getByRole('button', { name: /Approve manifest/ }).click();
+    await page.getByRole('button', { name: /Approve connector…/ }).click();
+    await page.getByRole('button', { name: 'Approve connector', exact: true }).click();
     await page.waitForURL(/approved=1/);
     await expect(page.locator('#status .badge').first().innerText()).resolves.toBe('Approved');
     await page.getByLabel('Value for API key').fill(CANARY);

@@ -19,25 +19,10 @@ import {
   scopeWords,
   usesWords,
   visibleText,
-  type ArgumentsText,
 } from './licence-words.ts';
 import { getLicenceTarget, type LicenceTarget } from './queries/licences.ts';
 import type { LicenceRequestView, LicenceView, SiteLocals } from './ports.ts';
-
-export interface ConfirmView {
-  title: string;
-  /** One sentence: what confirming does. */
-  lead: string;
-  facts: { term: string; detail: string }[];
-  arguments?: ArgumentsText;
-  /** The same route, posted again with confirm=yes and these fields. */
-  action: string;
-  fields: Record<string, string>;
-  confirmLabel: string;
-  cancelHref: string;
-}
-
-export type Outcome = { kind: 'response'; response: Response } | { kind: 'confirm'; view: ConfirmView };
+import { confirmField, confirmed, needsConfirmation, postOnly, respond, type ConfirmView, type Outcome } from './confirm.ts';
 
 type Locals = Pick<SiteLocals, 'db' | 'licences' | 'actor' | 'log'>;
 type Failure = { code: string; message: string; flash?: Record<string, string> };
@@ -47,8 +32,6 @@ const MAX_MINUTES = 10_080;
 const MAX_USES = 1_000_000;
 const ID_RE = /^[1-9]\d{0,14}$/;
 
-const respond = (response: Response): Outcome => ({ kind: 'response', response });
-
 function refusal(request: Request, f: Failure): Response {
   if (f.code === 'not_found') return notFound(request, f.message);
   return isJson(request)
@@ -57,29 +40,6 @@ function refusal(request: Request, f: Failure): Response {
 }
 
 const refuse = (request: Request, f: Failure): Outcome => respond(refusal(request, f));
-
-function needsConfirmation(request: Request, view: ConfirmView, verb: string): Outcome {
-  if (!isJson(request)) return { kind: 'confirm', view };
-  const words = view.facts.map((f) => `${f.term}: ${f.detail}`).join('; ');
-  return respond(
-    json(400, {
-      ok: false,
-      code: 'confirmation_required',
-      message: `${view.lead} (${words}). Send the same request with "confirm": true to ${verb}.`,
-    }),
-  );
-}
-
-/** Only POST reaches an action; anything else is told so (the routes are .astro pages). */
-function postOnly(request: Request): Response | null {
-  if (request.method === 'POST') return null;
-  return new Response('Use POST (the forms on /licences and the connector pages do).\n', {
-    status: 405,
-    headers: { Allow: 'POST', 'Content-Type': 'text/plain; charset=utf-8' },
-  });
-}
-
-const confirmed = (value: boolean | 'yes' | undefined) => value === true || value === 'yes';
 
 // ---------------------------------------------------------------------------------------------
 // Body shapes (JSON is strict; forms may also carry csrf; empty form fields mean "not given")
@@ -96,7 +56,6 @@ const optionalText = (max: number) =>
     .nullable()
     .optional()
     .transform((v) => (v && v.trim() !== '' ? v.trim() : null));
-const confirmField = z.union([z.boolean(), z.literal('yes')]).optional();
 
 const grantBody = z.object({
   provider_slug: z.string().regex(SLUG_RE),

@@ -62,7 +62,7 @@ export interface OAuthPort {
 
 export type ApprovalResult = { ok: true } | { ok: false; code: string; message: string };
 
-/** Approvals write the registry row and a registry_events record in one step. */
+/** Approvals write the registry rows and their registry_events records in one step (pipeline/registry/approvals.ts). */
 export interface ApprovalsPort {
   approveProvider(input: { slug: string; digest: string; actor: string }): Promise<ApprovalResult>;
   /** `aggregation`: what the operator saw; a mapping changed since is refused (conflict). */
@@ -73,6 +73,23 @@ export interface ApprovalsPort {
     aggregation?: string;
     actor: string;
   }): Promise<ApprovalResult>;
+  /**
+   * Every unapproved KPI mapping of a connector that is approved at `digest` (the one the operator
+   * saw); another digest is refused (conflict), a connector not approved too (connector_not_approved).
+   */
+  approveAllKpiMappings(input: {
+    slug: string;
+    digest: string;
+    actor: string;
+  }): Promise<{ ok: true; approved: { raw_metric: string; core_kpi: string; aggregation: string }[] } | Extract<ApprovalResult, { ok: false }>>;
+  /**
+   * Back to draft: the approval and its file list cleared, the connector's open licences revoked
+   * and one-shot approvals expired, an approval_revoked event (connector_not_approved for a draft).
+   */
+  revokeApproval(input: {
+    slug: string;
+    actor: string;
+  }): Promise<{ ok: true; from: string; licencesRevoked: number[]; oneShotsExpired: number } | Extract<ApprovalResult, { ok: false }>>;
 }
 
 export type LicenceFailure = { ok: false; code: string; message: string };
