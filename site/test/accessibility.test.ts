@@ -8,14 +8,16 @@
  * With SCREENSHOTS=1 it also writes the README's screenshots (site/screenshots/) from the
  * project's own connectors.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approveProvider } from '../../pipeline/registry/approvals.ts';
+import { approveKpiMapping, approveProvider } from '../../pipeline/registry/approvals.ts';
 import { testBackends } from '../../pipeline/registry/testing.ts';
+import { runSync } from '../../pipeline/sentinel/index.ts';
 import type { PipelineProblem, PipelineStateView } from '../src/lib/ports.ts';
 import { launchChromium } from './helpers/chromium.ts';
 import { startFixture, type SiteFixture } from './helpers/fixture.ts';
@@ -251,8 +253,14 @@ describe(`accessibility and the operator's page furniture, in Chromium (${backen
     const docs = facts.find((x) => x.label === 'Docs')!;
     expect(docs).toBeDefined();
     for (const fact of facts) expect(fact.widest, `${fact.label} overflows its column`).toBeLessThanOrEqual(fact.right + 0.5);
-    // The whole host is there to read (and is the link).
-    await expect(page.locator('.facts a').filter({ hasText: 'developers.' }).innerText()).resolves.toBe(new URL(LONG_DOCS).host);
+    // The whole host is there to read (and is the link), wrapped after its dots and hyphens; the manifest path after a slash.
+    const host = page.locator('.facts a').filter({ hasText: 'developers.' });
+    await expect(host.innerText()).resolves.toBe(new URL(LONG_DOCS).host);
+    const hostWraps = await wrapsAfter(page, '.facts a[href^="https://developers."]');
+    expect(hostWraps.length).toBeGreaterThan(0);
+    expect(hostWraps.filter((ch) => !'.-'.includes(ch))).toEqual([]);
+    const pathWraps = await wrapsAfter(page, '.facts code:has-text("manifest.yaml")');
+    expect(pathWraps.filter((ch) => ch !== '/')).toEqual([]);
   });
 
   it('scope names wrap only after _ . / or :, never inside a word', async () => {
@@ -346,7 +354,18 @@ describe.runIf(SCREENSHOTS)('README screenshots from the project connectors (SCR
       recursive: true,
       filter: (src) => !src.split(path.sep).includes('node_modules'),
     });
-    await sync(f.db, repo);
+    // As npm start would record it, at this repository's commit.
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    expect((await runSync({ db: f.db, repoRoot: repo, actor: 'npm start', commitSha: head })).result).toBeTruthy();
+    // Some history for /activity: two approvals and a KPI mapping (shopify stays a draft for detail.png).
+    for (const slug of ['dummy_service', 'stripe']) {
+      const { rows } = await f.db.query<{ d: string }>('SELECT manifest_digest AS d FROM connector_providers WHERE provider_slug = $1', [slug]);
+      expect(await approveProvider(f.db, { slug, digest: rows[0]!.d, actor: 'tester' })).toMatchObject({ ok: true });
+    }
+    const { rows: kpis } = await f.db.query<{ raw_metric: string; core_kpi: string }>(
+      `SELECT raw_metric, core_kpi FROM kpi_mappings WHERE provider_slug = 'stripe' ORDER BY position LIMIT 1`,
+    );
+    if (kpis[0]) expect(await approveKpiMapping(f.db, { slug: 'stripe', ...kpis[0], actor: 'tester' })).toMatchObject({ ok: true });
     browser = await launchChromium();
   }, 300_000);
   afterAll(async () => {
@@ -362,9 +381,8 @@ describe.runIf(SCREENSHOTS)('README screenshots from the project connectors (SCR
     await context.close();
   };
 
-  it('writes the list, a connector page, their dark versions and /activity', async () => {
+  it('writes the list, a connector page in light and dark, and /activity', async () => {
     await shoot('light', '/', 'list.png', 800);
-    await shoot('dark', '/', 'list-dark.png', 800);
     await shoot('light', '/connectors/shopify', 'detail.png', 1100);
     await shoot('dark', '/connectors/shopify', 'detail-dark.png', 1100);
     if (HAS_ACTIVITY) await shoot('light', '/activity', 'activity.png', 800);
