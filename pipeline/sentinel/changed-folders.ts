@@ -29,13 +29,15 @@ export interface FolderSourceOptions {
   log?: (line: string) => void;
   /** Tests: a stand-in for the git executable. */
   runGit?: RunGit;
+  /** git's answer when the caller already asked (runSync does, for its record): not asked again. */
+  git?: Promise<GitFolders | undefined>;
 }
 
 /** The registry's memory and git's view, asked at the same time. */
 export async function readFolderSources(opts: FolderSourceOptions): Promise<FolderSources> {
   const [known, git] = await Promise.all([
     opts.full ? undefined : opts.readKnown(),
-    readGitFolders(opts.repoRoot, { log: opts.log, run: opts.runGit }),
+    opts.git ?? readGitFolders(opts.repoRoot, { log: opts.log, run: opts.runGit }),
   ]);
   if (known && git) known.untouched = untouchedFolders(known, git);
   return { known, git };

@@ -9,6 +9,7 @@
  *   git rev-parse --show-toplevel --verify -q HEAD^{tree}   the work tree's root, HEAD's tree (none yet: no commit)
  *   git ls-tree -z <tree> -- connectors/                      folder -> mode, type, tree id
  *   git status --porcelain=v1 -z --ignored=matching ...       modified, staged, deleted, untracked, ignored paths
+ *                                                             (and whether pipeline/catalog/ holds uncommitted work)
  *   git ls-files -v -z -- connectors/                         files git was told not to look at
  * Ignored files count as changes: the connector digest covers every file of the folder, git-ignored
  * or not (a local dist/ or .env is read, and judged, like any file). So do files marked
@@ -35,7 +36,16 @@ export interface GitFolders {
   dirty: Set<string>;
   /** git named connectors/ itself (untracked or ignored as a whole, as in a repository with no commit): every folder is dirty. */
   allDirty?: true;
+  /**
+   * Whether connectors/ or pipeline/catalog/ hold uncommitted work: a modified, staged, deleted or
+   * untracked file (ignored files do not count), for the sync's record (registry_syncs.worktree_dirty).
+   * Only meaningful when every folder was asked (no `folders` option).
+   */
+  uncommitted: boolean;
 }
+
+/** What else a sync reads from the repository, asked about in the same `git status`: uncommitted work there counts too. */
+export const CATALOG_DIR = 'pipeline/catalog';
 
 /** Why git could not be asked: the sync then hashes files, as outside git. */
 export class GitUnexpected extends Error {
@@ -91,7 +101,7 @@ export async function readGitFolders(repoRoot: string, opts: ReadGitOptions = {}
     const head = await readHead(repoRoot, run);
     if (!head) return undefined;
     const named = opts.folders !== undefined && opts.folders.length <= MAX_PATHSPECS ? opts.folders : undefined;
-    if (named?.length === 0) return { trees: new Map(), dirty: new Set() };
+    if (named?.length === 0) return { trees: new Map(), dirty: new Set(), uncommitted: false };
     // `connectors/x` names the entry x (folder or not) and everything under it; `connectors/` what is inside.
     const specs = named ? named.map((f) => `${CONNECTORS_DIR}/${f}`) : [`${CONNECTORS_DIR}/`];
     const [listing, status, flags] = await Promise.all([
@@ -99,12 +109,12 @@ export async function readGitFolders(repoRoot: string, opts: ReadGitOptions = {}
       head.tree ? expectOk(run, ['ls-tree', '-z', head.tree, '--', ...specs], repoRoot) : Promise.resolve(Buffer.alloc(0)),
       expectOk(
         run,
-        ['status', '--porcelain=v1', '-z', '--untracked-files=normal', '--ignored=matching', '--no-renames', '--', ...specs],
+        ['status', '--porcelain=v1', '-z', '--untracked-files=normal', '--ignored=matching', '--no-renames', '--', ...specs, ...(named ? [] : [`${CATALOG_DIR}/`])],
         repoRoot,
       ),
       expectOk(run, ['ls-files', '-v', '-z', '--', ...specs], repoRoot),
     ]);
-    const folders: GitFolders = { trees: new Map(), dirty: new Set() };
+    const folders: GitFolders = { trees: new Map(), dirty: new Set(), uncommitted: false };
     parseLsTree(listing, folders);
     parseStatus(status, folders);
     parseLsFilesFlags(flags, folders);
@@ -175,7 +185,18 @@ const LS_TREE = /^([0-7]{6}) (tree|blob|commit) ([0-9a-f]{40}(?:[0-9a-f]{24})?)\
 
 /** `git ls-tree -z`: `<mode> <type> <oid>\t<path>` per entry. A plain folder gets its tree id; anything else in its place is dirty. */
 export function parseLsTree(buf: Buffer, into: GitFolders): void {
+  const prefix = `${CONNECTORS_DIR}/`;
   for (const rec of records(buf)) {
+    // Nearly every entry is a folder: read it by position (a regex per entry cost 200 ms at 30,000).
+    const tab = rec.indexOf('\t');
+    const oid = rec.slice(12, tab);
+    if (rec.startsWith('040000 tree ') && (tab === 52 || tab === 76) && OID.test(oid) && rec.startsWith(prefix, tab + 1)) {
+      const folder = rec.slice(tab + 1 + prefix.length);
+      if (folder !== '' && !folder.includes('/')) {
+        into.trees.set(folder, oid);
+        continue;
+      }
+    }
     const m = LS_TREE.exec(rec);
     if (!m) throw new GitUnexpected(`git ls-tree printed an entry it should not: ${JSON.stringify(rec.slice(0, 200))}`);
     const folder = folderOf(m[4]!, 'ls-tree');
@@ -194,7 +215,10 @@ export function parseStatus(buf: Buffer, into: GitFolders): void {
     const m = STATUS.exec(rec);
     // With --no-renames no entry carries a second path; one that does is not the format we know.
     if (!m || m[1] === 'R' || m[1] === 'C') throw new GitUnexpected(`git status printed an entry it should not: ${JSON.stringify(rec.slice(0, 200))}`);
-    if (m[3] === `${CONNECTORS_DIR}/` && (m[1] === '?' || m[1] === '!')) into.allDirty = true;
+    const ignored = m[1] === '!';
+    if (!ignored) into.uncommitted = true;
+    if (m[3]!.startsWith(`${CATALOG_DIR}/`)) continue;
+    if (m[3] === `${CONNECTORS_DIR}/` && (m[1] === '?' || ignored)) into.allDirty = true;
     else into.dirty.add(folderOf(m[3]!, 'status'));
   }
 }

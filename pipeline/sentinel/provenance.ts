@@ -1,6 +1,7 @@
 /** Who ran a sync, on which commit, and whether it read uncommitted work, for the registry_syncs row. */
 import { execFile } from 'node:child_process';
 import os from 'node:os';
+import { readGitFolders, type GitFolders } from './git-folders.ts';
 
 /** GITHUB_ACTOR in CI, else the OS user name, else "unknown". */
 export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {
@@ -23,22 +24,17 @@ export function detectCommit(repoRoot: string, env: NodeJS.ProcessEnv = process.
   });
 }
 
-/** What a sync reads from the repository: uncommitted changes there mean it synced more than its commit. */
-export const SYNCED_PATHS = ['connectors', 'pipeline/catalog'] as const;
-
 /**
  * True when connectors/ or pipeline/catalog/ differ from HEAD (modified, staged, deleted or
- * untracked files: `git status --porcelain`), false when they do not, null when that is not known
- * (not a git checkout, no git, or git failed). `--no-optional-locks`: a status taken while an
- * editor or another git command works in the repository never takes or waits for its index lock.
+ * untracked files), false when they do not, null when that is not known (not a git checkout, no
+ * git, or git failed). The same `git status` that tells the sync which connector folders to read
+ * (git-folders.ts, which never takes the index lock): a sync asks git once.
  */
 export function detectWorktreeDirty(repoRoot: string): Promise<boolean | null> {
-  return new Promise((resolve) => {
-    execFile(
-      'git',
-      ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=normal', '--', ...SYNCED_PATHS],
-      { cwd: repoRoot, timeout: 5000, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout) => resolve(err ? null : stdout.trim().length > 0),
-    );
-  });
+  return worktreeDirtyFrom(readGitFolders(repoRoot));
+}
+
+/** detectWorktreeDirty from an answer of git already asked for. */
+export async function worktreeDirtyFrom(git: Promise<GitFolders | undefined>): Promise<boolean | null> {
+  return (await git)?.uncommitted ?? null;
 }

@@ -22,7 +22,8 @@ import { applyConnectorFiles, foldersToRecord, recordApprovedFiles } from './fil
 import { declaredKeyNames, keyConflicts, readKeyOwners, refuseKeyConflicts } from './key-owners.ts';
 import { readKnownSources } from './known-sources.ts';
 import { computePlan, emptySnapshot, planIsEmpty, unchangedStillHolds } from './plan.ts';
-import { defaultActor, detectCommit, detectWorktreeDirty } from './provenance.ts';
+import { readGitFolders, type GitFolders } from './git-folders.ts';
+import { defaultActor, detectCommit, worktreeDirtyFrom } from './provenance.ts';
 import { recordFailedSync, summarizeError, summarizeValidation, type FailureSummary } from './record.ts';
 import { readSnapshot } from './snapshot.ts';
 import type { Plan, SyncResult } from './types.ts';
@@ -135,16 +136,19 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
     if (!plan) return { validation };
     return { validation, result: { plan, sync_id: null, outcome: planIsEmpty(plan) ? 'noop' : 'applied', dry_run: true } };
   }
+  // One look at git serves both the record (uncommitted work?) and which folders to read
+  // (changed-folders.ts): at 100,000 folders a `git status` is the largest part of a no-op sync.
+  const git = readGitFolders(opts.repoRoot, { log: opts.log });
   const [commitSha, worktreeDirty] = await Promise.all([
     opts.commitSha === undefined ? detectCommit(opts.repoRoot) : opts.commitSha,
-    opts.worktreeDirty === undefined ? detectWorktreeDirty(opts.repoRoot) : opts.worktreeDirty,
+    opts.worktreeDirty === undefined ? worktreeDirtyFrom(git) : opts.worktreeDirty,
   ]);
   const prov: Provenance = { actor: opts.actor ?? defaultActor(), commitSha, worktreeDirty };
   const record = (summary: FailureSummary) =>
     recordFailedSync(opts.db, { startedAt, ...prov, summary }, opts.log);
   let reached = false;
   try {
-    const outcome = await attemptSync(opts, startedAt, prov, () => (reached = true));
+    const outcome = await attemptSync(opts, startedAt, prov, () => (reached = true), git);
     if (outcome.validation.ok) return outcome;
     return { ...outcome, failed_sync_id: await record(summarizeValidation(outcome.validation)) };
   } catch (err) {
@@ -153,11 +157,15 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
   }
 }
 
-async function attemptSync(opts: SyncOptions, startedAt: Date, prov: Provenance, answered: () => void): Promise<SyncOutcome> {
+async function attemptSync(
+  opts: SyncOptions, startedAt: Date, prov: Provenance, answered: () => void, gitAnswer: Promise<GitFolders | undefined>,
+): Promise<SyncOutcome> {
   const validate = opts.validate ?? defaultValidate;
   // Read-only, before any migration: an invalid repository must not change the database at all.
   // In a git checkout only the folders git does not vouch for are read (changed-folders.ts).
-  const { known, git } = await readFolderSources({ ...opts, full: opts.fullValidation, readKnown: () => withClient(opts.db, readKnownSources) });
+  const { known, git } = await readFolderSources({
+    ...opts, full: opts.fullValidation, readKnown: () => withClient(opts.db, readKnownSources), git: gitAnswer,
+  });
   answered();
   let validation = await validate({ repoRoot: opts.repoRoot, known });
   if (!validation.ok) return { validation };

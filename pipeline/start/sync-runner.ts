@@ -44,7 +44,8 @@ export function createSyncRunner(args: {
 
   const once = async (): Promise<string> => {
     try {
-      const { validation, result } = await runSync({ db: args.pool, repoRoot: args.repoRoot, actor: 'npm start' });
+      // log: what the sync worked around (git failing: every folder read) and the migrations it applied.
+      const { validation, result } = await runSync({ db: args.pool, repoRoot: args.repoRoot, actor: 'npm start', log });
       lostRuns = 0;
       last.validation = validation;
       last.syncedAt = new Date();

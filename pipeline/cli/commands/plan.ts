@@ -26,7 +26,9 @@ export async function run(args: string[]): Promise<number> {
   const outcome =
     where.kind === 'none'
       ? await planWithoutRegistry(repoRoot)
-      : await withRegistry(flags, repoRoot, ({ pool }) => planSync({ db: pool, repoRoot, fullValidation: values.full === true }));
+      : await withRegistry(flags, repoRoot, ({ pool }) =>
+          planSync({ db: pool, repoRoot, fullValidation: values.full === true, log: (line) => process.stderr.write(`${line}\n`) }),
+        );
   const { validation, plan } = outcome;
   if (!validation.ok || !plan) {
     if (flags.json) printJson({ ok: false, checked: validation.checked, errors: validation.errors, warnings: validation.warnings });
