@@ -4,6 +4,11 @@
  * not queueing; timed with hrtime, as autocannon's histogram rounds to whole milliseconds), then
  * throughput with autocannon over several connections. It logs in first as the operator does
  * (opens the login URL, keeps the session cookie) and sends the cookie with every page request.
+ *
+ * Those repeat one URL, so after the first request the page cache answers. The uncached figures
+ * send every request to a URL not asked before (another page, order, filter, search or connector:
+ * what an operator browsing does), and each answer must say X-Page-Cache: miss, so every one was
+ * rendered from the registry.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -21,6 +26,10 @@ export interface SiteLoadOptions {
   connections?: number;
   /** Processes whose CPU time per request to report (name → pid), e.g. the site and the registry. */
   processes?: Record<string, number | undefined>;
+  /** Every connector's slug (the registry holds exactly these): pages, searches and detail pages to ask for. */
+  slugs?: readonly string[];
+  /** Seeds the order of the uncached URLs; a different one per run keeps runs from repeating URLs. */
+  seed?: number;
 }
 
 export interface PageLoad {
@@ -31,10 +40,20 @@ export interface PageLoad {
   cpu_ms_per_request: Record<string, number>;
 }
 
+/** p50 over requests that each rendered a page from the registry (X-Page-Cache: miss). */
+export interface UncachedLoad {
+  p50_ms: number;
+  requests: number;
+  /** p50 per kind of URL (e.g. list: pages, deep pages, sorted, filtered), for where the time goes. */
+  by_kind: Record<string, { p50_ms: number; requests: number }>;
+}
+
 export interface SiteLoad {
   list: PageLoad;
   detail: PageLoad;
   static: PageLoad;
+  /** Null when no slugs were given. */
+  uncached: { list: UncachedLoad; search: UncachedLoad; detail: UncachedLoad } | null;
 }
 
 export async function measureSite(opts: SiteLoadOptions): Promise<SiteLoad> {
@@ -59,7 +78,122 @@ export async function measureSite(opts: SiteLoadOptions): Promise<SiteLoad> {
     }
     return { path, p50_ms: p50, rps: throughput.requests.average, cpu_ms_per_request: cpu };
   };
-  return { list: await measure(listPath), detail: await measure(detailPath), static: await measure(staticPath) };
+  const list = await measure(listPath);
+  const detail = await measure(detailPath);
+  const assets = await measure(staticPath);
+  let uncached: SiteLoad['uncached'] = null;
+  if (opts.slugs?.length) {
+    const urls = uncachedUrls(opts.slugs, opts.seed ?? 1);
+    const missed = (urls: Iterator<Probe>) => uncachedP50(base.origin, urls, cookie, opts.seconds);
+    await missed(urls.warmUp); // first renders of each kind: JIT, plans, pools
+    uncached = { list: await missed(urls.list), search: await missed(urls.search), detail: await missed(urls.detail) };
+  }
+  return { list, detail, static: assets, uncached };
+}
+
+/** A URL to ask for once, and the kind it stands for. */
+interface Probe {
+  path: string;
+  kind: string;
+}
+
+/**
+ * Endless sequences of distinct URLs over a registry holding `slugs` (all drafts, as after a
+ * sync; names "Brand Kind N" as the generator writes them). Pages are spread over the whole
+ * range, deep ones included; filtered views stay within the pages they surely have.
+ */
+export function uncachedUrls(slugs: readonly string[], seed: number): { warmUp: Iterator<Probe>; list: Iterator<Probe>; search: Iterator<Probe>; detail: Iterator<Probe> } {
+  let state = (seed * 2654435761) >>> 0 || 1;
+  const random = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4294967296;
+  };
+  const int = (n: number) => Math.floor(random() * n);
+  const pages = Math.max(1, Math.ceil(slugs.length / 50));
+  const seen = new Set<string>();
+  function* distinct(make: () => Probe): Generator<Probe> {
+    for (let misses = 0; misses < 1000; ) {
+      const probe = make();
+      if (seen.has(probe.path)) {
+        misses++;
+        continue;
+      }
+      misses = 0;
+      seen.add(probe.path);
+      yield probe;
+    }
+    throw new Error(`ran out of distinct URLs to ask for (${seen.size} asked) with ${slugs.length} connectors; measure for fewer seconds`);
+  }
+  const sorts = ['name', 'status', 'auth', 'updated'] as const;
+  const listProbe = (): Probe => {
+    const roll = random();
+    const sort = sorts[int(sorts.length)]!;
+    const dir = random() < 0.5 ? 'asc' : 'desc';
+    if (roll < 0.4) return { path: `/?sort=${sort}&dir=${dir}&page=${1 + int(pages)}`, kind: 'pages' };
+    if (roll < 0.6) return { path: `/?page=${Math.max(1, pages - int(Math.max(1, Math.floor(pages / 4))))}&sort=${sort}&dir=${dir}`, kind: 'deep_pages' };
+    // Filters: every generated connector is a draft with a firearm scope and a required key; about
+    // a quarter of them use OAuth alone.
+    const filter = ['status=draft', 'firearm=yes', 'missing=1', 'auth=oauth'][int(4)]!;
+    const filtered = Math.max(1, Math.floor(pages * (filter === 'auth=oauth' ? 0.2 : 0.9)));
+    return { path: `/?${filter}&sort=${sort}&dir=${dir}&page=${1 + int(filtered)}`, kind: 'filtered' };
+  };
+  const searchProbe = (): Probe => {
+    const [brand, kind, n] = slugs[int(slugs.length)]!.split('_');
+    const roll = random();
+    // A brand and kind match one connector in 640; "kind 12" some tens; a slug fragment a few.
+    if (roll < 0.34) return { path: `/?q=${encodeURIComponent(`${brand} ${kind}`)}&page=${1 + int(Math.max(1, Math.ceil(slugs.length / 640 / 50)))}`, kind: 'broad' };
+    if (roll < 0.67) return { path: `/?q=${encodeURIComponent(`${kind} ${(n ?? '').slice(0, 2)}`)}`, kind: 'medium' };
+    return { path: `/?q=${encodeURIComponent(`${brand}_${kind}_${n}`)}`, kind: 'narrow' };
+  };
+  const detailProbe = (): Probe => ({ path: `/connectors/${encodeURIComponent(slugs[int(slugs.length)]!)}`, kind: 'detail' });
+  const warm = [listProbe, searchProbe, detailProbe];
+  let turn = 0;
+  return {
+    warmUp: distinct(() => warm[turn++ % warm.length]!()),
+    list: distinct(listProbe),
+    search: distinct(searchProbe),
+    detail: distinct(detailProbe),
+  };
+}
+
+/**
+ * Median time of requests, one after another on one kept-alive connection for `seconds`, each to
+ * the next URL of `probes`; an answer the page cache served (or not 2xx) fails the measurement.
+ */
+async function uncachedP50(origin: string, probes: Iterator<Probe>, cookie: string, seconds: number): Promise<UncachedLoad> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const samples: number[] = [];
+  const byKind = new Map<string, number[]>();
+  const deadline = performance.now() + seconds * 1000;
+  try {
+    while (performance.now() < deadline) {
+      const probe = probes.next().value as Probe;
+      const url = new URL(probe.path, origin).toString();
+      const start = performance.now();
+      const { status, cache } = await new Promise<{ status: number; cache: string | undefined }>((resolve, reject) => {
+        http
+          .get(url, { agent, headers: { cookie } }, (res) => {
+            res.resume();
+            res.once('end', () => resolve({ status: res.statusCode ?? 0, cache: res.headers['x-page-cache'] as string | undefined }));
+          })
+          .once('error', reject);
+      });
+      const ms = performance.now() - start;
+      if (status < 200 || status >= 300) throw new Error(`${probe.path} answered HTTP ${status}`);
+      if (cache !== 'miss' && cache !== 'bypass') throw new Error(`${probe.path} was not rendered from the registry (X-Page-Cache: ${cache ?? 'none'})`);
+      samples.push(ms);
+      byKind.set(probe.kind, [...(byKind.get(probe.kind) ?? []), ms]);
+    }
+  } finally {
+    agent.destroy();
+  }
+  return {
+    p50_ms: median(samples),
+    requests: samples.length,
+    by_kind: Object.fromEntries([...byKind].map(([kind, values]) => [kind, { p50_ms: Math.round(median(values) * 100) / 100, requests: values.length }])),
+  };
 }
 
 /** Opens the login URL as a browser would; answers the session cookie ("name=value"). */

@@ -69,6 +69,12 @@ export async function migrateWithClient(client: pg.ClientBase, log?: (line: stri
     // when the runner already committed.
     await client.query('COMMIT');
     for (const m of applied) log?.(`migration applied: ${m.name}`);
+    // A migration may rebuild connector_list (the site's list read model, paged by index-only
+    // scans): VACUUM marks its pages all-visible, which PGlite's missing autovacuum never would.
+    // Outside the transaction (VACUUM cannot run in one); a failure costs speed, not correctness.
+    if (applied.length > 0) {
+      await client.query('VACUUM (ANALYZE) connector_list').catch((e: Error) => log?.(`VACUUM connector_list after the migrations failed: ${e.message}`));
+    }
   } catch (err) {
     const rollback = await client.query('ROLLBACK').then(
       () => null,

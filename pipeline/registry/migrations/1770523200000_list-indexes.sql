@@ -56,12 +56,17 @@ CREATE TABLE connector_list (
 );
 
 -- One index per order (?sort=name|status|auth|updated, either direction), each also serving the
--- filter its first column names (status, auth mode) in name order. Paging reads only these
+-- filter its first column names (status, auth mode) in name order. Each carries the columns the
+-- other filters test, so a page of any filters in any order is read from one index alone
 -- (index-only: OFFSET skips index entries, counted from whichever end of the order is nearer).
-CREATE INDEX connector_list_name_idx ON connector_list (sort_key, provider_slug);
-CREATE INDEX connector_list_status_idx ON connector_list (status, sort_key, provider_slug);
-CREATE INDEX connector_list_auth_idx ON connector_list (auth_mode, sort_key, provider_slug);
-CREATE INDEX connector_list_updated_idx ON connector_list (updated_at, provider_slug);
+CREATE INDEX connector_list_name_idx ON connector_list (sort_key, provider_slug)
+  INCLUDE (status, auth_mode, firearm_scopes, keys_required);
+CREATE INDEX connector_list_status_idx ON connector_list (status, sort_key, provider_slug)
+  INCLUDE (auth_mode, firearm_scopes, keys_required);
+CREATE INDEX connector_list_auth_idx ON connector_list (auth_mode, sort_key, provider_slug)
+  INCLUDE (status, firearm_scopes, keys_required);
+CREATE INDEX connector_list_updated_idx ON connector_list (updated_at, provider_slug)
+  INCLUDE (status, auth_mode, firearm_scopes, keys_required);
 -- Search: LIKE '%...%' through trigrams; a page of matches costs the matches, not the registry.
 CREATE INDEX connector_list_search_idx ON connector_list USING gin (search_text gin_trgm_ops);
 
