@@ -48,6 +48,7 @@ scopes:
   - name: read_items
     description: List the items in the catalogue
     requires_firearm: false
+    access: read
   - name: delete_items
     description: Permanently delete an item
     requires_firearm: true
