@@ -1,14 +1,16 @@
 /**
  * Generates a repository tree of N synthetic connectors for the bench and its tests:
  * `<dir>/repo` holds pipeline/catalog/*.yaml (copied from the real catalogues) and
- * connectors/<slug>/manifest.yaml; `<dir>/json` holds the same data as JSON files in the same
- * layout, which the validation floor reads and parses.
+ * connectors/<slug>/manifest.yaml, optionally as a git repository with all of it committed
+ * (git-tree.ts); `<dir>/json` holds the same data as JSON files in the same layout, which the
+ * validation floor reads and parses.
  */
 import { mkdir, readdir, readFile, writeFile, copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { coreKpiSchema, firearmTypeSchema, type Catalog, type Manifest } from '../schema/manifest.ts';
+import { commitFile, startTreeCommit } from './git-tree.ts';
 import { manifestYaml } from './manifest-yaml.ts';
 import { syntheticManifest, syntheticSlug } from './synthetic.ts';
 
@@ -23,6 +25,8 @@ export interface GenerateOptions {
   seed?: number;
   /** Where the catalogues are copied from; default the project's pipeline/catalog. */
   catalogDir?: string;
+  /** Make `repo` a git repository with every file committed, as a real checkout is (default false). */
+  git?: boolean;
 }
 
 export interface GeneratedTree {
@@ -30,6 +34,8 @@ export interface GeneratedTree {
   jsonRoot: string;
   seed: number;
   catalog: Catalog;
+  /** Whether repoRoot is a git repository (GenerateOptions.git). */
+  git: boolean;
   slugs: string[];
   /** Manifest i as the validator should return it (regenerated, not held: N can be large). */
   manifest(index: number): Manifest;
@@ -68,8 +74,10 @@ export async function generateRepo(opts: GenerateOptions): Promise<GeneratedTree
   const jsonRoot = path.join(opts.dir, 'json');
 
   for (const root of [repoRoot, jsonRoot]) await mkdir(path.join(root, 'pipeline/catalog'), { recursive: true });
+  const commit = opts.git ? await startTreeCommit(repoRoot) : undefined;
   for (const file of (await readdir(catalogDir)).filter((f) => f.endsWith('.yaml'))) {
     await copyFile(path.join(catalogDir, file), path.join(repoRoot, 'pipeline/catalog', file));
+    await commit?.add(`pipeline/catalog/${file}`, await readFile(path.join(catalogDir, file)));
     const data: unknown = parse(await readFile(path.join(catalogDir, file), 'utf8'));
     await writeFile(path.join(jsonRoot, 'pipeline/catalog', file.replace(/\.yaml$/, '.json')), JSON.stringify(data));
   }
@@ -81,15 +89,19 @@ export async function generateRepo(opts: GenerateOptions): Promise<GeneratedTree
     const slug = slugs[i] as string;
     await mkdir(path.join(repoRoot, 'connectors', slug), { recursive: true });
     await mkdir(path.join(jsonRoot, 'connectors', slug), { recursive: true });
-    await writeFile(path.join(repoRoot, 'connectors', slug, 'manifest.yaml'), manifestYaml(m));
+    const yaml = manifestYaml(m);
+    await writeFile(path.join(repoRoot, 'connectors', slug, 'manifest.yaml'), yaml);
+    await commit?.add(`connectors/${slug}/manifest.yaml`, yaml);
     await writeFile(path.join(jsonRoot, 'connectors', slug, 'manifest.json'), JSON.stringify(m));
   });
+  await commit?.commit(`${opts.connectors} generated connectors (seed ${seed})`);
 
   return {
     repoRoot,
     jsonRoot,
     seed,
     catalog,
+    git: opts.git === true,
     slugs,
     manifest,
     manifestFile: (i) => `connectors/${slugs[i]}/manifest.yaml`,
@@ -105,6 +117,16 @@ export async function changeOneManifest(tree: GeneratedTree, index: number, revi
   const scope = m.scopes[0];
   if (scope) scope.description = `${scope.description} (revision ${revision})`;
   await writeFile(path.join(tree.repoRoot, tree.manifestFile(index)), manifestYaml(m));
+  return m;
+}
+
+/** The same change, committed on top of HEAD (the tree must be a git repository). */
+export async function commitOneManifest(tree: GeneratedTree, index: number, revision: number): Promise<Manifest> {
+  if (!tree.git) throw new Error('commitOneManifest: the tree was generated without git');
+  const m = tree.manifest(index);
+  const scope = m.scopes[0];
+  if (scope) scope.description = `${scope.description} (committed revision ${revision})`;
+  await commitFile(tree.repoRoot, tree.manifestFile(index), manifestYaml(m), `bench: change ${tree.slugs[index]} (revision ${revision})`);
   return m;
 }
 

@@ -7,6 +7,9 @@ import pg from 'pg';
 import { secondsSince } from '../files.ts';
 import { countRows, insertStatement, registryRows } from '../rows.ts';
 
+/** Above this many connectors the bench reports row_by_row_s as null, with the reason (it would take most of the bench's time). */
+export const ROW_BY_ROW_MAX_CONNECTORS = 20_000;
+
 export interface RowByRowOutcome {
   seconds: number;
   /** The part spent sending the rows (after validation). */

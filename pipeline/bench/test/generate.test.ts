@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { manifestSchema } from '../../schema/manifest.ts';
 import { validateRepo } from '../../validate/index.ts';
-import { changeOneManifest, generateRepo, type GeneratedTree } from '../generate.ts';
+import { changeOneManifest, commitOneManifest, generateRepo, type GeneratedTree } from '../generate.ts';
 
 const N = 60;
 let dir: string;
@@ -75,5 +76,21 @@ describe('the bench generator', () => {
     expect(Object.keys(b).filter((slug) => b[slug] !== a[slug])).toEqual([changed]);
     expect(c[changed]).not.toBe(b[changed]);
     expect(Object.keys(c).filter((slug) => c[slug] !== a[slug])).toEqual([changed]);
+  });
+
+  it('with git: commits the whole tree in one commit, clean in the worktree, and commits one change on top', async () => {
+    const t = await generateRepo({ dir: path.join(dir, 'g'), connectors: 4, seed: 7, git: true });
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: t.repoRoot, encoding: 'utf8' }).trim();
+    expect(git('rev-list', '--count', 'HEAD')).toBe('1');
+    expect(git('status', '--porcelain', '--untracked-files=all')).toBe('');
+    expect(git('ls-tree', '-r', '--name-only', 'HEAD').split('\n').filter((f) => f.startsWith('connectors/'))).toEqual(
+      t.slugs.map((_, i) => t.manifestFile(i)).sort(),
+    );
+    expect(git('show', `HEAD:${t.manifestFile(2)}`)).toBe((await readManifest(t, 2)).trimEnd());
+
+    await commitOneManifest(t, 2, 1);
+    expect(git('rev-list', '--count', 'HEAD')).toBe('2');
+    expect(git('status', '--porcelain')).toBe('');
+    expect(git('diff', '--name-only', 'HEAD~1', 'HEAD')).toBe(t.manifestFile(2));
   });
 });
