@@ -66,16 +66,25 @@ function allRequiredHeld(held: string): string {
 /**
  * The WHERE clause on connector_list (alias l) for the active filters only: a filter left out is
  * not written as `$n IS NULL OR ...`, which would keep the planner from using the index it needs.
+ * `allHeld` is the SQL for the connectors whose required keys are all held: a subquery, or (for a
+ * page's rows) the array the counts query found, which the planner can see is short.
  */
-export function whereClause(filters: ListFilters, param: Param, held: () => string, withStatus: boolean): string {
+export function whereClause(filters: ListFilters, param: Param, allHeld: () => string, withStatus: boolean): string {
   const clauses: string[] = [];
   if (filters.q) clauses.push(`l.search_text LIKE ${param(containsPattern(filters.q))}`);
   if (filters.auth) clauses.push(`l.auth_mode = ${param(filters.auth)}`);
   if (filters.firearm) clauses.push(filters.firearm === 'yes' ? 'l.firearm_scopes > 0' : 'l.firearm_scopes = 0');
-  if (filters.missing) clauses.push(`l.keys_required > 0 AND l.provider_slug NOT IN (${allRequiredHeld(held())})`);
+  if (filters.missing) clauses.push(`l.keys_required > 0 AND l.provider_slug <> ALL (${allHeld()})`);
   if (withStatus && filters.status) clauses.push(`l.status = ${param(filters.status)}`);
   return clauses.length ? clauses.join(' AND ') : 'true';
 }
+
+/**
+ * A search matching at most this many connectors is read from the trigram index first and then
+ * ordered; a broader one walks the order's index and keeps the matches (the planner cannot tell
+ * "ads 58" from "ads", so the count decides).
+ */
+export const SEARCH_FIRST_BELOW = 5000;
 
 /**
  * Counts per status for the filters other than status. Without a search they come from
@@ -85,7 +94,8 @@ export function whereClause(filters: ListFilters, param: Param, held: () => stri
  */
 function countsSql(filters: ListFilters, param: Param, held: () => string): string {
   if (filters.q) {
-    return `SELECT l.status, count(*)::int AS n FROM connector_list l WHERE ${whereClause(filters, param, held, false)} GROUP BY l.status`;
+    const where = whereClause(filters, param, () => `ARRAY(${allRequiredHeld(held())})`, false);
+    return `SELECT l.status, count(*)::int AS n FROM connector_list l WHERE ${where} GROUP BY l.status`;
   }
   const onCounts: string[] = [];
   const onList: string[] = [];
@@ -116,10 +126,12 @@ function countsSql(filters: ListFilters, param: Param, held: () => string): stri
 export async function listConnectors(db: Queryable, filters: ListFilters, heldKeys: string[] | null): Promise<ListPage> {
   const held = heldKeys ?? [];
   const counted = parameters();
+  const heldNames = counted.once(held);
   const countsQuery = `
-    SELECT (SELECT coalesce(json_object_agg(status, n), '{}'::json) FROM (${countsSql(filters, counted.param, counted.once(held))}) c) AS counts,
-           (SELECT max(finished_at) FROM registry_syncs WHERE outcome <> 'failed') AS last_synced`;
-  const { rows: countRows } = await db.query<{ counts: Partial<Record<Status, number>>; last_synced: Date | string | null }>(
+    SELECT (SELECT coalesce(json_object_agg(status, n), '{}'::json) FROM (${countsSql(filters, counted.param, heldNames)}) c) AS counts,
+           (SELECT max(finished_at) FROM registry_syncs WHERE outcome <> 'failed') AS last_synced,
+           ${filters.missing ? `ARRAY(${allRequiredHeld(heldNames())})` : 'NULL::text[]'} AS all_held`;
+  const { rows: countRows } = await db.query<{ counts: Partial<Record<Status, number>>; last_synced: Date | string | null; all_held: string[] | null }>(
     countsQuery,
     counted.values,
   );
@@ -138,12 +150,16 @@ export async function listConnectors(db: Queryable, filters: ListFilters, heldKe
   const reverse = fromEnd < offset;
   const paged = parameters();
   const heldParam = paged.once(held);
-  const where = whereClause(filters, paged.param, heldParam, true);
+  const allHeld = paged.once(row?.all_held ?? []);
+  const where = whereClause(filters, paged.param, () => `${allHeld()}::text[]`, true);
   const innerDir: Direction = reverse ? (filters.dir === 'asc' ? 'desc' : 'asc') : filters.dir;
+  // A narrow search: its matches first (OFFSET 0 keeps the planner from folding the subquery into
+  // a walk along the order's index), then ordered.
+  const source = filters.q && total <= SEARCH_FIRST_BELOW ? `(SELECT * FROM connector_list l WHERE ${where} OFFSET 0) l` : `connector_list l WHERE ${where}`;
   const pageQuery = `
     SELECT l.provider_slug, l.display_name, l.status, l.auth_mode, l.updated_at, l.scopes, l.firearm_scopes, l.keys_declared,
            k.keys_set, k.keys_missing
-      FROM (SELECT l.provider_slug FROM connector_list l WHERE ${where}
+      FROM (SELECT l.provider_slug FROM ${source}
              ORDER BY ${orderBy(filters.sort, innerDir)}
              LIMIT ${paged.param(onPage)} OFFSET ${paged.param(reverse ? fromEnd : offset)}) page
       JOIN connector_list l USING (provider_slug)
