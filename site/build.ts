@@ -2,9 +2,12 @@
  * ensureSiteBuilt(): run `astro build` when site/dist is missing or older than the sources, so
  * `npm start` and every test file serve the current pages without a separate build step.
  * A lock directory under os.tmpdir() makes concurrent callers (two test workers) build once.
+ * A build counts only once it finished: astro writes entry.mjs before the chunks it imports, so a
+ * build killed halfway left a fresh-looking entry.mjs and a site that could not start until a
+ * source changed. The stamp file is written last, after a successful build, and removed first.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -14,9 +17,11 @@ import { fileURLToPath } from 'node:url';
 export const SITE_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const ENTRY_FILE = path.join(SITE_DIR, 'dist', 'server', 'entry.mjs');
 export const CLIENT_DIR = path.join(SITE_DIR, 'dist', 'client');
+/** Written after a build succeeded; its mtime is the build's. */
+const STAMP_FILE = path.join(SITE_DIR, 'dist', '.build-complete');
 
-/** What a build depends on: if any is newer than the entry file, the build is stale. */
-const SOURCES = ['src', 'public', 'astro.config.mjs'];
+/** What a build depends on: if any is newer than the stamp, the build is stale (pages import http/security.ts). */
+const SOURCES = ['src', 'public', 'http', 'astro.config.mjs'];
 
 /** A lock older than this belongs to a builder that died. */
 const STALE_LOCK_MS = 5 * 60_000;
@@ -29,7 +34,12 @@ export async function ensureSiteBuilt(options: { log?: (line: string) => void } 
   try {
     if (await isFresh()) return; // another process built it while we waited
     log('building the site (astro build)...');
+    await rm(STAMP_FILE, { force: true });
+    const startedAt = new Date();
     await runAstroBuild();
+    // Dated when the build started: a source saved during the build makes the next call build again.
+    await writeFile(STAMP_FILE, `${startedAt.toISOString()}\n`);
+    await utimes(STAMP_FILE, startedAt, startedAt);
     log('site built');
   } finally {
     await rm(lock, { recursive: true, force: true });
@@ -39,7 +49,8 @@ export async function ensureSiteBuilt(options: { log?: (line: string) => void } 
 async function isFresh(): Promise<boolean> {
   let built: number;
   try {
-    built = (await stat(ENTRY_FILE)).mtimeMs;
+    built = (await stat(STAMP_FILE)).mtimeMs;
+    await stat(ENTRY_FILE);
   } catch {
     return false;
   }
