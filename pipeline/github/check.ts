@@ -74,7 +74,7 @@ async function planFor(deps: CheckDeps, full: ValidationResult): Promise<PlanOut
 export function toReport(outcome: CheckOutcome, rest: Pick<CheckReport, 'registry' | 'reporter' | 'run'>): CheckReport {
   const { validation: v, scope, planned } = outcome;
   return {
-    validation: { ok: v.ok, checked: v.checked, errors: v.errors, warnings: v.warnings },
+    validation: { ok: v.ok, checked: v.checked, checked_files: v.checked_files, errors: v.errors, warnings: v.warnings },
     scope,
     plan: planned.ok ? planned.plan : null,
     planError: planned.ok ? null : planned.message,

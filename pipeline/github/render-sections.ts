@@ -2,6 +2,7 @@
  * The sections the PR comment and the job summary are made of. Pure: a report in, markdown out.
  */
 import type { Plan, ProviderChange, RowChanges } from '../sentinel/types.ts';
+import { checkedText } from '../validate/format.ts';
 import type { Problem } from '../validate/types.ts';
 import { code, delta, hiddenNote, limit, plural, table } from './markdown.ts';
 import { disarmedScopes, keysToSet, kpiMappingsToApprove, newFirearmScopes } from './plan-insights.ts';
@@ -9,8 +10,8 @@ import type { CheckReport } from './report.ts';
 
 /** The verdict in one line. */
 export function headline(report: CheckReport): string {
-  const { ok, checked, errors, warnings } = report.validation;
-  const files = plural(checked, 'file');
+  const { ok, errors, warnings } = report.validation;
+  const files = checkedText(report.validation);
   if (!ok) {
     return `❌ **${plural(errors.length, 'error')}**, ${plural(warnings.length, 'warning')} in ${files} checked. Fix them before merging: a merge with errors registers nothing.`;
   }

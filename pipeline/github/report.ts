@@ -19,7 +19,7 @@ export type RegistryAccess = 'withheld' | 'unconfigured' | 'configured';
 export type Reporter = 'pr-check' | 'pr-comment';
 
 export interface CheckReport {
-  validation: { ok: boolean; checked: number; errors: Problem[]; warnings: Problem[] };
+  validation: { ok: boolean; checked: number; checked_files?: { manifests: number; catalogues: number }; errors: Problem[]; warnings: Problem[] };
   /** What was validated: everything (catalogue or template changed, or no diff) or the touched connectors. */
   scope: { all: boolean; reason: string; paths: string[] };
   /** The plan, or null when none could be computed (planError says why). */

@@ -108,6 +108,13 @@ describe('the job summary', () => {
     expect(body).toContain("Written by `npm run connectors -- pr-check` (the PR's own code, no secret)");
   });
 
+  it('says what was checked by kind, as the CLI does: "1 manifest, 2 catalogues", not "3 files"', () => {
+    const validation = { ok: true, checked: 3, checked_files: { manifests: 1, catalogues: 2 }, errors: [], warnings: [] };
+    const body = renderSummary(report({ validation }));
+    expect(body).toContain('✅ Valid: 1 manifest, 2 catalogues checked, no problems.');
+    expect(body).not.toContain('3 files');
+  });
+
   it('counts every kind of change in one table', () => {
     expect(renderSummary(report())).toContain('| Connectors | +1 added, ~1 changed, 1 retired, 1 revived, 7 unchanged |');
   });
