@@ -42,7 +42,7 @@ export function judgeApproval(local: LocalFolder, registry: RegistryApproval, pa
     state = `The registry has no connector "${local.slug}".`;
     todo = `${cap(sync)}, review it and approve it on ${page}`;
   } else if (p.status === 'draft') {
-    state = 'The registry says "draft": nobody has approved it yet.';
+    state = 'The registry says "draft": nobody has approved it yet, or its approval was revoked.';
     todo = p.manifest_digest === local.digest ? `Review it and approve it on ${page}` : `${cap(sync)}, then review it and approve it on ${page}`;
   } else if (p.status === 'retired') {
     state = 'The registry says "retired": its folder was gone at the last sync.';

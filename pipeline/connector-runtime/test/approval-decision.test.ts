@@ -18,7 +18,7 @@ describe('keys only when the registry says approved at exactly this digest', () 
   it('every other answer refuses, naming the page and what to do', () => {
     const cases: [string, ReturnType<typeof provider> | { provider: null; approvedFiles: [] }, RegExp][] = [
       ['unknown', { provider: null, approvedFiles: [] }, /The registry has no connector "shop"\.\nSync it .*approve it on http:\/\/127\.0\.0\.1:4321\/connectors\/shop/],
-      ['draft, synced', provider('draft', D, null), /"draft": nobody has approved it yet\.\nReview it and approve it on /],
+      ['draft, synced', provider('draft', D, null), /"draft": nobody has approved it yet, or its approval was revoked\.\nReview it and approve it on /],
       ['draft, not synced as it is', provider('draft', A, null), /"draft".*\nSync it .*then review it/],
       ['changed', provider('changed', D, A), /"changed": approved at aaaaaaaaaaaa, changed since\.\nReview the changes and approve them on /],
       ['retired', provider('retired', D, A), /"retired".*\nSync it .*comes back as a draft/],

@@ -149,7 +149,7 @@ describe.each(testBackends())('a draft gets no key either (%s)', (backend) => {
   it('a draft connector exits 1 before reading its key, saying nobody approved it and where to', async () => {
     const run = await runToExit(repo.root, SERVER, { DATABASE_URL: repo.db.url, VAULT_DIR: vaultWith({ [KEY]: CANARY }), DUMMY_SERVICE_BASE_URL: 'http://127.0.0.1:9' });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('The registry says "draft": nobody has approved it yet.');
+    expect(run.stderr).toContain('The registry says "draft": nobody has approved it yet, or its approval was revoked.');
     expect(run.stderr).toContain(`Review it and approve it on ${PAGE}`);
     expect(leaks(run.stdout + run.stderr)).toEqual([]);
   });
