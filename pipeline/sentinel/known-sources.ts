@@ -6,7 +6,8 @@
  */
 import type pg from 'pg';
 import { registryHasSchema } from '../registry/migrate.ts';
-import type { KnownSources } from '../validate/unchanged.ts';
+import type { KnownSource, KnownSources } from '../validate/unchanged.ts';
+import type { ProviderHead } from './types.ts';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
@@ -40,11 +41,7 @@ export async function readKnownSources(client: Queryable): Promise<KnownSources 
   if (!(await registryHasSchema(client))) return undefined;
   const columns = await sourceColumns(client);
   if (!columns.hashes) return undefined;
-  const last = await client.query<{ fingerprint: string | null }>(
-    // A failed sync (record.ts) wrote no registry content, so it says nothing about what was synced.
-    `SELECT validation_fingerprint AS fingerprint FROM registry_syncs WHERE outcome <> 'failed' ORDER BY id DESC LIMIT 1`,
-  );
-  const fingerprint = last.rows[0]?.fingerprint ?? null;
+  const fingerprint = await lastFingerprint(client);
   if (fingerprint === null) return undefined;
   const tree = columns.trees ? 'source_tree' : 'NULL::text';
   const { rows } = await client.query<{ slug: string; sha256: string; digest: string; tree: string | null }>(
@@ -52,4 +49,23 @@ export async function readKnownSources(client: Queryable): Promise<KnownSources 
        FROM connector_providers WHERE status <> 'retired' AND source_sha256 IS NOT NULL`,
   );
   return { fingerprint, sources: new Map(rows.map((r) => [r.slug, { sha256: r.sha256, digest: r.digest, tree: r.tree }])) };
+}
+
+/** The validation fingerprint of the last sync that wrote (null: none, or one by older code). Needs the source-hash columns. */
+export async function lastFingerprint(client: Queryable): Promise<string | null> {
+  const last = await client.query<{ fingerprint: string | null }>(
+    // A failed sync (record.ts) wrote no registry content, so it says nothing about what was synced.
+    `SELECT validation_fingerprint AS fingerprint FROM registry_syncs WHERE outcome <> 'failed' ORDER BY id DESC LIMIT 1`,
+  );
+  return last.rows[0]?.fingerprint ?? null;
+}
+
+/** The same sources, taken from provider rows already read (snapshot.ts readRegistryMemory). Pure. */
+export function knownFromHeads(fingerprint: string, heads: readonly ProviderHead[]): KnownSources {
+  const sources = new Map<string, KnownSource>();
+  for (const h of heads) {
+    if (h.status === 'retired' || !h.source_sha256) continue;
+    sources.set(h.slug, { sha256: h.source_sha256, digest: h.manifest_digest, tree: h.source_tree ?? null });
+  }
+  return { fingerprint, sources };
 }

@@ -6,29 +6,84 @@
  */
 import type pg from 'pg';
 import { registryHasSchema } from '../registry/migrate.ts';
-import { sourceColumns } from './known-sources.ts';
+import { knownFromHeads, lastFingerprint, sourceColumns } from './known-sources.ts';
 import { emptySnapshot, providersNeedingDetail } from './plan.ts';
 import type { CatalogEntrySnapshot, KpiMappingRow, ProviderDetail, ProviderHead, RegistrySnapshot, ScopeRow, SecretRow } from './types.ts';
 import type { ValidConnector } from '../validate/types.ts';
+import type { KnownSources } from '../validate/unchanged.ts';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
-export async function readSnapshot(client: Queryable, desired: Pick<ValidConnector, 'slug' | 'digest'>[]): Promise<RegistrySnapshot> {
-  if (!(await registryHasSchema(client))) return emptySnapshot();
+/** Provider rows read earlier, with the registry generation they were read at (registry_generation). */
+export interface ReadHeads {
+  rows: ProviderHead[];
+  generation: string;
+}
 
-  // An older registry (plan and pr-check never migrate) has no source hashes or trees: they read as null.
-  const columns = await sourceColumns(client);
-  const source = columns.hashes ? 'source_sha256' : 'NULL::text';
-  const tree = columns.trees ? 'source_tree' : 'NULL::text';
-  const { rows: providers } = await client.query<ProviderHead>(
-    `SELECT provider_slug AS slug, display_name, auth_mode, status, manifest_digest, approved_digest, ${source} AS source_sha256,
-            ${tree} AS source_tree
-       FROM connector_providers`,
-  );
+/**
+ * `earlier`: the provider rows plan/sync read before validating (readRegistryMemory); used again
+ * when the registry's generation shows no write was committed since, so a sync of 100,000
+ * connectors reads their rows once, not twice. Any commit since, by anyone: read again.
+ */
+export async function readSnapshot(client: Queryable, desired: Pick<ValidConnector, 'slug' | 'digest'>[], earlier?: ReadHeads): Promise<RegistrySnapshot> {
+  if (!(await registryHasSchema(client))) return emptySnapshot();
+  const providers = earlier && (await readGeneration(client)) === earlier.generation ? earlier.rows : await readHeads(client);
   const firearm_types = await readCatalog(client, 'firearm_types', 'NULL::text');
   const core_kpis = await readCatalog(client, 'core_kpis', 'unit');
   const needed = providersNeedingDetail(desired, providers);
   return { has_schema: true, providers, details: await readDetails(client, needed), firearm_types, core_kpis };
+}
+
+/** Every provider's slug, status, digests and bookkeeping: one narrow row each. */
+async function readHeads(client: Queryable): Promise<ProviderHead[]> {
+  // An older registry (plan and pr-check never migrate) has no source hashes or trees: they read as null.
+  const columns = await sourceColumns(client);
+  const source = columns.hashes ? 'source_sha256' : 'NULL::text';
+  const tree = columns.trees ? 'source_tree' : 'NULL::text';
+  const { rows } = await client.query<ProviderHead>(
+    `SELECT provider_slug AS slug, display_name, auth_mode, status, manifest_digest, approved_digest, ${source} AS source_sha256,
+            ${tree} AS source_tree
+       FROM connector_providers`,
+  );
+  return rows;
+}
+
+/** The registry generation (migration 1770163200000), or null on a registry older than it. */
+async function readGeneration(client: Queryable): Promise<string | null> {
+  const { rows } = await client.query<{ generation: string | null }>(
+    `SELECT CASE WHEN to_regclass('registry_generation') IS NULL THEN NULL
+                 ELSE (SELECT generation::text FROM registry_generation) END AS generation`,
+  );
+  return rows[0]?.generation ?? null;
+}
+
+/** What plan/sync read of the registry before validating (read-only, one consistent snapshot). */
+export interface RegistryMemory {
+  /** For the validator (known-sources.ts); undefined when nothing can be skipped. */
+  known?: KnownSources;
+  /** Every provider row, to be used again by readSnapshot when nothing was committed since. */
+  heads?: ReadHeads;
+}
+
+/**
+ * The validator's known sources and the provider rows, from one read of connector_providers in one
+ * REPEATABLE READ transaction with the generation. What readKnownSources gives, plus the rows.
+ */
+export async function readRegistryMemory(client: Queryable): Promise<RegistryMemory> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    if (!(await registryHasSchema(client))) return {};
+    const columns = await sourceColumns(client);
+    const fingerprint = columns.hashes ? await lastFingerprint(client) : null;
+    const generation = await readGeneration(client);
+    const rows = await readHeads(client);
+    return {
+      known: fingerprint === null ? undefined : knownFromHeads(fingerprint, rows),
+      heads: generation === null ? undefined : { rows, generation },
+    };
+  } finally {
+    await client.query('COMMIT');
+  }
 }
 
 async function readCatalog(client: Queryable, table: 'firearm_types' | 'core_kpis', unit: string): Promise<CatalogEntrySnapshot[]> {

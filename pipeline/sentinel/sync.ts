@@ -20,12 +20,11 @@ import { applyCatalog, applyProviders, applySourceHashes } from './apply.ts';
 import { readFolderSources, stampTrees } from './changed-folders.ts';
 import { applyConnectorFiles, foldersToRecord, recordApprovedFiles } from './files.ts';
 import { declaredKeyNames, keyConflicts, readKeyOwners, refuseKeyConflicts } from './key-owners.ts';
-import { readKnownSources } from './known-sources.ts';
 import { computePlan, emptySnapshot, planIsEmpty, unchangedStillHolds } from './plan.ts';
 import { readGitFolders, type GitFolders } from './git-folders.ts';
 import { defaultActor, detectCommit, worktreeDirtyFrom } from './provenance.ts';
 import { recordFailedSync, summarizeError, summarizeValidation, type FailureSummary } from './record.ts';
-import { readSnapshot } from './snapshot.ts';
+import { readRegistryMemory, readSnapshot, type RegistryMemory } from './snapshot.ts';
 import type { Plan, SyncResult } from './types.ts';
 
 /** Advisory lock key for syncs (transaction-scoped): "cf-sync". */
@@ -88,7 +87,9 @@ const defaultValidate: Validate = (args) => validateRepo({ repoRoot: args.repoRo
 export async function planSync(opts: PlanOptions): Promise<PlanOutcome> {
   const validate = opts.validate ?? defaultValidate;
   // In a git checkout only the folders git does not vouch for are read (changed-folders.ts).
-  const { known } = await readFolderSources({ ...opts, full: opts.fullValidation, readKnown: () => withClient(opts.db, readKnownSources) });
+  let memory: RegistryMemory = {};
+  const readKnown = async () => (memory = await withClient(opts.db, readRegistryMemory)).known;
+  const { known } = await readFolderSources({ ...opts, full: opts.fullValidation, readKnown });
   let validation = await validate({ repoRoot: opts.repoRoot, known });
   if (!validation.ok) return { validation };
   const client = await opts.db.connect();
@@ -96,7 +97,7 @@ export async function planSync(opts: PlanOptions): Promise<PlanOutcome> {
     for (;;) {
       // One consistent read, even while a sync commits in between our queries.
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const snapshot = (await registryHasSchema(client)) ? await readSnapshot(client, validation.connectors) : emptySnapshot();
+      const snapshot = (await registryHasSchema(client)) ? await readSnapshot(client, validation.connectors, memory.heads) : emptySnapshot();
       const owners = await readKeyOwners(client, declaredKeyNames(validation.connectors));
       await client.query('COMMIT');
       if (unchangedStillHolds(validation.connectors, snapshot.providers)) {
@@ -107,6 +108,7 @@ export async function planSync(opts: PlanOptions): Promise<PlanOutcome> {
       }
       validation = await validate({ repoRoot: opts.repoRoot });
       if (!validation.ok) return { validation };
+      memory = {};
     }
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -163,9 +165,9 @@ async function attemptSync(
   const validate = opts.validate ?? defaultValidate;
   // Read-only, before any migration: an invalid repository must not change the database at all.
   // In a git checkout only the folders git does not vouch for are read (changed-folders.ts).
-  const { known, git } = await readFolderSources({
-    ...opts, full: opts.fullValidation, readKnown: () => withClient(opts.db, readKnownSources), git: gitAnswer,
-  });
+  let memory: RegistryMemory = {};
+  const readKnown = async () => (memory = await withClient(opts.db, readRegistryMemory)).known;
+  const { known, git } = await readFolderSources({ ...opts, full: opts.fullValidation, readKnown, git: gitAnswer });
   answered();
   let validation = await validate({ repoRoot: opts.repoRoot, known });
   if (!validation.ok) return { validation };
@@ -184,7 +186,8 @@ async function attemptSync(
     await migrateWithClient(client, opts.log);
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [SYNC_LOCK]);
-    let snapshot = await readSnapshot(client, validation.connectors);
+    // The provider rows read before validating, unless anything was committed since (the generation says).
+    let snapshot = await readSnapshot(client, validation.connectors, memory.heads);
     if (!unchangedStillHolds(validation.connectors, snapshot.providers)) {
       // Another sync moved rows the validator skipped, between our validation and the lock: rare, so
       // simply validate everything again under the lock.

@@ -13,7 +13,7 @@ import type { ManifestResult } from './manifest.ts';
 import { POOL_THRESHOLD, checkFoldersInPool, type PoolOptions } from './pool.ts';
 import { scanConnectors } from './scan.ts';
 import { sharedSecretKeys } from './secret-keys.ts';
-import type { Problem, ValidationResult, ValidConnector } from './types.ts';
+import type { Problem, UnchangedConnector, ValidationResult, ValidConnector } from './types.ts';
 import { validationFingerprint, type KnownSources } from './unchanged.ts';
 
 export interface ValidateRepoOptions {
@@ -62,31 +62,41 @@ export async function validateRepo(opts: ValidateRepoOptions): Promise<Validatio
   const skipping = fingerprint !== undefined && opts.known !== undefined && opts.known.fingerprint === fingerprint;
   const check: FolderCheckOptions = { known: skipping ? opts.known!.sources : undefined, validateBytes: opts.validateBytes };
   // Folders git vouches for are not read at all; only the others are.
-  const unread = skipping ? unreadResults(scan.folders, opts.known!) : new Map<string, ManifestResult>();
+  const unread = skipping ? unreadConnectors(scan.folders, opts.known!) : new Map<string, UnchangedConnector>();
   const toRead = unread.size === 0 ? scan.folders : scan.folders.filter((f) => !unread.has(f));
   // Many folders: chunks shared by the main thread and worker threads (none when workers is false).
   const usePool = opts.workers === 'always' || toRead.length > POOL_THRESHOLD;
   const mainOnly = opts.workers === false || opts.validateBytes !== undefined;
   const pool = mainOnly ? { ...opts.pool, workers: 0, mainThreadWorks: true } : opts.pool;
-  const read = usePool
+  const results = usePool
     ? await checkFoldersInPool(repoRoot, toRead, loaded.catalog, pool, check)
     : await checkFolders(repoRoot, toRead, loaded.catalog, check);
-  // In scan order again: the cross-file rules pair scan.folders[i] with results[i].
-  let next = 0;
-  const results = unread.size === 0 ? read : scan.folders.map((f) => unread.get(f) ?? read[next++]!);
 
   const errors: Problem[] = [...loaded.errors, ...scan.errors];
   const warnings: Problem[] = [];
   const connectors: ValidConnector[] = [];
   let skipped = 0;
-  for (const r of results) {
+  let next = 0;
+  // In scan order; toRead[i] pairs with results[i].
+  for (const folder of scan.folders) {
+    const taken = unread.get(folder);
+    if (taken) {
+      connectors.push(taken);
+      skipped++;
+      continue;
+    }
+    const r = results[next++]!;
     errors.push(...r.errors);
     warnings.push(...r.warnings);
     if (r.connector) connectors.push(r.connector);
     if (r.connector?.kind === 'unchanged') skipped++;
   }
-  errors.push(...(await duplicateSlugs(repoRoot, scan.folders, scan.allFolders, results)));
-  errors.push(...(await sharedSecretKeys(repoRoot, scan.folders, scan.allFolders, results)));
+  // The cross-file rules look at the folders read; an unread folder's slug is its name (it is the
+  // registry's), and its key names are the registry's, which the sentinel checks (key-owners.ts).
+  const unreadNames = new Set(unread.keys());
+  const others = unreadNames.size === 0 ? scan.allFolders : scan.allFolders.filter((f) => !unreadNames.has(f));
+  errors.push(...(await duplicateSlugs(repoRoot, toRead, others, results, unreadNames)));
+  errors.push(...(await sharedSecretKeys(repoRoot, toRead, others, results)));
 
   const valid = errors.length === 0;
   const failedFiles = new Set(errors.map((e) => e.file));
@@ -104,23 +114,18 @@ export async function validateRepo(opts: ValidateRepoOptions): Promise<Validatio
 }
 
 /**
- * The folders of `folders` that `known.untouched` names and the registry has a source for, as the
- * result of an unchanged folder: valid, with the registry's digest, sha256 and tree id, and its
- * slug its folder's name (located in the file only if a duplicate makes it matter). No files: not read.
+ * The folders of `folders` that `known.untouched` names and the registry has a source for, as
+ * unchanged connectors: valid, with the registry's digest, sha256 and tree id. No files: not read.
  */
-function unreadResults(folders: string[], known: KnownSources): Map<string, ManifestResult> {
-  const out = new Map<string, ManifestResult>();
+function unreadConnectors(folders: string[], known: KnownSources): Map<string, UnchangedConnector> {
+  const out = new Map<string, UnchangedConnector>();
   if (!known.untouched || known.untouched.size === 0) return out;
   for (const folder of folders) {
     const prior = known.untouched.has(folder) ? known.sources.get(folder) : undefined;
     if (!prior) continue;
     out.set(folder, {
-      errors: [], warnings: [],
-      declaredSlug: { slug: folder, line: 0, column: 0 },
-      connector: {
-        kind: 'unchanged', unread: true, slug: folder, file: `connectors/${folder}/${MANIFEST_NAME}`,
-        digest: prior.digest, source_sha256: prior.sha256, source_tree: prior.tree ?? null,
-      },
+      kind: 'unchanged', unread: true, slug: folder, file: `connectors/${folder}/${MANIFEST_NAME}`,
+      digest: prior.digest, source_sha256: prior.sha256, source_tree: prior.tree ?? null,
     });
   }
   return out;
@@ -134,7 +139,9 @@ export function sortProblems(list: Problem[]): Problem[] {
  * Two manifests with one provider_slug. Checked over the whole tree even when only some folders
  * were named: the other folders' slugs are read cheaply (one line, not a full validation).
  */
-async function duplicateSlugs(repoRoot: string, folders: string[], allFolders: string[], results: ManifestResult[]): Promise<Problem[]> {
+async function duplicateSlugs(
+  repoRoot: string, folders: string[], allFolders: string[], results: ManifestResult[], unread: ReadonlySet<string> = new Set(),
+): Promise<Problem[]> {
   const owners = new Map<string, { folder: string; line: number; column: number; checked: boolean }[]>();
   const note = (slug: string, v: { folder: string; line: number; column: number; checked: boolean }) => {
     const list = owners.get(slug) ?? [];
@@ -145,6 +152,9 @@ async function duplicateSlugs(repoRoot: string, folders: string[], allFolders: s
     const d = results[i]?.declaredSlug;
     if (d) note(d.slug, { folder, line: d.line, column: d.column, checked: true });
   });
+  // An unread folder declares its own name (the registry synced it so); that only matters when a
+  // folder read declares the same slug, so only then is it noted (and located in its file below).
+  for (const slug of [...owners.keys()]) if (unread.has(slug)) note(slug, { folder: slug, line: 0, column: 0, checked: true });
   const checked = new Set(folders);
   const others = allFolders.filter((f) => !checked.has(f));
   const slugs = await mapLimit(others, READ_CONCURRENCY, (f) => quickSlug(repoRoot, f));
