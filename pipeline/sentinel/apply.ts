@@ -12,7 +12,7 @@
 import type pg from 'pg';
 import type { Catalog } from '../schema/manifest.ts';
 import type { ParsedConnector, ValidConnector } from '../validate/types.ts';
-import { PROVIDER_BATCH, ROW_BATCH, sendJsonBatches } from './json-batches.ts';
+import { APPLY_BATCHES, sendJsonBatches, type ApplyBatches } from './json-batches.ts';
 import { kpiRows, scopeRows, secretRows } from './plan.ts';
 import type { Plan, ProviderChange, ProviderHead } from './types.ts';
 
@@ -57,7 +57,8 @@ export async function applyCatalog(client: Queryable, plan: Plan, catalog: Catal
   }
 }
 
-export async function applyProviders(client: Queryable, plan: Plan, connectors: ValidConnector[]): Promise<void> {
+/** `batches`: how many rows go in one statement (default APPLY_BATCHES; tests cut them small). */
+export async function applyProviders(client: Queryable, plan: Plan, connectors: ValidConnector[], batches: ApplyBatches = APPLY_BATCHES): Promise<void> {
   // Only parsed connectors can be added or changed: an unchanged one is, by definition, unchanged.
   const bySlug = new Map(connectors.filter((c): c is ParsedConnector => c.kind === 'parsed').map((c) => [c.slug, c]));
   const of = (kind: ProviderChange['kind']) => plan.providers.filter((p) => p.kind === kind);
@@ -82,7 +83,7 @@ export async function applyProviders(client: Queryable, plan: Plan, connectors: 
   };
 
   const added = of('added');
-  await sendJsonBatches(lazy(added, providerRow), PROVIDER_BATCH, (rows) =>
+  await sendJsonBatches(lazy(added, providerRow), batches.providers, (rows) =>
     client.query(
       `INSERT INTO connector_providers (provider_slug, display_name, description, auth_mode, docs_url, status, manifest_path, manifest_digest, manifest,
                                         source_sha256, source_tree)
@@ -97,7 +98,7 @@ export async function applyProviders(client: Queryable, plan: Plan, connectors: 
   const updated = [...of('changed'), ...of('revived')];
   if (updated.length > 0) {
     // A revived provider starts over as a draft: its old approval is of a connector that was gone.
-    await sendJsonBatches(lazy(updated, (p) => ({ ...providerRow(p), revived: p.kind === 'revived' })), PROVIDER_BATCH, (rows) => client.query(
+    await sendJsonBatches(lazy(updated, (p) => ({ ...providerRow(p), revived: p.kind === 'revived' })), batches.providers, (rows) => client.query(
       `UPDATE connector_providers AS p SET
           display_name = r.display_name, description = r.description, auth_mode = r.auth_mode, docs_url = r.docs_url,
           status = r.status, manifest_path = r.file, manifest_digest = r.digest, manifest = r.manifest,
@@ -135,7 +136,7 @@ export async function applyProviders(client: Queryable, plan: Plan, connectors: 
   }
 
   const touched = [...added, ...updated].map((p) => bySlug.get(p.slug)!);
-  if (touched.length > 0) await applyChildren(client, plan, touched);
+  if (touched.length > 0) await applyChildren(client, plan, touched, batches);
 }
 
 /**
@@ -147,7 +148,9 @@ export async function applyProviders(client: Queryable, plan: Plan, connectors: 
  * lock. Not content: updated_at is left alone. Returns the rows updated.
  * Touches only source_sha256 and source_tree of those providers.
  */
-export async function applySourceHashes(client: Queryable, plan: Plan, connectors: ValidConnector[], heads: ProviderHead[]): Promise<number> {
+export async function applySourceHashes(
+  client: Queryable, plan: Plan, connectors: ValidConnector[], heads: ProviderHead[], batches: ApplyBatches = APPLY_BATCHES,
+): Promise<number> {
   const inPlan = new Set(plan.providers.map((p) => p.slug));
   const before = new Map(heads.map((h) => [h.slug, h]));
   function* rows() {
@@ -163,7 +166,7 @@ export async function applySourceHashes(client: Queryable, plan: Plan, connector
     }
   }
   let updated = 0;
-  await sendJsonBatches(rows(), ROW_BATCH, async (batch) => {
+  await sendJsonBatches(rows(), batches.rows, async (batch) => {
     const { rowCount } = await client.query(
       `UPDATE connector_providers AS p SET source_sha256 = r.sha, source_tree = r.tree
          FROM jsonb_to_recordset($1::jsonb) AS r(slug text, sha text, tree text)
@@ -176,7 +179,7 @@ export async function applySourceHashes(client: Queryable, plan: Plan, connector
 }
 
 /** Child rows of added, changed and revived providers: delete the removed, upsert the rest. */
-async function applyChildren(client: Queryable, plan: Plan, touched: ParsedConnector[]): Promise<void> {
+async function applyChildren(client: Queryable, plan: Plan, touched: ParsedConnector[], batches: ApplyBatches): Promise<void> {
   const removed = { scopes: [[], []] as string[][], kpis: [[], [], []] as string[][], secrets: [[], []] as string[][] };
   for (const p of plan.providers) {
     for (const s of p.scopes.removed) removed.scopes[0]!.push(p.slug), removed.scopes[1]!.push(s.name);
@@ -207,7 +210,7 @@ async function applyChildren(client: Queryable, plan: Plan, touched: ParsedConne
 
   // Rows are made as they are sent, one batch at a time (json-batches.ts).
   const scopes = childRows(touched, (c) => scopeRows(c.manifest));
-  await sendJsonBatches(scopes, ROW_BATCH, (rows) =>
+  await sendJsonBatches(scopes, batches.rows, (rows) =>
     client.query(
       `INSERT INTO connector_scopes AS s (provider_slug, name, description, requires_firearm, firearm_type, access, position)
        SELECT slug, name, description, requires_firearm, firearm_type, access, position
@@ -221,7 +224,7 @@ async function applyChildren(client: Queryable, plan: Plan, touched: ParsedConne
     ),
   );
   // A mapping whose aggregation changed loses its approval: the operator approved another rule.
-  await sendJsonBatches(childRows(touched, (c) => kpiRows(c.manifest)), ROW_BATCH, (rows) =>
+  await sendJsonBatches(childRows(touched, (c) => kpiRows(c.manifest)), batches.rows, (rows) =>
     client.query(
       `INSERT INTO kpi_mappings AS k (provider_slug, raw_metric, core_kpi, aggregation, position)
        SELECT slug, raw_metric, core_kpi, aggregation, position
@@ -234,7 +237,7 @@ async function applyChildren(client: Queryable, plan: Plan, touched: ParsedConne
       [rows],
     ),
   );
-  await sendJsonBatches(childRows(touched, (c) => secretRows(c.manifest)), ROW_BATCH, (rows) =>
+  await sendJsonBatches(childRows(touched, (c) => secretRows(c.manifest)), batches.rows, (rows) =>
     client.query(
       `INSERT INTO connector_secrets AS s (provider_slug, key_name, label, description, optional, position)
        SELECT slug, key_name, label, description, optional, position

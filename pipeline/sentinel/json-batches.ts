@@ -18,6 +18,13 @@ export const PROVIDER_BATCH: BatchLimits = { rows: 2000, chars: 16 * 1024 * 1024
 /** Child rows (scopes, KPI mappings, secrets, bookkeeping) are a few hundred bytes each. */
 export const ROW_BATCH: BatchLimits = { rows: 20_000, chars: 16 * 1024 * 1024 };
 
+/** The limits apply.ts uses: providers (with their manifests) and every other kind of row. */
+export interface ApplyBatches {
+  providers: BatchLimits;
+  rows: BatchLimits;
+}
+export const APPLY_BATCHES: ApplyBatches = { providers: PROVIDER_BATCH, rows: ROW_BATCH };
+
 /**
  * Calls `send` with each batch of `rows` as one JSON array text, in order, one at a time; rows
  * are turned into JSON as they are batched, so `rows` may be a generator. Returns how many rows went.
