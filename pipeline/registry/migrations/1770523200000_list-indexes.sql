@@ -112,6 +112,13 @@ CREATE TABLE connector_list_pending (
   CHECK ((slugs IS NULL) = (delta IS NOT NULL))
 );
 
+-- One row per writing transaction (deleted at its commit): its deferred trigger does the pending
+-- work once, however many statements queued some (a transaction of 180,000 single-row INSERTs
+-- must not run 180,000 commit triggers).
+CREATE TABLE connector_list_commit (
+  id bigserial PRIMARY KEY
+);
+
 -- The generation's queueing as a function, so a trigger can make sure its transaction's bump is
 -- queued before what it defers itself (the rule of 1770163200000 is unchanged).
 CREATE FUNCTION registry_generation_queue() RETURNS void LANGUAGE plpgsql AS $$
@@ -125,6 +132,17 @@ CREATE OR REPLACE FUNCTION registry_generation_note_write() RETURNS trigger LANG
 BEGIN
   PERFORM registry_generation_queue();
   RETURN NULL;
+END $$;
+
+/* The transaction's commit work, queued once (the flag is transaction-local, like the generation's). */
+CREATE FUNCTION connector_list_queue_commit() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  -- The generation's bump first, so at commit it runs (and takes the generation row) before this.
+  PERFORM registry_generation_queue();
+  IF current_setting('registry.list_queued', true) IS DISTINCT FROM 'yes' THEN
+    PERFORM set_config('registry.list_queued', 'yes', true);
+    INSERT INTO connector_list_commit DEFAULT VALUES;
+  END IF;
 END $$;
 
 /*
@@ -160,8 +178,7 @@ BEGIN
                  (SELECT provider_slug, key_name, optional FROM old_rows EXCEPT SELECT provider_slug, key_name, optional FROM new_rows)) c);
   END IF;
   IF cardinality(touched) > 0 THEN
-    -- The generation's bump first, so at commit it runs (and takes the generation row) before these.
-    PERFORM registry_generation_queue();
+    PERFORM connector_list_queue_commit();
     INSERT INTO connector_list_pending (slugs) VALUES (touched);
   END IF;
   RETURN NULL;
@@ -203,7 +220,7 @@ BEGIN
     DELETE FROM connector_list_pending WHERE delta IS NOT NULL;
     RETURN NULL;
   END IF;
-  PERFORM registry_generation_queue();
+  PERFORM connector_list_queue_commit();
   IF TG_OP = 'INSERT' THEN
     INSERT INTO connector_list_pending (status, auth_mode, has_firearm, has_required_keys, delta)
     SELECT status, auth_mode, firearm_scopes > 0, keys_required > 0, count(*) FROM new_rows GROUP BY 1, 2, 3, 4;
@@ -231,8 +248,7 @@ CREATE TRIGGER connector_list_counts_truncate AFTER TRUNCATE ON connector_list
   FOR EACH STATEMENT EXECUTE FUNCTION connector_list_note_counts();
 
 /*
- * At commit: the first pending row's trigger does all of the transaction's pending work (the later
- * rows' triggers find theirs gone). The touched connectors' rows first: gone with their provider, or
+ * At commit, once: all of the transaction's pending work. The touched connectors' rows first: gone with their provider, or
  * computed again and written where they differ, planned for the number of connectors at hand (EXECUTE: a cold sync's 100,000
  * want hash joins, an approval's one wants the primary keys). Writing them queues count changes,
  * whose own trigger then folds them into the counts: an UPDATE, then an INSERT of groups that had
@@ -243,6 +259,9 @@ CREATE FUNCTION connector_list_commit() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   touched text[];
 BEGIN
+  DELETE FROM connector_list_commit WHERE id = NEW.id;
+  -- Done for what was queued so far: a write after SET CONSTRAINTS ... IMMEDIATE queues anew.
+  PERFORM set_config('registry.list_queued', '', true);
   WITH done AS (DELETE FROM connector_list_pending WHERE slugs IS NOT NULL RETURNING slugs)
   SELECT array_agg(DISTINCT s) INTO touched FROM done, unnest(done.slugs) AS s;
   IF touched IS NOT NULL THEN
@@ -275,7 +294,7 @@ BEGIN
                       WHERE (u.status, u.auth_mode, u.has_firearm, u.has_required_keys) = (d.status, d.auth_mode, d.has_firearm, d.has_required_keys));
   RETURN NULL;
 END $$;
-CREATE CONSTRAINT TRIGGER connector_list_commit AFTER INSERT ON connector_list_pending
+CREATE CONSTRAINT TRIGGER connector_list_commit AFTER INSERT ON connector_list_commit
   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION connector_list_commit();
 
 -- "Last synced" on every page: the newest successful sync, one index entry instead of the history.
@@ -286,6 +305,7 @@ CREATE INDEX connector_secrets_key_name_idx ON connector_secrets (key_name);
 SELECT registry_track_generation('connector_list');
 SELECT registry_track_generation('connector_list_counts');
 SELECT registry_track_generation('connector_list_pending');
+SELECT registry_track_generation('connector_list_commit');
 
 ANALYZE connector_list;
 
@@ -304,12 +324,14 @@ DROP TRIGGER connector_list_truncate ON connector_providers;
 DROP TRIGGER connector_list_delete ON connector_providers;
 DROP TRIGGER connector_list_update ON connector_providers;
 DROP TRIGGER connector_list_insert ON connector_providers;
+DROP TABLE connector_list_commit;
 DROP TABLE connector_list_pending;
 DROP TABLE connector_list_counts;
 DROP TABLE connector_list;
 DROP FUNCTION connector_list_commit();
 DROP FUNCTION connector_list_note_counts();
 DROP FUNCTION connector_list_touched();
+DROP FUNCTION connector_list_queue_commit();
 DROP FUNCTION connector_list_rows(text[]);
 CREATE OR REPLACE FUNCTION registry_generation_note_write() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
