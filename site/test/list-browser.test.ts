@@ -71,7 +71,7 @@ describe(`the list at scale in Chromium (${backend})`, () => {
     await page.getByRole('link', { name: '← Previous' }).click();
     await page.waitForURL(/\?page=5$/);
     expect((await names())[0]).toBe('Acme Ads 201');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'list-pages.png'), fullPage: true });
+    await pager.screenshot({ path: path.join(ARTIFACTS, 'list-pager.png') });
   });
 
   it('sorts by a column from its header, saying so with aria-sort, and keeps the order through a search', async () => {
@@ -114,5 +114,6 @@ describe(`the list at scale in Chromium (${backend})`, () => {
     const row = page.locator('tr[data-slug="acme_ads_2"]');
     await expect(row.getByTestId('manifest-broken').innerText()).resolves.toContain('Manifest broken: 2 problems, showing the last good version');
     await expect(page.getByTestId('manifest-broken').count()).resolves.toBe(1);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'list-top.png') });
   });
 });
