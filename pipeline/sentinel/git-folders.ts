@@ -70,7 +70,8 @@ export const runGit: RunGit = (args, cwd) =>
       // Never take the index lock (an editor or another git command may be working in the repository),
       // and a folder name is a name, never a glob.
       ['--no-optional-locks', '--literal-pathspecs', ...args],
-      { cwd, encoding: 'buffer', maxBuffer: 1024 * 1024 * 1024, timeout: GIT_TIMEOUT_MS, windowsHide: true },
+      // LC_ALL=C: git's messages in English, the one thing read from them being "not a git repository".
+      { cwd, encoding: 'buffer', maxBuffer: 1024 * 1024 * 1024, timeout: GIT_TIMEOUT_MS, windowsHide: true, env: { ...process.env, LC_ALL: 'C', LANGUAGE: '' } },
       (err, stdout, stderr) => {
         const e = err as (NodeJS.ErrnoException & { code?: string | number; killed?: boolean }) | null;
         if (e && typeof e.code === 'string') return reject(e); // ENOENT: no git; ENOBUFS: too much output
@@ -131,8 +132,9 @@ export async function readGitFolders(repoRoot: string, opts: ReadGitOptions = {}
 /** HEAD's tree id (null: no commit yet), or undefined when repoRoot is not the root of a git work tree. */
 async function readHead(repoRoot: string, run: RunGit): Promise<{ tree: string | null } | undefined> {
   const r = await run(['rev-parse', '--show-toplevel', '--verify', '-q', 'HEAD^{tree}'], repoRoot);
-  // 128: not a git repository (or inside .git): outside git, quietly.
-  if (r.code === 128) return undefined;
+  // Not a git repository: outside git, quietly. Any other refusal (a repository git will not
+  // open, a corrupt HEAD) is said, by the caller's one log line.
+  if (r.code === 128 && /not a git repository/i.test(r.stderr)) return undefined;
   if (r.stderr.trim() !== '' || (r.code !== 0 && r.code !== 1)) throw new GitUnexpected(`git rev-parse failed (${describe(r)})`);
   const [top, tree, ...rest] = r.stdout.toString('utf8').split('\n');
   // Exit 1 and no tree id: HEAD names no commit yet. Exit 0: HEAD's tree id.
