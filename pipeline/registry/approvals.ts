@@ -8,6 +8,7 @@
  * to a manifest nobody reviewed. Each approval takes the sync lock, so it never interleaves with a sync.
  */
 import type pg from 'pg';
+import { SYNC_LOCK } from './db.ts';
 
 export type ApprovalResult =
   | { ok: true; status: 'approved'; already: boolean }
@@ -15,8 +16,6 @@ export type ApprovalResult =
 
 type Db = Pick<pg.Pool, 'connect'>;
 
-/** Same key as the sentinel's SYNC_LOCK ("cf-sync"); repeated here so the registry does not import the sentinel. */
-const SYNC_LOCK = 0x63662d73;
 
 async function inTransaction<T>(db: Db, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await db.connect();

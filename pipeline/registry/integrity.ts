@@ -6,7 +6,7 @@
  * still points at the rows of the missing pages, and reading them fails with "could not read
  * block". Read-only; one transaction.
  */
-import type pg from 'pg';
+import type { Queryable } from './db.ts';
 
 export interface TableReading {
   table: string;
@@ -15,7 +15,6 @@ export interface TableReading {
   problem: string | null;
 }
 
-type Queryable = Pick<pg.ClientBase, 'query'>;
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 

@@ -7,13 +7,13 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { isConnectionLost, watchClient } from './pool.ts';
 import { runner } from 'node-pg-migrate';
+import type { Queryable } from './db.ts';
 
 export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 export const MIGRATIONS_TABLE = 'pgmigrations';
 /** Advisory lock key held while migrating (transaction-scoped). Arbitrary, fixed: "cf-migr". */
 const MIGRATE_LOCK = 0x63662d6d;
 
-type Queryable = Pick<pg.ClientBase, 'query'>;
 
 /** True when the registry tables exist (the first migration ran). */
 export async function registryHasSchema(client: Queryable): Promise<boolean> {

@@ -5,10 +5,9 @@
  * 7.4 ms JIT-compiling a plan made for stale statistics, and ran in 0.59 ms after ANALYZE.
  * Runs after COMMIT (outside the sync lock); a failure is logged, never fails the sync.
  */
-import type pg from 'pg';
 import type { Plan } from './types.ts';
+import type { Queryable } from '../registry/db.ts';
 
-type Queryable = Pick<pg.ClientBase, 'query'>;
 
 /** The tables connector_list (the site's list read model) is made from. */
 const LISTED_FROM = new Set(['connector_providers', 'connector_scopes', 'connector_secrets']);

@@ -9,14 +9,13 @@
  * named in the plan with their connector_scopes, kpi_mappings and connector_secrets rows (and the
  * connector_approved_files of revived ones). connector_files is files.ts's.
  */
-import type pg from 'pg';
 import type { Catalog } from '../schema/manifest.ts';
 import type { ParsedConnector, ValidConnector } from '../validate/types.ts';
 import { APPLY_BATCHES, sendJsonBatches, type ApplyBatches } from './json-batches.ts';
 import { kpiRows, scopeRows, secretRows } from './plan.ts';
 import type { Plan, ProviderChange, ProviderHead } from './types.ts';
+import type { Queryable } from '../registry/db.ts';
 
-type Queryable = Pick<pg.ClientBase, 'query'>;
 
 const json = (rows: unknown[]) => JSON.stringify(rows);
 

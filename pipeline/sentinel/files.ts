@@ -8,11 +8,10 @@
  * Touches only: connector_files of the providers given, and connector_approved_files of approved
  * providers that have no approved file list yet (see recordApprovedFiles).
  */
-import type pg from 'pg';
 import type { ParsedConnector, ValidConnector } from '../validate/types.ts';
 import type { Plan, ProviderHead } from './types.ts';
+import type { Queryable } from '../registry/db.ts';
 
-type Queryable = Pick<pg.ClientBase, 'query'>;
 
 /** Reads the kept texts of a connector's files (path -> text); the sync passes connector-folder.ts readKeptTexts. */
 export type ReadTexts = (c: ParsedConnector) => Map<string, string>;

@@ -9,13 +9,12 @@
  * what only the registry knows is a name owned by a retired connector, by one that removed the
  * key, or by a connector whose manifest the validator skipped as unchanged.
  */
-import type pg from 'pg';
 import { sortProblems } from '../validate/repo.ts';
 import { locateSecretKeys } from '../validate/secret-keys.ts';
 import type { Problem, ValidationResult, ValidConnector } from '../validate/types.ts';
 import type { ProviderStatus } from './types.ts';
+import type { Queryable } from '../registry/db.ts';
 
-type Queryable = Pick<pg.ClientBase, 'query'>;
 
 /** Who holds a key name in the registry. */
 export interface KeyOwner {

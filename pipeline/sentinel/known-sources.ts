@@ -4,12 +4,11 @@
  * retired, the sha256 of the folder's files it synced with the digest they gave, and the folder's
  * git tree id when it synced a committed folder. Read-only.
  */
-import type pg from 'pg';
 import { registryHasSchema } from '../registry/migrate.ts';
 import type { KnownSource, KnownSources } from '../validate/unchanged.ts';
 import type { ProviderHead } from './types.ts';
+import type { Queryable } from '../registry/db.ts';
 
-type Queryable = Pick<pg.ClientBase, 'query'>;
 
 /**
  * Which bookkeeping columns the registry has: the source hashes (migration

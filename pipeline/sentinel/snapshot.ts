@@ -4,15 +4,14 @@
  * back. A no-op sync of 10,000 connectors therefore reads 10,000 short rows and nothing else.
  * Read-only; the caller chooses the transaction.
  */
-import type pg from 'pg';
 import { registryHasSchema } from '../registry/migrate.ts';
 import { knownFromHeads, lastFingerprint, sourceColumns } from './known-sources.ts';
 import { emptySnapshot, providersNeedingDetail } from './plan.ts';
 import type { CatalogEntrySnapshot, KpiMappingRow, ProviderDetail, ProviderHead, RegistrySnapshot, ScopeRow, SecretRow } from './types.ts';
 import type { ValidConnector } from '../validate/types.ts';
 import type { KnownSources } from '../validate/unchanged.ts';
+import type { Queryable } from '../registry/db.ts';
 
-type Queryable = Pick<pg.ClientBase, 'query'>;
 
 /** Provider rows read earlier, with the registry generation they were read at (registry_generation). */
 export interface ReadHeads {

@@ -26,9 +26,10 @@ import { defaultActor, detectCommit, worktreeDirtyFrom } from './provenance.ts';
 import { recordFailedSync, summarizeError, summarizeValidation, type FailureSummary } from './record.ts';
 import { readRegistryMemory, readSnapshot, type RegistryMemory } from './snapshot.ts';
 import type { Plan, SyncResult } from './types.ts';
+import { SYNC_LOCK } from '../registry/db.ts';
 
-/** Advisory lock key for syncs (transaction-scoped): "cf-sync". */
-export const SYNC_LOCK = 0x63662d73;
+/** The sync lock key, re-exported for callers of the sentinel. */
+export { SYNC_LOCK };
 
 /** What a sync needs of the database: a pg.Pool does. */
 export type Db = Pick<pg.Pool, 'connect'>;
