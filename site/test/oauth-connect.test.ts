@@ -54,7 +54,9 @@ describe.each(testBackends())('OAuth connect over HTTP (%s)', (backend) => {
   const events = async (kind: string) =>
     (await f.db.query(`SELECT actor, details FROM registry_events WHERE provider_slug = $1 AND kind = $2 ORDER BY id`, [SLUG, kind])).rows;
   const refreshFile = () => readFile(path.join(f.vaultDir, `${REFRESH_KEY}.txt`), 'utf8').catch(() => null);
-  const setKey = (slug: string, name: string, value: string) => request(`${f.url}/api/connectors/${slug}/secrets/${name}`, { method: 'POST', ...form({ value, csrf }) });
+  // confirm=yes: the keys may be set already (set past the site below), and replacing one is confirmed.
+  const setKey = (slug: string, name: string, value: string) =>
+    request(`${f.url}/api/connectors/${slug}/secrets/${name}`, { method: 'POST', ...form({ value, csrf, confirm: 'yes' }) });
   const start = (slug = SLUG) => request(`${f.url}/api/connectors/${slug}/oauth/start`, { method: 'POST', ...form({ csrf }) });
   /** Connect, then the provider's consent (its authorize endpoint redirects straight back): the callback URL. */
   const consent = async (slug = SLUG): Promise<string> => {
