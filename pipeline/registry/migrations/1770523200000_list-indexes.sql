@@ -184,30 +184,22 @@ BEGIN
   RETURN NULL;
 END $$;
 
-CREATE TRIGGER connector_list_insert AFTER INSERT ON connector_providers
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION connector_list_touched();
-CREATE TRIGGER connector_list_update AFTER UPDATE ON connector_providers
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION connector_list_touched();
-CREATE TRIGGER connector_list_delete AFTER DELETE ON connector_providers
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION connector_list_touched();
-CREATE TRIGGER connector_list_truncate AFTER TRUNCATE ON connector_providers
-  FOR EACH STATEMENT EXECUTE FUNCTION connector_list_touched();
-CREATE TRIGGER connector_list_insert AFTER INSERT ON connector_scopes
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION connector_list_touched();
-CREATE TRIGGER connector_list_update AFTER UPDATE ON connector_scopes
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION connector_list_touched();
-CREATE TRIGGER connector_list_delete AFTER DELETE ON connector_scopes
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION connector_list_touched();
-CREATE TRIGGER connector_list_truncate AFTER TRUNCATE ON connector_scopes
-  FOR EACH STATEMENT EXECUTE FUNCTION connector_list_touched();
-CREATE TRIGGER connector_list_insert AFTER INSERT ON connector_secrets
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION connector_list_touched();
-CREATE TRIGGER connector_list_update AFTER UPDATE ON connector_secrets
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION connector_list_touched();
-CREATE TRIGGER connector_list_delete AFTER DELETE ON connector_secrets
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION connector_list_touched();
-CREATE TRIGGER connector_list_truncate AFTER TRUNCATE ON connector_secrets
-  FOR EACH STATEMENT EXECUTE FUNCTION connector_list_touched();
+-- The same four statement triggers on each table the list model is computed from.
+DO $$
+DECLARE
+  source text;
+BEGIN
+  FOREACH source IN ARRAY ARRAY['connector_providers', 'connector_scopes', 'connector_secrets'] LOOP
+    EXECUTE format('CREATE TRIGGER connector_list_insert AFTER INSERT ON %I
+      REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION connector_list_touched()', source);
+    EXECUTE format('CREATE TRIGGER connector_list_update AFTER UPDATE ON %I
+      REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION connector_list_touched()', source);
+    EXECUTE format('CREATE TRIGGER connector_list_delete AFTER DELETE ON %I
+      REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION connector_list_touched()', source);
+    EXECUTE format('CREATE TRIGGER connector_list_truncate AFTER TRUNCATE ON %I
+      FOR EACH STATEMENT EXECUTE FUNCTION connector_list_touched()', source);
+  END LOOP;
+END $$;
 
 /*
  * connector_list → the counts' changes, netted per group (a status change is -1 in one group and
