@@ -12,6 +12,7 @@ import type { Catalog } from '../schema/manifest.ts';
 import { folderSourceSha256, readConnectorFolderSync, type FolderRead } from './connector-folder.ts';
 import { tooLargeProblem } from './decode.ts';
 import { validateManifestBytes, type ManifestResult } from './manifest.ts';
+import type { ReadOutcome } from './read-file.ts';
 import type { Problem } from './types.ts';
 import type { KnownSource } from './unchanged.ts';
 
@@ -30,7 +31,16 @@ export interface FolderCheckOptions {
   known?: UnchangedSources;
   /** The full validator of one file's bytes (default validateManifestBytes); tests inject a counting one. */
   validateBytes?: typeof validateManifestBytes;
+  /**
+   * What a result keeps (default 'connectors'). 'problems': the problems and what the cross-file
+   * rules need (declared slug and key names), never the connector, so no file is hashed, no digest
+   * computed and nothing is skipped by `known`: every manifest is read and judged in full.
+   */
+  keep?: ResultsKept;
 }
+
+/** What validation results keep: the valid connectors with their digests (plan/sync), or only the problems (`validate`). */
+export type ResultsKept = 'connectors' | 'problems';
 
 /**
  * Validates connectors/<folder>/ under repoRoot; never throws for expected failures. The reads are
@@ -44,6 +54,7 @@ export async function checkConnectorFolder(repoRoot: string, folder: string, cat
 
 /** The same, blocking: for worker threads and the pool's main-thread chunks. */
 export function checkConnectorFolderSync(repoRoot: string, folder: string, catalog: Catalog, opts: FolderCheckOptions = {}): ManifestResult {
+  if (opts.keep === 'problems') return judgeProblems(readConnectorFolderSync(repoRoot, folder, { hash: false }), repoRoot, folder, catalog, opts);
   return judge(readConnectorFolderSync(repoRoot, folder), repoRoot, folder, catalog, opts);
 }
 
@@ -65,7 +76,8 @@ function judge(read: FolderRead, repoRoot: string, folder: string, catalog: Cata
           connector: { kind: 'unchanged', slug: folder, file, digest: prior.digest, source_sha256: sha256, files: read.files },
         };
       }
-      const result = (opts.validateBytes ?? validateManifestBytes)(read.manifest.bytes, file, catalog, folder);
+      // The connector digest below covers the manifest digest: not computed twice.
+      const result = (opts.validateBytes ?? validateManifestBytes)(read.manifest.bytes, file, catalog, folder, { digest: false });
       const connector = result.connector;
       if (fileProblems.length > 0) return { ...result, errors: [...result.errors, ...fileProblems], connector: undefined };
       if (connector?.kind === 'parsed') {
@@ -75,12 +87,28 @@ function judge(read: FolderRead, repoRoot: string, folder: string, catalog: Cata
       }
       return result;
     }
+    default:
+      return unreadable(read.manifest, read.problems, repoRoot, folder, file);
+  }
+}
+
+/** The same judgement keeping only problems (keep: 'problems'): same problems, no connector, no digest. */
+function judgeProblems(read: FolderRead, repoRoot: string, folder: string, catalog: Catalog, opts: FolderCheckOptions): ManifestResult {
+  const file = `connectors/${folder}/${MANIFEST_NAME}`;
+  if (read.manifest.kind !== 'bytes') return unreadable(read.manifest, read.problems, repoRoot, folder, file);
+  const { errors, warnings, declaredSlug, declaredKeys } = (opts.validateBytes ?? validateManifestBytes)(read.manifest.bytes, file, catalog, folder, { digest: false });
+  return { errors: read.problems.length > 0 ? [...errors, ...read.problems] : errors, warnings, declaredSlug, declaredKeys };
+}
+
+/** A manifest that could not be read as bytes: one problem for it, then the folder's. */
+function unreadable(manifest: Exclude<ReadOutcome, { kind: 'bytes' }>, fileProblems: Problem[], repoRoot: string, folder: string, file: string): ManifestResult {
+  switch (manifest.kind) {
     case 'too_large':
-      return { errors: [tooLargeProblem(file, read.manifest.size), ...fileProblems], warnings: [] };
+      return { errors: [tooLargeProblem(file, manifest.size), ...fileProblems], warnings: [] };
     case 'not_a_file':
       return { errors: [whole(file, 'missing_manifest', `${file} is not a regular file. Make it the connector's manifest file.`), ...fileProblems], warnings: [] };
     case 'error':
-      return { errors: [openFailure(read.manifest.code, repoRoot, folder, file), ...fileProblems], warnings: [] };
+      return { errors: [openFailure(manifest.code, repoRoot, folder, file), ...fileProblems], warnings: [] };
   }
 }
 

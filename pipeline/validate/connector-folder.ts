@@ -42,8 +42,18 @@ const whole = (file: string, code: string, message: string): Problem => ({ file,
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
+export interface FolderReadOptions {
+  /**
+   * Hash every file and judge which texts may be kept (default true). Without it (a caller that
+   * keeps only problems, e.g. `validate`) every file is still listed, read to its end and held to
+   * the same rules and limits, but `sha256` is the empty string and `text` false.
+   */
+  hash?: boolean;
+}
+
 /** Reads connectors/<folder>/ under repoRoot. Never throws for what a folder can hold. */
-export function readConnectorFolderSync(repoRoot: string, folder: string): FolderRead {
+export function readConnectorFolderSync(repoRoot: string, folder: string, opts: FolderReadOptions = {}): FolderRead {
+  const hashing = opts.hash !== false;
   const root = path.join(repoRoot, 'connectors', folder);
   const shown = (rel: string) => `connectors/${folder}/${rel}`;
   const files: FolderFile[] = [];
@@ -54,7 +64,7 @@ export function readConnectorFolderSync(repoRoot: string, folder: string): Folde
   const manifest = readManifestFileSync(path.join(root, MANIFEST_FILE));
   if (manifest.kind === 'bytes') {
     bytes += manifest.bytes.byteLength;
-    files.push({ path: MANIFEST_FILE, sha256: sha256(manifest.bytes), size: manifest.bytes.byteLength, text: false });
+    files.push({ path: MANIFEST_FILE, sha256: hashing ? sha256(manifest.bytes) : '', size: manifest.bytes.byteLength, text: false });
   }
 
   const limit = (code: string, message: string) => {
@@ -66,7 +76,7 @@ export function readConnectorFolderSync(repoRoot: string, folder: string): Folde
     if (files.length >= MAX_FOLDER_FILES) {
       return limit('folder_too_large', `connectors/${folder}/ holds more than ${MAX_FOLDER_FILES} files. A connector folder holds its manifest and code; move data and build output elsewhere.`);
     }
-    const read = hashFile(abs, rel, MAX_FOLDER_BYTES - bytes);
+    const read = hashFile(abs, rel, MAX_FOLDER_BYTES - bytes, hashing);
     if (read.kind === 'too_large') {
       return limit('folder_too_large', `connectors/${folder}/ holds more than ${MAX_FOLDER_BYTES / 1024 / 1024} MiB (at ${rel}). A connector folder holds its manifest and code; move data and build output elsewhere.`);
     }
@@ -137,8 +147,8 @@ type HashOutcome =
   | { kind: 'too_large' }
   | { kind: 'refused'; code: string; why: string };
 
-/** Hashes one file, reading at most `budget` bytes of it. */
-function hashFile(abs: string, rel: string, budget: number): HashOutcome {
+/** Hashes one file (when `hashing`), reading at most `budget` bytes of it. */
+function hashFile(abs: string, rel: string, budget: number, hashing: boolean): HashOutcome {
   let fd: number;
   try {
     fd = fs.openSync(abs, FLAGS);
@@ -153,9 +163,9 @@ function hashFile(abs: string, rel: string, budget: number): HashOutcome {
     if (st.size > budget) return { kind: 'too_large' };
     // Read to the end rather than to st.size, one byte past the budget at most, so a file that
     // grew since fstat is hashed whole or caught as too large. Small files are kept whole for keepsText.
-    const hash = createHash('sha256');
+    const hash = hashing ? createHash('sha256') : undefined;
     const kept: Buffer[] = [];
-    let keep = true;
+    let keep = hashing;
     let size = 0;
     for (;;) {
       const n = fs.readSync(fd, scratch, 0, scratch.length, null);
@@ -163,12 +173,12 @@ function hashFile(abs: string, rel: string, budget: number): HashOutcome {
       size += n;
       if (size > budget) return { kind: 'too_large' };
       const chunk = scratch.subarray(0, n);
-      hash.update(chunk);
+      hash?.update(chunk);
       if (keep && size <= MAX_TEXT_BYTES) kept.push(Buffer.from(chunk));
       else keep = false;
     }
     const text = keep && keepsText(rel, Buffer.concat(kept));
-    return { kind: 'file', file: { path: rel, sha256: hash.digest('hex'), size, text } };
+    return { kind: 'file', file: { path: rel, sha256: hash ? hash.digest('hex') : '', size, text } };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     return { kind: 'refused', code: 'read_error', why: `cannot be read (${code}). Check its permissions.` };

@@ -36,18 +36,29 @@ export interface DeclaredKey {
   index: number;
 }
 
+export interface TextCheckOptions {
+  /**
+   * Compute the manifest digest of a valid manifest (default true). The folder check passes false:
+   * it computes the connector digest itself, or none when the caller keeps only problems.
+   * Without it a valid connector's `digest` is the empty string.
+   */
+  digest?: boolean;
+}
+
+const digestOf = (manifest: Manifest, opts: TextCheckOptions) => (opts.digest === false ? '' : manifestDigest(manifest));
+
 const byPosition = (a: Problem, b: Problem) => a.line - b.line || a.column - b.column || a.code.localeCompare(b.code);
 
 /**
  * Validates one manifest's text. `file` is the path reported in problems (relative to the repo root);
  * `folderSlug` is the name of the folder under connectors/ that holds it.
  */
-export function validateManifestText(text: string, file: string, catalog: Catalog, folderSlug: string): ManifestResult {
-  return fastAccept(text, file, catalog, folderSlug) ?? validateManifestTextFully(text, file, catalog, folderSlug);
+export function validateManifestText(text: string, file: string, catalog: Catalog, folderSlug: string, opts: TextCheckOptions = {}): ManifestResult {
+  return fastAccept(text, file, catalog, folderSlug, opts) ?? validateManifestTextFully(text, file, catalog, folderSlug, opts);
 }
 
 /** The full positional validator alone, without the fast path (the reference the fast path is tested against). */
-export function validateManifestTextFully(text: string, file: string, catalog: Catalog, folderSlug: string): ManifestResult {
+export function validateManifestTextFully(text: string, file: string, catalog: Catalog, folderSlug: string, opts: TextCheckOptions = {}): ManifestResult {
   const parsed = parseYamlSafely(text, file);
   if (!parsed.value) return { errors: parsed.problems.sort(byPosition), warnings: [] };
   const slug = parsed.value.provider_slug;
@@ -65,11 +76,11 @@ export function validateManifestTextFully(text: string, file: string, catalog: C
   if (errors.length) return { errors, warnings, declaredSlug, declaredKeys };
 
   const manifest = shape.data as Manifest;
-  return { errors, warnings, declaredSlug, declaredKeys, connector: { kind: 'parsed', slug: manifest.provider_slug, file, manifest, digest: manifestDigest(manifest) } };
+  return { errors, warnings, declaredSlug, declaredKeys, connector: { kind: 'parsed', slug: manifest.provider_slug, file, manifest, digest: digestOf(manifest, opts) } };
 }
 
 /** A clean manifest without positions (see fast-path.ts), or undefined to run the full validator. */
-function fastAccept(text: string, file: string, catalog: Catalog, folderSlug: string): ManifestResult | undefined {
+function fastAccept(text: string, file: string, catalog: Catalog, folderSlug: string, opts: TextCheckOptions): ManifestResult | undefined {
   const value = fastParse(text);
   if (!value) return undefined;
   const shape = manifestSchema.safeParse(value);
@@ -82,7 +93,7 @@ function fastAccept(text: string, file: string, catalog: Catalog, folderSlug: st
     errors: [], warnings: [],
     declaredSlug: { slug: manifest.provider_slug, ...lineOf(text, /^provider_slug:[ \t]*["']?/m) },
     declaredKeys: keysOf(manifest.secrets),
-    connector: { kind: 'parsed', slug: manifest.provider_slug, file, manifest, digest: manifestDigest(manifest) },
+    connector: { kind: 'parsed', slug: manifest.provider_slug, file, manifest, digest: digestOf(manifest, opts) },
   };
 }
 
@@ -106,8 +117,8 @@ function lineOf(text: string, re: RegExp): { line: number; column: number } {
 }
 
 /** The same from raw bytes: refuses oversized files and invalid UTF-8 first. */
-export function validateManifestBytes(bytes: Uint8Array, file: string, catalog: Catalog, folderSlug: string): ManifestResult {
+export function validateManifestBytes(bytes: Uint8Array, file: string, catalog: Catalog, folderSlug: string, opts: TextCheckOptions = {}): ManifestResult {
   const decoded = decodeManifestBytes(bytes, file);
   if (!decoded.ok) return { errors: [decoded.problem], warnings: [] };
-  return validateManifestText(decoded.text, file, catalog, folderSlug);
+  return validateManifestText(decoded.text, file, catalog, folderSlug, opts);
 }

@@ -4,9 +4,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { tsImport } from 'tsx/esm/api';
 
 const { checkConnectorFolderSync } = await tsImport('./check-file.ts', import.meta.url);
-const { catalog, known } = workerData;
+const { catalog, known, keep } = workerData;
 
 parentPort.on('message', ({ chunk, repoRoot, folders }) => {
-  const results = folders.map((folder) => checkConnectorFolderSync(repoRoot, folder, catalog, { known }));
+  const results = folders.map((folder) => checkConnectorFolderSync(repoRoot, folder, catalog, { known, keep }));
   parentPort.postMessage({ chunk, results });
 });

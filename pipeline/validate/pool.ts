@@ -24,13 +24,18 @@ const CHUNK = 250;
 const MAX_WORKERS = 3;
 /** Start workers when the main thread alone would still need more than this much CPU time. */
 const SPAWN_ABOVE_MS = 2500;
+/**
+ * From this many folders on, workers start at once: even clean manifests then need several seconds
+ * of CPU (about 0.2 ms each), so measuring first only delays the second core.
+ */
+export const EAGER_WORKERS_FROM = 20_000;
 
 export interface PoolOptions {
   /** Worker threads besides the main thread (default: one per extra core, at most 3; 0 = main thread only). */
   workers?: number;
   /** Folders per chunk (default 250). */
   chunkSize?: number;
-  /** Start workers when the projected remaining main-thread CPU exceeds this (default 2500 ms; 0 = at once). */
+  /** Start workers when the projected remaining main-thread CPU exceeds this (default 2500 ms, 0 from EAGER_WORKERS_FROM folders on; 0 = at once). */
   spawnAboveMs?: number;
   /** Whether the main thread takes chunks while workers live (default true; tests turn it off to exercise the workers). */
   mainThreadWorks?: boolean;
@@ -52,7 +57,8 @@ const cpuMs = () => {
 export async function checkFoldersInPool(
   repoRoot: string, folders: string[], catalog: Catalog, opts: PoolOptions = {}, check: FolderCheckOptions = {},
 ): Promise<ManifestResult[]> {
-  const { workers = defaultWorkerCount(), chunkSize = CHUNK, spawnAboveMs = SPAWN_ABOVE_MS, mainThreadWorks = true } = opts;
+  const { workers = defaultWorkerCount(), chunkSize = CHUNK, mainThreadWorks = true } = opts;
+  const spawnAboveMs = opts.spawnAboveMs ?? (folders.length >= EAGER_WORKERS_FROM ? 0 : SPAWN_ABOVE_MS);
   const stats = opts.stats ?? { mainChunks: 0, workerChunks: 0, workersStarted: 0 };
   const chunks: string[][] = [];
   for (let i = 0; i < folders.length; i += chunkSize) chunks.push(folders.slice(i, i + chunkSize));
@@ -75,7 +81,7 @@ export async function checkFoldersInPool(
     const count = Math.min(workers, mainThreadWorks ? queue.length - 1 : queue.length);
     for (let w = 0; w < count; w++) {
       stats.workersStarted++;
-      const worker = new Worker(new URL('./pool-worker.mjs', import.meta.url), { workerData: { catalog, known: check.known }, execArgv: [] });
+      const worker = new Worker(new URL('./pool-worker.mjs', import.meta.url), { workerData: { catalog, known: check.known, keep: check.keep }, execArgv: [] });
       live.add(worker);
       let current: number | undefined;
       const feed = () => {

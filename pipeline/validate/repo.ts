@@ -7,7 +7,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Catalog } from '../schema/manifest.ts';
 import { loadCatalog } from './catalog.ts';
-import { checkConnectorFolder, MANIFEST_NAME, type FolderCheckOptions } from './check-file.ts';
+import { checkConnectorFolder, MANIFEST_NAME, type FolderCheckOptions, type ResultsKept } from './check-file.ts';
 import { MAX_MANIFEST_BYTES } from './decode.ts';
 import type { ManifestResult } from './manifest.ts';
 import { POOL_THRESHOLD, checkFoldersInPool, type PoolOptions } from './pool.ts';
@@ -32,6 +32,13 @@ export interface ValidateRepoOptions {
   known?: KnownSources;
   /** For tests: the full validator of one file (runs on the main thread only when given). */
   validateBytes?: FolderCheckOptions['validateBytes'];
+  /**
+   * What the result keeps (default 'connectors': every valid connector with its manifest, files and
+   * digest, as plan/sync need). 'problems' (`validate`): the same ok, checked, errors and warnings,
+   * but `connectors` is empty: no digest is computed, no file hashed, no parsed manifest kept, and
+   * `known` is ignored, so every manifest is read and judged in full.
+   */
+  keep?: ResultsKept;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight, keeping the results in order. */
@@ -59,8 +66,9 @@ export async function validateRepo(opts: ValidateRepoOptions): Promise<Validatio
   const [loaded, scan] = await Promise.all([loadCatalog(repoRoot), scanConnectors(repoRoot, opts.paths)]);
   // Invalid catalogues: no fingerprint, so nothing is skipped (and nothing will be synced).
   const fingerprint = loaded.errors.length === 0 ? validationFingerprint(loaded.catalog) : undefined;
-  const skipping = fingerprint !== undefined && opts.known !== undefined && opts.known.fingerprint === fingerprint;
-  const check: FolderCheckOptions = { known: skipping ? opts.known!.sources : undefined, validateBytes: opts.validateBytes };
+  const problemsOnly = opts.keep === 'problems';
+  const skipping = !problemsOnly && fingerprint !== undefined && opts.known !== undefined && opts.known.fingerprint === fingerprint;
+  const check: FolderCheckOptions = { known: skipping ? opts.known!.sources : undefined, validateBytes: opts.validateBytes, keep: opts.keep };
   // Folders git vouches for are not read at all; only the others are.
   const unread = skipping ? unreadConnectors(scan.folders, opts.known!) : new Map<string, UnchangedConnector>();
   const toRead = unread.size === 0 ? scan.folders : scan.folders.filter((f) => !unread.has(f));

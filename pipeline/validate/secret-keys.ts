@@ -56,7 +56,7 @@ export async function sharedSecretKeys(repoRoot: string, folders: string[], allF
     Object.assign(d, (await located.get(d.folder)!).get(d.index) ?? { line: 1, column: 1 });
   };
   for (const [key, list] of byKey) {
-    if (new Set(list.map((d) => d.folder)).size < 2) continue; // twice in one manifest: duplicate_secret_key says so
+    if (list.length < 2 || new Set(list.map((d) => d.folder)).size < 2) continue; // twice in one manifest: duplicate_secret_key says so
     for (const d of list) await place(d);
     for (const d of list) {
       if (!d.checked) continue;

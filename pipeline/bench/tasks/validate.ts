@@ -15,7 +15,7 @@ export interface ValidateOutcome {
 export async function validateTask(input: { repoRoot: string }): Promise<ValidateOutcome> {
   const { validateRepo } = await import('../../validate/index.ts');
   const start = performance.now();
-  const result = await validateRepo({ repoRoot: input.repoRoot });
+  const result = await validateRepo({ repoRoot: input.repoRoot, keep: 'problems' }); // as `validate` runs it
   const seconds = secondsSince(start);
   if (!result.ok) {
     const first = result.errors[0];

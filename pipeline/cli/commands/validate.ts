@@ -21,7 +21,8 @@ export async function run(args: string[]): Promise<number> {
   const paths = positionals.map((p) => path.resolve(process.cwd(), p));
   const wrong = await connectorPathProblems(repoRoot, paths);
   if (wrong.length > 0) throw new UsageError(`${wrong.join('\n')}\n${usageLine(VALIDATE)}`);
-  const result = await validateRepo({ repoRoot, paths: paths.length ? paths : undefined });
+  // Only the problems are printed: no connector, digest or parsed manifest is kept (every manifest is still judged in full).
+  const result = await validateRepo({ repoRoot, paths: paths.length ? paths : undefined, keep: 'problems' });
 
   const github = process.env.GITHUB_ACTIONS === 'true' ? formatGithubCommands(result) : [];
   if (values.json) {
