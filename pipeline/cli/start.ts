@@ -10,7 +10,9 @@ import { escapeControl } from '../validate/terminal-text.ts';
 import { EXIT, UsageError, exitCodeFor } from './errors.ts';
 import { checkOperatorName, osOperatorName } from './operator-name.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+// The repository whose connectors npm start syncs and watches: CONNECTORS_REPO_ROOT as for every
+// command (the bench starts it on its generated tree), else this checkout.
+const repoRoot = path.resolve(process.env.CONNECTORS_REPO_ROOT || path.join(path.dirname(fileURLToPath(import.meta.url)), '../..'));
 const USAGE = 'Usage: npm start -- [--port N] [--host H] [--data-dir DIR] [--vault-dir DIR] [--database-url URL] [--operator NAME] [--no-watch]';
 
 function options(argv: string[]) {

@@ -4,6 +4,7 @@
  * manifests and re-syncs on change. Every part it started is stopped by `close()`.
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runDirOf, startEmbeddedRegistry, type EmbeddedRegistry } from '../registry/embedded.ts';
 import { migrateRegistry } from '../registry/migrate.ts';
 import { damagedAdvice, DataDirError } from '../registry/data-dir-check.ts';
@@ -17,7 +18,11 @@ import { superviseVault } from './vault-supervisor.ts';
 import { readTreeState } from './tree-state.ts';
 import { watchTrees } from './watch.ts';
 
+/** Where the factory's own code is (vault-agent's entry): not always the repository it syncs. */
+const CODE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
 export interface FactoryOptions {
+  /** The repository whose connectors/, _template/ and pipeline/catalog/ are synced and watched. */
   repoRoot: string;
   host: string;
   port: number;
@@ -113,7 +118,7 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
 
     const vault = await step('vault-agent', async () => {
       const v = await superviseVault({
-        repoRoot: opts.repoRoot,
+        repoRoot: CODE_ROOT,
         runDir: runDirOf(opts.dataDir), // the socket's private directory unless VAULT_AGENT_SOCKET names one
         vaultDir: opts.vaultDir,
         socketPath: opts.socketPath,
