@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { resolveDataDir, withOpenRegistry, type OpenedRegistry } from '../registry/connect.ts';
+import { redactError } from '../registry/db.ts';
 import { infoPath } from '../registry/info-file.ts';
 import { terminalJson } from '../validate/terminal-text.ts';
 import { InputError, UsageError } from './errors.ts';
@@ -58,22 +59,6 @@ export async function withRegistry<T>(flags: RegistryFlags, repoRoot: string, fn
       throw redactError(err, registry.url);
     }
   });
-}
-
-/** A database error must not carry the connection string or its password into the output. */
-export function redactError(err: unknown, url: string): Error {
-  const e = err instanceof Error ? err : new Error(String(err));
-  let message = e.message.split(url).join('<database url>');
-  try {
-    const password = decodeURIComponent(new URL(url).password);
-    if (password) message = message.split(password).join('***');
-  } catch {
-    // not a URL: the whole string is already replaced
-  }
-  if (message === e.message) return e;
-  const clean = new Error(message);
-  clean.name = e.name;
-  return clean;
 }
 
 /**

@@ -4,23 +4,12 @@
  * empty registry. The connection string never reaches a message.
  */
 import pg from 'pg';
+import { inTransaction, redactUrl } from '../registry/db.ts';
 import { computePlan, emptySnapshot } from '../sentinel/plan.ts';
 import { declaredKeyNames, keyConflicts, readKeyOwners, refuseKeyConflicts } from '../sentinel/key-owners.ts';
 import { readSnapshot } from '../sentinel/snapshot.ts';
 import type { ValidationResult } from '../validate/types.ts';
 import type { PlanOutcome } from './check.ts';
-
-/** Replaces the URL and its password wherever they appear. */
-export function redactUrl(message: string, url: string): string {
-  let out = message.split(url).join('<REGISTRY_DATABASE_URL>');
-  try {
-    const password = decodeURIComponent(new URL(url).password);
-    if (password) out = out.split(password).join('***');
-  } catch {
-    // Not a URL: nothing more to take out than the whole string.
-  }
-  return out;
-}
 
 /**
  * `root` is the tree being checked (pr-comment's copy of the PR head): a key name the registry
@@ -41,16 +30,20 @@ export async function planAgainstRegistry(url: string | null, full: ValidationRe
   client.on('error', () => {});
   try {
     await client.connect();
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const snapshot = await readSnapshot(client, full.connectors);
-    const conflicts = keyConflicts(full.connectors, await readKeyOwners(client, declaredKeyNames(full.connectors)));
-    await client.query('COMMIT');
+    const { snapshot, conflicts } = await inTransaction(
+      client,
+      async (tx) => ({
+        snapshot: await readSnapshot(tx, full.connectors),
+        conflicts: keyConflicts(full.connectors, await readKeyOwners(tx, declaredKeyNames(full.connectors))),
+      }),
+      { begin: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' },
+    );
     if (conflicts.length === 0) return { ok: true, plan: computePlan(desired, snapshot) };
     const refused = await refuseKeyConflicts(full, conflicts, root);
     const problems = refused.errors.filter((e) => !full.errors.includes(e));
     return { ok: true, plan: computePlan({ connectors: refused.connectors, catalog: full.catalog }, snapshot), problems };
   } catch (err) {
-    const reason = redactUrl((err as Error).message || String(err), url);
+    const reason = redactUrl((err as Error).message || String(err), url, 'REGISTRY_DATABASE_URL');
     return { ok: false, message: `the registry could not be read (${reason}); check the REGISTRY_DATABASE_URL secret` };
   } finally {
     await client.end().catch(() => {});

@@ -8,29 +8,18 @@
  * to a manifest nobody reviewed. Each approval takes the sync lock, so it never interleaves with a sync.
  */
 import type pg from 'pg';
-import { SYNC_LOCK } from './db.ts';
+import { inTransaction, SYNC_LOCK, type Connectable } from './db.ts';
 
 export type ApprovalResult =
   | { ok: true; status: 'approved'; already: boolean }
   | { ok: false; code: 'not_found' | 'conflict' | 'retired'; message: string };
 
-type Db = Pick<pg.Pool, 'connect'>;
+/** A pool, or a connection held outside any transaction (db.ts). */
+type Db = Connectable;
 
-
-async function inTransaction<T>(db: Db, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [SYNC_LOCK]);
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+/** Every approval is one transaction holding the sync lock, so it never interleaves with a sync. */
+function inApprovalTransaction<T>(db: Db, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+  return inTransaction(db, fn, { lock: SYNC_LOCK });
 }
 
 /**
@@ -40,7 +29,7 @@ async function inTransaction<T>(db: Db, fn: (client: pg.PoolClient) => Promise<T
  * event. Approving an already approved digest is a no-op.
  */
 export function approveProvider(db: Db, args: { slug: string; digest: string; actor: string }): Promise<ApprovalResult> {
-  return inTransaction(db, async (client) => {
+  return inApprovalTransaction(db, async (client) => {
     const { rows } = await client.query<{ status: string; manifest_digest: string; approved_digest: string | null }>(
       `SELECT status, manifest_digest, approved_digest FROM connector_providers WHERE provider_slug = $1 FOR UPDATE`,
       [args.slug],
@@ -89,7 +78,7 @@ export function approveKpiMapping(
   db: Db,
   args: { slug: string; raw_metric: string; core_kpi: string; actor: string; aggregation?: string },
 ): Promise<{ ok: true; already: boolean } | { ok: false; code: 'not_found' | 'retired' | 'conflict'; message: string }> {
-  return inTransaction(db, async (client) => {
+  return inApprovalTransaction(db, async (client) => {
     const { rows } = await client.query<{ aggregation: string; approved_at: Date | null; status: string }>(
       `SELECT k.aggregation, k.approved_at, p.status
          FROM kpi_mappings k JOIN connector_providers p USING (provider_slug)
@@ -143,7 +132,7 @@ export type RevokeApprovalResult =
  * (a changed mapping loses its approval at sync). Keys stay in the vault.
  */
 export function revokeApproval(db: Db, args: { slug: string; actor: string }): Promise<RevokeApprovalResult> {
-  return inTransaction(db, async (client) => {
+  return inApprovalTransaction(db, async (client) => {
     const { rows } = await client.query<{ status: string; approved_digest: string | null; approved_by: string | null }>(
       `SELECT status, approved_digest, approved_by FROM connector_providers WHERE provider_slug = $1 FOR UPDATE`,
       [args.slug],
@@ -224,7 +213,7 @@ export type ApproveAllKpisResult =
  * per mapping (details as a single approval's, plus `all: true`). None left to approve is a no-op.
  */
 export function approveAllKpiMappings(db: Db, args: { slug: string; digest: string; actor: string }): Promise<ApproveAllKpisResult> {
-  return inTransaction(db, async (client) => {
+  return inApprovalTransaction(db, async (client) => {
     const { rows } = await client.query<{ status: string; manifest_digest: string }>(
       `SELECT status, manifest_digest FROM connector_providers WHERE provider_slug = $1 FOR SHARE`,
       [args.slug],

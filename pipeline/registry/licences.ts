@@ -6,14 +6,13 @@
  * (1770076800000_firearm-licences.sql): expiry within 7 days, uses never above max_uses (a trigger
  * counts use rows), final states that stay final, argument values only on an open request.
  *
- * Each function takes a `Queryable` first: a pg.Pool (a client is taken for transactions) or a
+ * Each function takes a `Connectable` (db.ts) first: a pg.Pool (a client is taken for transactions) or a
  * connected pg.Client / PoolClient that is not inside a transaction of its own.
  * Expected failures are results (`{ ok: false, code, message }`), never throws; a throw means the
  * registry itself failed (unreachable, schema missing).
  */
-import pg from 'pg';
-
-export type Queryable = pg.Pool | pg.ClientBase;
+import type pg from 'pg';
+import { inTransaction, type Connectable } from './db.ts';
 
 /** How long an approved request may wait for its one call. */
 export const ONE_SHOT_MINUTES = 15;
@@ -117,31 +116,11 @@ const USE_COLUMNS = `u.id::float8 AS id, u.at, u.provider_slug, u.tool, u.scope,
  * (SET LOCAL in its own statement: set_config() inside the writing statement does not reach the
  * commit once the registry generation's deferred trigger runs there.)
  */
-function inRecordTransaction<T>(db: Queryable, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+function inRecordTransaction<T>(db: Connectable, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
   return inTransaction(db, async (client) => {
     await client.query('SET LOCAL synchronous_commit = off');
     return fn(client);
   });
-}
-
-function isPool(db: Queryable): db is pg.Pool {
-  return db instanceof pg.Pool || typeof (db as unknown as Partial<pg.Pool>).totalCount === 'number';
-}
-
-/** Runs `fn` in one transaction on one connection; rolls back on a throw (and rethrows). */
-async function inTransaction<T>(db: Queryable, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
-  const client = isPool(db) ? await db.connect() : db;
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    if (isPool(db)) (client as pg.PoolClient).release();
-  }
 }
 
 const refuse = (code: LicenceErrorCode, message: string): Refused => ({ ok: false, code, message });
@@ -213,7 +192,7 @@ export interface GrantInput {
  * with no one-shot window of its own and its arguments dropped: the licence is what runs the call).
  * Refused unless the connector is `approved` and the firearm type (and scope) are its own.
  */
-export async function grantLicence(db: Queryable, input: GrantInput): Promise<{ ok: true; licence: LicenceRow } | Refused> {
+export async function grantLicence(db: Connectable, input: GrantInput): Promise<{ ok: true; licence: LicenceRow } | Refused> {
   const bad = checkOperator(input.operator) ?? validateGrant(input);
   if (bad) return bad;
   const scope = input.scope ? input.scope : null;
@@ -299,7 +278,7 @@ function validateGrant(input: GrantInput): Refused | null {
  * Revokes a licence at once. Touches: that firearm_licences row (revoked_at/by) and one
  * registry_events row ('licence_revoke'). Revoking a revoked licence is a conflict.
  */
-export async function revokeLicence(db: Queryable, id: number, operator: string): Promise<{ ok: true; licence: LicenceRow } | Refused> {
+export async function revokeLicence(db: Connectable, id: number, operator: string): Promise<{ ok: true; licence: LicenceRow } | Refused> {
   const bad = checkOperator(operator) ?? (isId(id) ? null : refuse('invalid_input', `${String(id)} is not a licence id`));
   if (bad) return bad;
   return inTransaction(db, async (client) => {
@@ -330,7 +309,7 @@ export async function revokeLicence(db: Queryable, id: number, operator: string)
  * while the connector stays approved at its current digest. Touches: that licence_requests row
  * (pending -> approved) and one registry_events row ('licence_request_approve').
  */
-export async function approveRequest(db: Queryable, id: number, operator: string): Promise<{ ok: true; request: RequestRow } | Refused> {
+export async function approveRequest(db: Connectable, id: number, operator: string): Promise<{ ok: true; request: RequestRow } | Refused> {
   const bad = checkOperator(operator) ?? (isId(id) ? null : refuse('invalid_input', `${String(id)} is not a request id`));
   if (bad) return bad;
   return inTransaction(db, async (client) => {
@@ -368,7 +347,7 @@ export async function approveRequest(db: Queryable, id: number, operator: string
  * Denies a pending request: the waiting call (if any) is refused and its arguments are dropped.
  * Touches: that licence_requests row (pending -> denied) and one registry_events row ('licence_request_deny').
  */
-export async function denyRequest(db: Queryable, id: number, operator: string): Promise<{ ok: true; request: RequestRow } | Refused> {
+export async function denyRequest(db: Connectable, id: number, operator: string): Promise<{ ok: true; request: RequestRow } | Refused> {
   const bad = checkOperator(operator) ?? (isId(id) ? null : refuse('invalid_input', `${String(id)} is not a request id`));
   if (bad) return bad;
   return inTransaction(db, async (client) => {
@@ -440,7 +419,7 @@ const limitOf = (opts: ListOptions, fallback = 100) => Math.min(Math.max(1, Math
  * Licences, newest first. `active: true` (default) keeps only those that would license a call now;
  * `active: false` lists every licence with its state. Reads only.
  */
-export async function listLicences(db: Queryable, opts: ListOptions & { active?: boolean; firearmType?: string } = {}): Promise<LicenceRow[]> {
+export async function listLicences(db: Connectable, opts: ListOptions & { active?: boolean; firearmType?: string } = {}): Promise<LicenceRow[]> {
   const where = [`($1::text IS NULL OR l.provider_slug = $1)`, `($2::text IS NULL OR l.firearm_type = $2)`];
   if (opts.active !== false) where.push(LICENCE_LIVE);
   const { rows } = await db.query<LicenceRow>(
@@ -452,7 +431,7 @@ export async function listLicences(db: Queryable, opts: ListOptions & { active?:
 }
 
 /** Requests still waiting for a decision (not older than 24 hours), newest first. Reads only. */
-export async function listPendingRequests(db: Queryable, opts: ListOptions = {}): Promise<RequestRow[]> {
+export async function listPendingRequests(db: Connectable, opts: ListOptions = {}): Promise<RequestRow[]> {
   const { rows } = await db.query<RequestRow>(
     `SELECT ${REQUEST_COLUMNS} FROM licence_requests r
       WHERE r.status = 'pending' AND NOT (r.${STALE_PENDING}) AND ($1::text IS NULL OR r.provider_slug = $1)
@@ -463,14 +442,14 @@ export async function listPendingRequests(db: Queryable, opts: ListOptions = {})
 }
 
 /** One request by id, whatever its status, or null. Reads only. */
-export async function getRequest(db: Queryable, id: number): Promise<RequestRow | null> {
+export async function getRequest(db: Connectable, id: number): Promise<RequestRow | null> {
   if (!isId(id)) return null;
   const { rows } = await db.query<RequestRow>(`SELECT ${REQUEST_COLUMNS} FROM licence_requests r WHERE r.id = $1`, [id]);
   return rows[0] ?? null;
 }
 
 /** Firearm calls, allowed or refused, newest first (default 50). Reads only. */
-export async function listRecentUses(db: Queryable, opts: ListOptions = {}): Promise<UseRow[]> {
+export async function listRecentUses(db: Connectable, opts: ListOptions = {}): Promise<UseRow[]> {
   const { rows } = await db.query<UseRow>(
     `SELECT ${USE_COLUMNS} FROM firearm_uses u WHERE ($1::text IS NULL OR u.provider_slug = $1)
       ORDER BY u.at DESC, u.id DESC LIMIT $2`,
@@ -510,7 +489,7 @@ export type CheckResult =
  * (outcome 'allowed', whose trigger counts the licence's use). When refused it executes no write
  * at all (not even the registry generation moves), so a waiting call can poll it.
  */
-export async function checkAndConsume(db: Queryable, call: FirearmCall): Promise<CheckResult> {
+export async function checkAndConsume(db: Connectable, call: FirearmCall): Promise<CheckResult> {
   const { rows } = await db.query<{ status: string; scope_ok: boolean; use_id: number | null; licence_id: number | null; request_id: number | null }>(
     `SELECT status, scope_ok, use_id::float8 AS use_id, licence_id::float8 AS licence_id, request_id::float8 AS request_id
        FROM firearm_call_consume($1, $2, $3, $4, $5, $6, $7)`,
@@ -550,7 +529,7 @@ function refusal(reason: RefusalReason, connectorStatus: string | null, message:
  * approvals past their 15 minutes) become expired, dropping their arguments.
  */
 export async function recordRequest(
-  db: Queryable,
+  db: Connectable,
   call: FirearmCall & { arguments: unknown },
 ): Promise<{ ok: true; requestId: number; reused: boolean } | Refused> {
   const text = JSON.stringify(call.arguments ?? {});
@@ -585,7 +564,7 @@ export async function recordRequest(
 }
 
 /** Marks stale requests expired. Touches: licence_requests rows pending over 24 hours or approved past their window. */
-export async function expireStaleRequests(db: Queryable): Promise<number> {
+export async function expireStaleRequests(db: Connectable): Promise<number> {
   const { rowCount } = await db.query(
     `UPDATE licence_requests SET status = 'expired', arguments = NULL
       WHERE (status = 'pending' AND ${STALE_PENDING})
@@ -599,7 +578,7 @@ export async function expireStaleRequests(db: Queryable): Promise<number> {
  * belongs to. Touches: one new firearm_uses row.
  */
 export async function recordUse(
-  db: Queryable,
+  db: Connectable,
   call: FirearmCall,
   use: { outcome: 'refused' | 'denied'; reason: string; requestId?: number | null; durationMs: number },
 ): Promise<number> {
@@ -612,7 +591,7 @@ export async function recordUse(
  * Sets the outcome of an allowed call once its handler answered. Touches: that firearm_uses row
  * (outcome allowed -> succeeded | failed, duration).
  */
-export async function finishUse(db: Queryable, useId: number, outcome: 'succeeded' | 'failed', durationMs: number, reason?: string): Promise<void> {
+export async function finishUse(db: Connectable, useId: number, outcome: 'succeeded' | 'failed', durationMs: number, reason?: string): Promise<void> {
   // firearm_use_finish commits without waiting for the WAL flush: the record guards nothing.
   await db.query(`SELECT firearm_use_finish($1, $2, $3, $4)`, [useId, outcome, Math.max(0, durationMs), reason ?? null]);
 }
@@ -651,7 +630,7 @@ function clip(text: string | undefined, max: number): string | null {
 // Reads for the site's confirmation step and header (added for the God Config)
 
 /** One licence by id, whatever its state, or null. Reads only. */
-export async function getLicence(db: Queryable, id: number): Promise<LicenceRow | null> {
+export async function getLicence(db: Connectable, id: number): Promise<LicenceRow | null> {
   if (!isId(id)) return null;
   const { rows } = await db.query<LicenceRow>(
     `SELECT ${LICENCE_COLUMNS} FROM firearm_licences l JOIN connector_providers p USING (provider_slug) WHERE l.id = $1`,
@@ -661,7 +640,7 @@ export async function getLicence(db: Queryable, id: number): Promise<LicenceRow 
 }
 
 /** How many requests wait for a decision (as listPendingRequests counts them). Reads only. */
-export async function countPendingRequests(db: Queryable): Promise<number> {
+export async function countPendingRequests(db: Connectable): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM licence_requests r WHERE r.status = 'pending' AND NOT (r.${STALE_PENDING})`,
   );

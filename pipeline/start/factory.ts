@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { urlWithoutPassword } from '../registry/db.ts';
 import { runDirOf, startEmbeddedRegistry, type EmbeddedRegistry } from '../registry/embedded.ts';
 import { migrateRegistry } from '../registry/migrate.ts';
 import { damagedAdvice, DataDirError } from '../registry/data-dir-check.ts';
@@ -79,7 +80,7 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
   try {
     let embedded: EmbeddedRegistry | undefined;
     const databaseUrl = await step('registry', async () => {
-      if (opts.databaseUrl) return { value: opts.databaseUrl, note: redactUrl(opts.databaseUrl) };
+      if (opts.databaseUrl) return { value: opts.databaseUrl, note: urlWithoutPassword(opts.databaseUrl) };
       // npm start owns its data dir, or refuses at once when another npm start does (embedded.ts).
       const registry = await startEmbeddedRegistry({ dataDir: opts.dataDir, log, kind: 'npm start' });
       embedded = registry;
@@ -224,16 +225,6 @@ async function runStep<T>(
   const { value, note } = await fn();
   log(`✓ ${label} (${Math.round(performance.now() - started)} ms): ${note}`);
   return value;
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'DATABASE_URL';
-  }
 }
 
 function displayPath(root: string, target: string): string {

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { approveAllKpiMappings, approveKpiMapping, approveProvider, revokeApproval } from '../../pipeline/registry/approvals.ts';
 import type { ApprovalsPort } from '../src/lib/ports.ts';
 
-export function createApprovalsPort(db: Pick<pg.Pool, 'connect'>): ApprovalsPort {
+export function createApprovalsPort(db: pg.Pool): ApprovalsPort {
   return {
     async approveProvider(input) {
       const result = await approveProvider(db, input);

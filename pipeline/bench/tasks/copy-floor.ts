@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { inTransaction } from '../../registry/db.ts';
 import { loadCatalog } from '../generate.ts';
 import { readManifests, secondsSince } from '../files.ts';
 import { copyStatement, countRows, registryRows, toCsv, type TableRows } from '../rows.ts';
@@ -52,11 +53,11 @@ async function overWire(input: CopyFloorInput, url: string, tables: { table: Tab
   try {
     const start = performance.now();
     await readManifests(input.repoRoot, 'manifest.yaml');
-    await client.query('BEGIN');
-    for (const { table, csv } of tables) {
-      await pipeline(Readable.from([csv]), client.query(copyFrom(copyStatement(table, 'STDIN'))));
-    }
-    await client.query('COMMIT');
+    await inTransaction(client, async (tx) => {
+      for (const { table, csv } of tables) {
+        await pipeline(Readable.from([csv]), tx.query(copyFrom(copyStatement(table, 'STDIN'))));
+      }
+    });
     return secondsSince(start);
   } finally {
     await client.end();

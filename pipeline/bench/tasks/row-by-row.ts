@@ -4,6 +4,7 @@
  * It is the comparison the set-based sentinel is measured against, not a way to sync.
  */
 import pg from 'pg';
+import { inTransaction } from '../../registry/db.ts';
 import { secondsSince } from '../files.ts';
 import { countRows, insertStatement, registryRows } from '../rows.ts';
 
@@ -29,16 +30,16 @@ export async function rowByRowTask(input: { databaseUrl: string; repoRoot: strin
     // A validation without registry knowledge parses every manifest: the filter only narrows the type.
     const tables = registryRows(validation.catalog, validation.connectors.filter((c) => c.kind === 'parsed'));
     const insertStart = performance.now();
-    await client.query('BEGIN');
-    for (const t of tables) {
-      const sql = insertStatement(t);
-      for (const row of t.rows) await client.query(sql, row);
-    }
-    await client.query(
-      `INSERT INTO registry_syncs (started_at, actor, outcome, counts) VALUES ($1, 'bench row-by-row', 'applied', $2)`,
-      [startedAt, JSON.stringify({ providers: { added: validation.connectors.length } })],
-    );
-    await client.query('COMMIT');
+    await inTransaction(client, async (tx) => {
+      for (const t of tables) {
+        const sql = insertStatement(t);
+        for (const row of t.rows) await tx.query(sql, row);
+      }
+      await tx.query(
+        `INSERT INTO registry_syncs (started_at, actor, outcome, counts) VALUES ($1, 'bench row-by-row', 'applied', $2)`,
+        [startedAt, JSON.stringify({ providers: { added: validation.connectors.length } })],
+      );
+    });
     return { seconds: secondsSince(start), insert_seconds: secondsSince(insertStart), rows: countRows(tables) };
   } finally {
     await client.end();

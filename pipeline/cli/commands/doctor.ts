@@ -17,6 +17,7 @@ import { AUDIT_FILE } from '../../../vault-agent/src/audit.ts';
 import { resolveVaultDir } from '../../../vault-agent/src/paths.ts';
 import { openRegistry, resolveDataDir } from '../../registry/connect.ts';
 import { damagedAdvice, errnoOf, fileSystemWords, registryFilesProblem } from '../../registry/data-dir-check.ts';
+import { redactError } from '../../registry/db.ts';
 import { runDirOf } from '../../registry/embedded.ts';
 import { infoPath, pidAlive, readInfo } from '../../registry/info-file.ts';
 import { readTablesThrough } from '../../registry/integrity.ts';
@@ -26,7 +27,7 @@ import { userLabel } from '../../registry/private-dir.ts';
 import { SOCKET_FILE } from '../../registry/wire-server.ts';
 import { parseCommandLine } from '../command-line.ts';
 import { EXIT } from '../errors.ts';
-import { findRepoRoot, redactError, registryFlags } from '../options.ts';
+import { findRepoRoot, registryFlags } from '../options.ts';
 import { DOCTOR } from '../specs.ts';
 
 const SET_DATA_DIR = '--data-dir or CONNECTORS_DATA_DIR';
