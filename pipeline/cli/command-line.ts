@@ -18,6 +18,8 @@ export type FlagSpec =
 
 export interface CommandSpec<F extends Record<string, FlagSpec> = Record<string, FlagSpec>, N extends string = string> {
   name: N;
+  /** The words that run it, before its flags. Default: `npm run connectors -- <name>`; `npm start --` for npm start. */
+  program?: string;
   /** One line: what the command does. */
   summary: string;
   flags: F;
@@ -40,14 +42,24 @@ export function defineCommand<const N extends string, const F extends Record<str
 
 const flagWords = (name: string, f: FlagSpec) => (f.type === 'string' ? `--${name} ${f.value}` : `--${name}`);
 
+/** The arguments and flags, required flags without brackets. */
+function argumentWords(spec: CommandSpec): string[] {
+  const flags = Object.entries(spec.flags).map(([name, f]) => (f.type === 'string' && f.required ? flagWords(name, f) : `[${flagWords(name, f)}]`));
+  return [...(spec.args ? [spec.args.synopsis] : []), ...flags];
+}
+
 /** `plan [--full] [--json] [--database-url URL] [--data-dir DIR]`, required flags without brackets. */
 export function synopsis(spec: CommandSpec): string {
-  const flags = Object.entries(spec.flags).map(([name, f]) => (f.type === 'string' && f.required ? flagWords(name, f) : `[${flagWords(name, f)}]`));
-  return [spec.name, ...(spec.args ? [spec.args.synopsis] : []), ...flags].join(' ');
+  return [spec.name, ...argumentWords(spec)].join(' ');
+}
+
+/** What the user types before the flags: `npm run connectors -- plan`, `npm start --`. */
+export function invocation(spec: CommandSpec): string {
+  return spec.program ?? `${PROGRAM} ${spec.name}`;
 }
 
 export function usageLine(spec: CommandSpec): string {
-  return `Usage: ${PROGRAM} ${synopsis(spec)}`;
+  return ['Usage:', invocation(spec), ...argumentWords(spec)].join(' ');
 }
 
 /** The whole `<command> --help`: synopsis, summary, every argument and flag, notes. */
@@ -103,7 +115,7 @@ export interface ParsedCommandLine<F extends Record<string, FlagSpec>> {
  */
 export function parseCommandLine<F extends Record<string, FlagSpec>>(spec: CommandSpec<F>, args: string[]): ParsedCommandLine<F> {
   const fail = (message: string): never => {
-    throw new UsageError(`${message}\n${usageLine(spec)}\nRun ${PROGRAM} ${spec.name} --help for every option.`);
+    throw new UsageError(`${message}\n${usageLine(spec)}\nRun ${invocation(spec)} --help for every option.`);
   };
   const options = Object.fromEntries(Object.entries(spec.flags).map(([name, f]) => [name, { type: f.type }]));
   let parsed;

@@ -113,6 +113,28 @@ export const LICENCES = defineCommand({
   noArgsHint: 'it only lists. Licences are granted, revoked and approved by an operator on the God Config site (/licences).',
 });
 
+/** `npm start`: not a command of `npm run connectors`, but defined, parsed and helped the same way. */
+export const START = defineCommand({
+  name: 'start',
+  program: 'npm start --',
+  summary: 'Runs the whole factory: the registry, a sync of the repository (again on every change), the vault-agent and the God Config site. Ctrl-C stops every part it started.',
+  flags: {
+    port: { type: 'string', value: 'N', help: "the site's port, 0 for any free one (default: PORT, else 4321)" },
+    host: { type: 'string', value: 'H', help: 'the address the site listens on (default: 127.0.0.1)' },
+    'data-dir': {
+      type: 'string',
+      value: 'DIR',
+      help: 'where the embedded registry and the run files live (default: CONNECTORS_DATA_DIR, else .data/ in the repository)',
+    },
+    'vault-dir': { type: 'string', value: 'DIR', help: "the vault-agent's vault dir (default: VAULT_DIR, else ~/northstar-keys)" },
+    'database-url': REGISTRY_FLAGS['database-url'],
+    operator: { type: 'string', value: 'NAME', help: 'the name your approvals and keys are recorded under (default: your OS user)' },
+    'no-watch': { type: 'boolean', help: 'sync once at start, not again when connectors/, _template/ or pipeline/catalog/ change' },
+  },
+  noArgsHint: 'everything it takes is a flag.',
+  notes: 'The repository is CONNECTORS_REPO_ROOT when set, else this checkout. VAULT_AGENT_SOCKET sets the vault-agent socket.',
+});
+
 /** Every command, in the order the usage lists them. */
 export const COMMAND_SPECS = [NEW, VALIDATE, PLAN, SYNC, PR_CHECK, PR_COMMENT, DOCTOR, LICENCES] as const satisfies readonly CommandSpec[];
 

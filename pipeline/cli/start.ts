@@ -3,64 +3,47 @@
  * Runs the whole factory; Ctrl-C (SIGINT) or SIGTERM stops every part it started.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startFactory, type Factory } from '../start/factory.ts';
 import { escapeControl } from '../validate/terminal-text.ts';
+import { helpText, parseCommandLine, wantsHelp } from './command-line.ts';
 import { EXIT, UsageError, exitCodeFor } from './errors.ts';
 import { checkOperatorName, osOperatorName } from './operator-name.ts';
+import { START } from './specs.ts';
 
 // The repository whose connectors npm start syncs and watches: CONNECTORS_REPO_ROOT as for every
 // command (the bench starts it on its generated tree), else this checkout.
 const repoRoot = path.resolve(process.env.CONNECTORS_REPO_ROOT || path.join(path.dirname(fileURLToPath(import.meta.url)), '../..'));
-const USAGE = 'Usage: npm start -- [--port N] [--host H] [--data-dir DIR] [--vault-dir DIR] [--database-url URL] [--operator NAME] [--no-watch]';
 
+/** The flags (START in specs.ts: the same parser, synopsis, --help and exit 2 as every command) and the environment, read once. */
 function options(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'vault-dir': { type: 'string' },
-        'database-url': { type: 'string' },
-        operator: { type: 'string' },
-        'no-watch': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
-  }
-  const port = Number(parsed.port ?? process.env.PORT ?? 4321);
+  const { values } = parseCommandLine(START, argv);
+  const port = Number(values.port ?? process.env.PORT ?? 4321);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`--port must be a port number from 0 to 65535, got "${parsed.port}"`);
+    throw new UsageError(`--port must be a port number from 0 to 65535, got "${values.port ?? process.env.PORT}"`);
   }
-  const operator = checkOperatorName(parsed.operator ?? osOperatorName());
+  const operator = checkOperatorName(values.operator ?? osOperatorName());
   if (!operator.ok) throw new UsageError(operator.message);
   return {
-    help: parsed.help ?? false,
     repoRoot,
     port,
-    host: parsed.host ?? '127.0.0.1',
-    dataDir: path.resolve(parsed['data-dir'] ?? process.env.CONNECTORS_DATA_DIR ?? path.join(repoRoot, '.data')),
-    databaseUrl: parsed['database-url'] ?? process.env.DATABASE_URL,
-    vaultDir: parsed['vault-dir'] ?? process.env.VAULT_DIR,
+    host: values.host ?? '127.0.0.1',
+    dataDir: path.resolve(values['data-dir'] ?? process.env.CONNECTORS_DATA_DIR ?? path.join(repoRoot, '.data')),
+    databaseUrl: values['database-url'] ?? process.env.DATABASE_URL,
+    vaultDir: values['vault-dir'] ?? process.env.VAULT_DIR,
     socketPath: process.env.VAULT_AGENT_SOCKET,
     operator: operator.name,
-    watch: !parsed['no-watch'],
+    watch: !values['no-watch'],
   };
 }
 
 async function main(): Promise<number> {
-  const opts = options(process.argv.slice(2));
-  if (opts.help) {
-    process.stdout.write(`${USAGE}\n  --operator NAME   the name your approvals and keys are recorded under (default: your OS user)\n`);
+  const argv = process.argv.slice(2);
+  if (wantsHelp(argv)) {
+    process.stdout.write(helpText(START));
     return EXIT.ok;
   }
+  const opts = options(argv);
   // Lines quote manifests, file names and child output: control and bidi characters are shown
   // escaped (terminal-text.ts), so nothing printed can erase a line or fake another.
   const log = (line: string) => process.stdout.write(`${line.split('\n').map(escapeControl).join('\n')}\n`);
