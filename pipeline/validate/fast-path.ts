@@ -10,7 +10,11 @@
  * this path accepts, the full validator would accept the same value; a differential test holds that.
  */
 import jsyaml from 'js-yaml';
+import { simpleYaml } from './simple-yaml.ts';
 import type { ParsedYaml } from './yaml-safe.ts';
+
+/** How the fast path calls js-yaml: the core schema, duplicate keys and warnings refused. */
+export const JS_YAML_OPTIONS: jsyaml.LoadOptions = { schema: jsyaml.CORE_SCHEMA, json: false, onWarning: () => { throw new Error('warning'); } };
 
 /** Characters that start a tag, anchor, alias, block scalar, directive or complex key, plus tabs and merge keys. */
 const INDICATOR = /[!&*|>%@`?\t<]/g;
@@ -49,11 +53,14 @@ const SCHEMA_VERSION_LINE = /^schema_version:[ \t]*1[ \t]*(?:#.*)?$/m;
 /** The parsed value when the text is plain enough for both parsers to agree; undefined otherwise. */
 export function fastParse(text: string): Record<string, unknown> | undefined {
   if (usesRiskyYaml(text) || !SCHEMA_VERSION_LINE.test(text)) return undefined;
-  let value: unknown;
-  try {
-    value = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, json: false, onWarning: () => { throw new Error('warning'); } });
-  } catch {
-    return undefined;
+  // The plainest YAML (nearly every manifest) without js-yaml; the rest through it (simple-yaml.ts).
+  let value: unknown = simpleYaml(text);
+  if (value === undefined) {
+    try {
+      value = jsyaml.load(text, JS_YAML_OPTIONS);
+    } catch {
+      return undefined;
+    }
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value) || !plainLeaves(value, 0)) return undefined;
   return value as Record<string, unknown>;
