@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { validateManifestText } from '../manifest.ts';
+import { scopeWords } from '../rules.ts';
 import { VALID, codes, edit, only, pos, realCatalog } from './helpers.ts';
 
 const catalog = realCatalog();
@@ -230,5 +231,17 @@ describe('manifest rules', () => {
   it('with an empty (invalid) catalogue, catalogue ids are not looked up', () => {
     const r = validateManifestText(VALID, FILE, { firearmTypes: [], coreKpis: [] }, 'acme');
     expect(r.errors).toEqual([]);
+  });
+});
+
+describe('scopeWords', () => {
+  it('splits snake_case, camelCase, colon and URL scope names into lower-case words', () => {
+    expect(scopeWords('write_orders')).toEqual(['write', 'orders']);
+    expect(scopeWords('__read__orders_')).toEqual(['read', 'orders']);
+    expect(scopeWords('chat:write')).toEqual(['chat', 'write']);
+    expect(scopeWords('https://www.googleapis.com/auth/youtube.upload')).toEqual(['https', 'www', 'googleapis', 'com', 'auth', 'youtube', 'upload']);
+    expect(scopeWords('sendMessage')).toEqual(['send', 'message']);
+    expect(scopeWords('read2_v3')).toEqual(['read2', 'v3']);
+    expect(scopeWords('')).toEqual([]);
   });
 });
