@@ -15,13 +15,26 @@
  * or not (a local dist/ or .env is read, and judged, like any file). So do files marked
  * assume-unchanged or skip-worktree, whose changes `git status` would not report.
  *
+ * Finding untracked and ignored files means listing every folder (`--ignored` turns off git's
+ * untracked cache): about a second at 100,000 folders. So each full read leaves a note in the git
+ * directory (walk-memo.ts): when it looked, a digest of the index's paths, and which folders held
+ * untracked or ignored entries. The next read, if the index lists the same paths, asks
+ *   git status --porcelain=v1 -z --untracked-files=no ...    modified, staged, deleted tracked files (no folder listed)
+ * and looks for new entries itself: a folder gains or loses an entry only by changing its ctime,
+ * so only the folders changed since the note (ctime), the new entries of connectors/ and the
+ * folders the note named are asked with --ignored, by name. Anything else (no note, other paths in
+ * the index, too many folders changed): the full `git status --ignored` above.
+ *
  * Not a git checkout (no .git, no git, repoRoot not the root of a work tree): undefined, quietly,
  * and the sync hashes files as before. git failing or printing anything unexpected: undefined
  * with one log line. Never a guess: a folder is only ever "clean" on git's explicit word.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { lstatSync, readdirSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { readWalkMemo, writeWalkMemo, WALK_MEMO_FILE, type WalkMemo } from './walk-memo.ts';
 
 export const CONNECTORS_DIR = 'connectors';
 
@@ -42,6 +55,12 @@ export interface GitFolders {
    * Only meaningful when every folder was asked (no `folders` option).
    */
   uncommitted: boolean;
+  /**
+   * HEAD's tree ids of connectors/ and pipeline/catalog/ (null: no such tree in HEAD, or no commit),
+   * and whether git reports anything at all under pipeline/catalog/ (ignored files included).
+   * Only set when every folder was asked.
+   */
+  roots?: { connectors: string | null; catalog: string | null; catalogClean: boolean };
 }
 
 /** What else a sync reads from the repository, asked about in the same `git status`: uncommitted work there counts too. */
@@ -87,6 +106,8 @@ export interface ReadGitOptions {
   log?: (line: string) => void;
   /** Tests: a stand-in for the git executable. */
   run?: RunGit;
+  /** false: neither read nor write the walk note (walk-memo.ts); every folder is listed by git. */
+  memo?: boolean;
 }
 
 /** At most this many folders are named as pathspecs; more, and all of connectors/ is asked. */
@@ -102,17 +123,14 @@ export async function readGitFolders(repoRoot: string, opts: ReadGitOptions = {}
     const head = await readHead(repoRoot, run);
     if (!head) return undefined;
     const named = opts.folders !== undefined && opts.folders.length <= MAX_PATHSPECS ? opts.folders : undefined;
-    if (named?.length === 0) return { trees: new Map(), dirty: new Set(), uncommitted: false };
-    // `connectors/x` names the entry x (folder or not) and everything under it; `connectors/` what is inside.
-    const specs = named ? named.map((f) => `${CONNECTORS_DIR}/${f}`) : [`${CONNECTORS_DIR}/`];
+    if (!named) return await readAll(repoRoot, head, run, opts);
+    if (named.length === 0) return { trees: new Map(), dirty: new Set(), uncommitted: false };
+    // `connectors/x` names the entry x (folder or not) and everything under it.
+    const specs = named.map((f) => `${CONNECTORS_DIR}/${f}`);
     const [listing, status, flags] = await Promise.all([
       // No commit yet: HEAD holds no folder, so every folder is new.
       head.tree ? expectOk(run, ['ls-tree', '-z', head.tree, '--', ...specs], repoRoot) : Promise.resolve(Buffer.alloc(0)),
-      expectOk(
-        run,
-        ['status', '--porcelain=v1', '-z', '--untracked-files=normal', '--ignored=matching', '--no-renames', '--', ...specs, ...(named ? [] : [`${CATALOG_DIR}/`])],
-        repoRoot,
-      ),
+      expectOk(run, [...STATUS_IGNORED, '--', ...specs], repoRoot),
       expectOk(run, ['ls-files', '-v', '-z', '--', ...specs], repoRoot),
     ]);
     const folders: GitFolders = { trees: new Map(), dirty: new Set(), uncommitted: false };
@@ -121,25 +139,163 @@ export async function readGitFolders(repoRoot: string, opts: ReadGitOptions = {}
     parseLsFilesFlags(flags, folders);
     return folders;
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT' && e.syscall?.startsWith('spawn')) return undefined; // git is not installed
-    const why = err instanceof GitUnexpected ? err.message : `git could not be run (${(err as Error).message.split('\n')[0]})`;
-    opts.log?.(`sync: ${why}; reading and hashing every connector folder instead of asking git which changed`);
-    return undefined;
+    return failed(err, opts);
   }
 }
 
-/** HEAD's tree id (null: no commit yet), or undefined when repoRoot is not the root of a git work tree. */
-async function readHead(repoRoot: string, run: RunGit): Promise<{ tree: string | null } | undefined> {
-  const r = await run(['rev-parse', '--show-toplevel', '--verify', '-q', 'HEAD^{tree}'], repoRoot);
+function failed(err: unknown, opts: ReadGitOptions): undefined {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOENT' && e.syscall?.startsWith('spawn')) return undefined; // git is not installed
+  const why = err instanceof GitUnexpected ? err.message : `git could not be run (${(err as Error).message.split('\n')[0]})`;
+  opts.log?.(`sync: ${why}; reading and hashing every connector folder instead of asking git which changed`);
+  return undefined;
+}
+
+/** Slack for coarse file-system clocks: a change this long before a walk began still counts as after it. */
+const CLOCK_SLACK_MS = 1000;
+
+/** Every folder asked: by the note of the last full read when it still holds, else by the full `git status --ignored`. */
+async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitOptions): Promise<GitFolders> {
+  const startedAt = Date.now();
+  const specs = [`${CONNECTORS_DIR}/`];
+  const memoFile = path.resolve(repoRoot, head.gitPath);
+  const [listing, roots, flags, memo] = await Promise.all([
+    head.tree ? expectOk(run, ['ls-tree', '-z', head.tree, '--', ...specs], repoRoot) : Promise.resolve(Buffer.alloc(0)),
+    head.tree ? expectOk(run, ['ls-tree', '-z', head.tree, '--', CONNECTORS_DIR, CATALOG_DIR], repoRoot) : Promise.resolve(Buffer.alloc(0)),
+    expectOk(run, ['ls-files', '-v', '-z', '--', ...specs], repoRoot),
+    opts.memo === false ? undefined : readWalkMemo(memoFile),
+  ]);
+  const index = createHash('sha256').update(flags).digest('hex');
+  const folders: GitFolders = { trees: new Map(), dirty: new Set(), uncommitted: false };
+  parseLsTree(listing, folders);
+  parseLsFilesFlags(flags, folders);
+  const catalog = { entries: 0 };
+
+  let walked: WalkSeen | undefined;
+  if (memo && memo.index === index) {
+    // Tracked files: git compares them with the index (every file stat'ed, no folder listed).
+    const [tracked, suspects] = await Promise.all([
+      expectOk(run, ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--no-renames', '--', ...specs, `${CATALOG_DIR}/`], repoRoot),
+      Promise.resolve().then(() => changedSince(repoRoot, flags, memo)),
+    ]);
+    parseStatus(tracked, folders, catalog);
+    if (suspects !== undefined && suspects.length <= MAX_PATHSPECS) {
+      const named = suspects.map((f) => `${CONNECTORS_DIR}/${f}`);
+      const status = await expectOk(run, [...STATUS_IGNORED, '--', ...named, `${CATALOG_DIR}/`], repoRoot);
+      walked = parseStatus(status, folders, catalog);
+    }
+  }
+  if (!walked) {
+    const status = await expectOk(run, [...STATUS_IGNORED, '--', ...specs, `${CATALOG_DIR}/`], repoRoot);
+    walked = parseStatus(status, folders, catalog);
+  }
+  folders.roots = { ...parseRoots(roots), catalogClean: catalog.entries === 0 };
+  // No note while connectors/ is untracked as a whole (then every folder is read anyway).
+  if (opts.memo !== false && !folders.allDirty) {
+    await writeWalkMemo(memoFile, { since: startedAt - CLOCK_SLACK_MS, index, untracked: [...walked.untracked].sort() });
+  }
+  return folders;
+}
+
+const STATUS_IGNORED = ['status', '--porcelain=v1', '-z', '--untracked-files=normal', '--ignored=matching', '--no-renames'];
+
+/**
+ * The folders of connectors/ that may hold untracked or ignored entries the note does not know
+ * of: those the note named, every entry of connectors/ the index has no path under, and every
+ * folder with a directory (itself or one below it that holds tracked files) whose ctime is not
+ * older than the note. Undefined when connectors/ cannot be listed (the full walk decides).
+ */
+function changedSince(repoRoot: string, flags: Buffer, memo: WalkMemo): string[] | undefined {
+  const out = new Set<string>(memo.untracked);
+  // The directories that hold tracked files, and their parents up to connectors/<folder>, relative
+  // to connectors/. The index is sorted, so a folder's files come together: one string per folder.
+  const dirs: string[] = [];
+  const seen = new Set<string>();
+  const tops = new Set<string>();
+  const text = flags.toString('utf8');
+  const skip = 2 + CONNECTORS_DIR.length + 1; // "H connectors/"
+  let last = '';
+  for (let start = 0; start < text.length; ) {
+    const end = text.indexOf('\0', start);
+    const from = start + skip;
+    start = end + 1;
+    const first = text.indexOf('/', from);
+    if (first < 0 || first > end) {
+      tops.add(text.slice(from, end)); // a file (or link, or submodule) directly in connectors/: git status sees it
+      continue;
+    }
+    const lastSlash = text.lastIndexOf('/', end);
+    if (lastSlash - from === last.length && text.startsWith(last, from)) continue; // same directory as the file before
+    last = text.slice(from, lastSlash);
+    if (lastSlash === first) {
+      tops.add(last);
+      if (!seen.has(last)) (seen.add(last), dirs.push(last));
+      continue;
+    }
+    tops.add(text.slice(from, first));
+    for (let dir = last; ; ) {
+      if (seen.has(dir)) break;
+      seen.add(dir);
+      dirs.push(dir);
+      const up = dir.lastIndexOf('/');
+      if (up < 0) break;
+      dir = dir.slice(0, up);
+    }
+  }
+  const root = `${path.join(repoRoot, CONNECTORS_DIR)}${path.sep}`;
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [...out]; // git status reports the deletions
+    return undefined;
+  }
+  for (const name of entries) if (!tops.has(name)) out.add(name);
+  const since = memo.since;
+  for (const dir of dirs) {
+    const slash = dir.indexOf('/');
+    const top = slash < 0 ? dir : dir.slice(0, slash);
+    if (out.has(top)) continue;
+    // Gone, or no longer a directory: git status reports it; ask with --ignored all the same.
+    const st = lstatSync(root + dir, NO_THROW);
+    if (!st || !st.isDirectory() || st.ctimeMs >= since || st.mtimeMs >= since) out.add(top);
+  }
+  return [...out].sort();
+}
+
+const NO_THROW = { throwIfNoEntry: false } as const;
+
+/** `git ls-tree -z <tree> -- connectors pipeline/catalog`: the two tree ids (null when absent or not a folder). */
+function parseRoots(buf: Buffer): { connectors: string | null; catalog: string | null } {
+  const out = { connectors: null as string | null, catalog: null as string | null };
+  for (const rec of records(buf)) {
+    const m = LS_TREE.exec(rec);
+    if (!m) throw new GitUnexpected(`git ls-tree printed an entry it should not: ${JSON.stringify(rec.slice(0, 200))}`);
+    if (m[1] !== '040000' || m[2] !== 'tree') continue;
+    if (m[4] === CONNECTORS_DIR) out.connectors = m[3]!;
+    else if (m[4] === CATALOG_DIR) out.catalog = m[3]!;
+  }
+  return out;
+}
+
+interface Head {
+  /** HEAD's tree id; null: no commit yet. */
+  tree: string | null;
+  /** Where the walk note lives (relative to repoRoot, or absolute): in the git directory of this work tree. */
+  gitPath: string;
+}
+
+/** HEAD's tree id and the walk note's path, or undefined when repoRoot is not the root of a git work tree. */
+async function readHead(repoRoot: string, run: RunGit): Promise<Head | undefined> {
+  const r = await run(['rev-parse', '--show-toplevel', '--git-path', WALK_MEMO_FILE, '--verify', '-q', 'HEAD^{tree}'], repoRoot);
   // Not a git repository: outside git, quietly. Any other refusal (a repository git will not
   // open, a corrupt HEAD) is said, by the caller's one log line.
   if (r.code === 128 && /not a git repository/i.test(r.stderr)) return undefined;
   if (r.stderr.trim() !== '' || (r.code !== 0 && r.code !== 1)) throw new GitUnexpected(`git rev-parse failed (${describe(r)})`);
-  const [top, tree, ...rest] = r.stdout.toString('utf8').split('\n');
+  const [top, gitPath, tree, ...rest] = r.stdout.toString('utf8').split('\n');
   // Exit 1 and no tree id: HEAD names no commit yet. Exit 0: HEAD's tree id.
   const shape = r.code === 1 ? tree === '' && rest.length === 0 : tree !== undefined && OID.test(tree) && rest.length === 1 && rest[0] === '';
-  if (!top || !path.isAbsolute(top) || !shape) throw new GitUnexpected(`git rev-parse printed something unexpected (${describe(r)})`);
+  if (!top || !path.isAbsolute(top) || !gitPath || !shape) throw new GitUnexpected(`git rev-parse printed something unexpected (${describe(r)})`);
   let same: boolean;
   try {
     const [a, b] = await Promise.all([realpath(top), realpath(repoRoot)]);
@@ -148,7 +304,7 @@ async function readHead(repoRoot: string, run: RunGit): Promise<{ tree: string |
     throw new GitUnexpected(`git rev-parse named a work tree that cannot be resolved (${(err as Error).message})`);
   }
   if (!same) return undefined; // repoRoot is a folder inside another repository's work tree
-  return { tree: r.code === 1 ? null : tree! };
+  return { tree: r.code === 1 ? null : tree!, gitPath };
 }
 
 async function expectOk(run: RunGit, args: string[], cwd: string): Promise<Buffer> {
@@ -211,18 +367,35 @@ export function parseLsTree(buf: Buffer, into: GitFolders): void {
 
 const STATUS = /^([ MTADRCU?!])([ MTADRCU?!]) (.+)$/s;
 
-/** `git status --porcelain=v1 -z --no-renames`: `XY <path>` per entry; every path named makes its folder dirty. */
-export function parseStatus(buf: Buffer, into: GitFolders): void {
+/** What a `git status` that listed folders saw: the folders of connectors/ holding untracked or ignored entries. */
+interface WalkSeen {
+  untracked: Set<string>;
+}
+
+/**
+ * `git status --porcelain=v1 -z --no-renames`: `XY <path>` per entry; every path named makes its
+ * folder dirty. `catalog.entries` counts the entries under pipeline/catalog/.
+ */
+export function parseStatus(buf: Buffer, into: GitFolders, catalog: { entries: number } = { entries: 0 }): WalkSeen {
+  const seen: WalkSeen = { untracked: new Set() };
   for (const rec of records(buf)) {
     const m = STATUS.exec(rec);
     // With --no-renames no entry carries a second path; one that does is not the format we know.
     if (!m || m[1] === 'R' || m[1] === 'C') throw new GitUnexpected(`git status printed an entry it should not: ${JSON.stringify(rec.slice(0, 200))}`);
     const ignored = m[1] === '!';
     if (!ignored) into.uncommitted = true;
-    if (m[3]!.startsWith(`${CATALOG_DIR}/`)) continue;
+    if (m[3]!.startsWith(`${CATALOG_DIR}/`)) {
+      catalog.entries += 1;
+      continue;
+    }
     if (m[3] === `${CONNECTORS_DIR}/` && (m[1] === '?' || ignored)) into.allDirty = true;
-    else into.dirty.add(folderOf(m[3]!, 'status'));
+    else {
+      const folder = folderOf(m[3]!, 'status');
+      into.dirty.add(folder);
+      if (m[1] === '?' || ignored) seen.untracked.add(folder);
+    }
   }
+  return seen;
 }
 
 /**

@@ -15,7 +15,10 @@ import { readKeptTexts } from '../validate/connector-folder.ts';
 import { validateRepo } from '../validate/index.ts';
 import type { ValidationResult } from '../validate/types.ts';
 import type { KnownSources } from '../validate/unchanged.ts';
+import { loadCatalog } from '../validate/catalog.ts';
+import { validationFingerprint } from '../validate/unchanged.ts';
 import { analyzeAfterSync } from './analyze.ts';
+import { matchesBaseline, readBaseline, writeBaseline } from './baseline.ts';
 import { applyCatalog, applyProviders, applySourceHashes } from './apply.ts';
 import { readFolderSources, stampTrees } from './changed-folders.ts';
 import { applyConnectorFiles, foldersToRecord, recordApprovedFiles } from './files.ts';
@@ -164,6 +167,11 @@ async function attemptSync(
   opts: SyncOptions, startedAt: Date, prov: Provenance, answered: () => void, gitAnswer: Promise<GitFolders | undefined>,
 ): Promise<SyncOutcome> {
   const validate = opts.validate ?? defaultValidate;
+  if (!opts.fullValidation) {
+    // The checkout is the committed trees the registry was last synced to exactly: nothing to read.
+    const quick = await syncOnBaseline(opts, startedAt, prov, answered, gitAnswer);
+    if (quick) return quick;
+  }
   // Read-only, before any migration: an invalid repository must not change the database at all.
   // In a git checkout only the folders git does not vouch for are read (changed-folders.ts).
   let memory: RegistryMemory = {};
@@ -217,6 +225,8 @@ async function attemptSync(
     const filesRecorded = await applyConnectorFiles(client, recording, (c) => readKeptTexts(opts.repoRoot, c.slug, c.files ?? []));
     await recordApprovedFiles(client, recording.map((c) => c.slug));
     const syncId = await recordSync(client, { plan, outcome, actor, commitSha, worktreeDirty, startedAt, fingerprint: validation.fingerprint ?? null });
+    // Last write: the baseline's triggers deleted it on this sync's writes above.
+    await writeBaseline(client, { syncId, git, fingerprint: validation.fingerprint, connectors: validation.connectors });
     await opts.beforeCommit?.(client);
     await commitOrSayUnknown(client);
     // After the commit, so the lock is already released: statistics only make later reads faster.
@@ -235,6 +245,80 @@ async function attemptSync(
     throw err;
   } finally {
     // A connection whose ROLLBACK failed is in an unknown state: drop it rather than reuse it.
+    client.release(broken);
+  }
+}
+
+/**
+ * The no-op sync of a checkout that is exactly the trees of the registry's baseline (baseline.ts):
+ * git vouches for every folder and the catalogue, the tree ids and the validation fingerprint are
+ * the baseline's, so every connector would be read as unchanged and the plan would be empty. No
+ * provider row is read and no folder listed; the sync is recorded as any no-op is. The baseline
+ * is checked again under the lock (a sync that wrote since deleted it). Undefined: not the
+ * baseline (or none): the caller syncs as usual. Its validation lists no connector (none was
+ * read): `checked_files` and `skipped_unchanged` say how many there are.
+ */
+async function syncOnBaseline(
+  opts: SyncOptions, startedAt: Date, prov: Provenance, answered: () => void, gitAnswer: Promise<GitFolders | undefined>,
+): Promise<SyncOutcome | undefined> {
+  const git = await gitAnswer;
+  if (!git?.roots || git.allDirty || git.dirty.size > 0 || !git.roots.catalogClean) return undefined;
+  const loaded = await loadCatalog(opts.repoRoot);
+  if (loaded.errors.length > 0) return undefined;
+  const fingerprint = validationFingerprint(loaded.catalog);
+  if (!matchesBaseline(await withClient(opts.db, readBaseline), git, fingerprint)) return undefined;
+  answered();
+  const client = await opts.db.connect();
+  let broken = false;
+  try {
+    await migrateWithClient(client, opts.log);
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [SYNC_LOCK]);
+    const baseline = await readBaseline(client);
+    if (!matchesBaseline(baseline, git, fingerprint)) {
+      await client.query('ROLLBACK');
+      return undefined;
+    }
+    const n = baseline.connectors;
+    const none = () => ({ added: 0, changed: 0, removed: 0 });
+    const plan: Plan = {
+      against_empty_registry: false,
+      providers: [],
+      unchanged: n,
+      catalog: { firearm_types: { added: [], changed: [], removed: [] }, core_kpis: { added: [], changed: [], removed: [] } },
+      counts: {
+        providers: { added: 0, changed: 0, unchanged: n, retired: 0, revived: 0 },
+        scopes: none(), kpi_mappings: none(), secrets: none(), firearm_types: none(), core_kpis: none(),
+      },
+    };
+    const { actor, commitSha, worktreeDirty } = prov;
+    const syncId = await recordSync(client, { plan, outcome: 'noop', actor, commitSha, worktreeDirty, startedAt, fingerprint });
+    await opts.beforeCommit?.(client);
+    await commitOrSayUnknown(client);
+    const validation: ValidationResult = {
+      ok: true,
+      checked: loaded.checked + n,
+      checked_files: { manifests: n, catalogues: loaded.checked },
+      errors: [],
+      warnings: [],
+      connectors: [],
+      catalog: loaded.catalog,
+      fingerprint,
+      skipped_unchanged: n,
+    };
+    return {
+      validation,
+      result: {
+        plan, sync_id: syncId, outcome: 'noop', dry_run: false, commit_sha: commitSha, worktree_dirty: worktreeDirty, actor,
+        source_hashes_updated: 0, files_recorded: 0, analyzed: [],
+      },
+    };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    throw err;
+  } finally {
     client.release(broken);
   }
 }

@@ -57,7 +57,7 @@ export function createSyncRunner(args: {
       }
       const c = result?.plan.counts.providers;
       return c
-        ? `${validation.connectors.length} connector(s): ${c.added} added, ${c.changed} changed, ${c.retired} retired, ${c.revived} revived, ${c.unchanged} unchanged`
+        ? `${c.added + c.changed + c.unchanged + c.revived} connector(s): ${c.added} added, ${c.changed} changed, ${c.retired} retired, ${c.revived} revived, ${c.unchanged} unchanged`
         : 'done';
     } catch (err) {
       if (isConnectionLost(err) || err instanceof CommitUnknownError) {

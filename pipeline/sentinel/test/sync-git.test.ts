@@ -6,7 +6,7 @@
  * (`known.untouched`) and what it returned unread (`unread`), never a timing.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -46,6 +46,13 @@ const treeOf = (repo: TestRepo, slug: string, rev = 'HEAD') => git(repo.root, 'r
 /** The slugs of the folders a validation read (every connector git did not vouch for). */
 const readSlugs = (v: ValidationResult) => v.connectors.filter((c) => !(c.kind === 'unchanged' && c.unread)).map((c) => c.slug).sort();
 
+/**
+ * Waits until what exists now is older than a walk note written next: the note allows coarse
+ * file-system clocks a second of slack (git-folders.ts), so without this wait every folder made
+ * by the test counts as changed since the note and the note's shortcut is never exercised.
+ */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 1100));
+
 /** The plan without what depends on how it was reached. */
 const planShape = (plan: Plan) => ({ providers: plan.providers, counts: plan.counts });
 
@@ -79,6 +86,7 @@ describe.each(testBackends())('sync asks git which folders changed (%s)', (backe
     return Object.fromEntries(rows.map((r) => [r.slug, r.tree]));
   };
   const track = (repo: TestRepo) => (repos.push(repo), repo);
+  const baselineRows = async () => Number((await pool.query(`SELECT count(*) AS n FROM registry_sync_baseline`)).rows[0].n);
 
   beforeAll(async () => {
     db = await freshDatabase(backend);
@@ -97,12 +105,23 @@ describe.each(testBackends())('sync asks git which folders changed (%s)', (backe
     expect(await trees(['clean_a', 'clean_b'])).toEqual({ clean_a: treeOf(repo, 'clean_a'), clean_b: treeOf(repo, 'clean_b') });
 
     const before = await dumpRegistry(pool);
-    const again = await sync(repo);
+    // On the planning path, git vouches for both folders: neither is read.
+    const { fast, full } = await plans(repo);
     expect(untouched).toEqual([['clean_a', 'clean_b']]);
-    expect(readSlugs(again.validation)).toEqual([]);
+    expect(readSlugs(fast.validation)).toEqual([]);
+    expect(planShape(fast.plan!)).toEqual(planShape(full.plan!));
+    // The sync goes further: the checkout is the trees of its baseline, so not even the validator runs.
+    const again = await sync(repo);
+    expect(untouched).toEqual([]);
+    expect(again.validation.ok).toBe(true);
+    expect(again.validation.skipped_unchanged).toBe(2);
     expect(again.result!.outcome).toBe('noop');
+    expect(planShape(again.result!.plan)).toEqual(planShape(full.plan!));
     expect(again.result!.plan.counts.providers).toMatchObject({ added: 0, changed: 0, unchanged: 2, retired: 0, revived: 0 });
     expect(await dumpRegistry(pool)).toEqual(before);
+    // Recorded as any no-op sync is.
+    const { rows } = await pool.query(`SELECT outcome, worktree_dirty FROM registry_syncs WHERE id = $1`, [again.result!.sync_id]);
+    expect(rows).toEqual([{ outcome: 'noop', worktree_dirty: false }]);
   });
 
   it('a dirty tree: an uncommitted edit, an untracked folder, a staged-only change and a deletion not committed are read or retired as a full read says; committing them records their tree ids', async () => {
@@ -191,10 +210,15 @@ describe.each(testBackends())('sync asks git which folders changed (%s)', (backe
     expect(git(clone, 'rev-list', '--count', 'HEAD')).toBe('1');
 
     untouched = [];
-    const { validation, result } = await runSync({ db: pool, repoRoot: clone, actor: 'test', validate: watching });
+    const planned = await planSync({ db: pool, repoRoot: clone, validate: watching });
     expect(untouched).toEqual([['shallow_a', 'shallow_b']]);
-    expect(readSlugs(validation)).toEqual([]);
+    expect(readSlugs(planned.validation)).toEqual([]);
+    // Its trees are those of the registry's baseline (written by the origin's sync): nothing is read.
+    untouched = [];
+    const { result } = await runSync({ db: pool, repoRoot: clone, actor: 'test', validate: watching });
+    expect(untouched).toEqual([]);
     expect(result!.outcome).toBe('noop');
+    expect(result!.plan.counts.providers).toMatchObject({ unchanged: 2, added: 0, changed: 0, retired: 0 });
   });
 
   it('a detached HEAD is read like any HEAD: only the folder that differs from what was synced is read', async () => {
@@ -268,6 +292,93 @@ describe.each(testBackends())('sync asks git which folders changed (%s)', (backe
     ]);
   });
 
+  it('the baseline: any write to the provider rows by someone else (here by hand) deletes it, and the next sync plans as a full read does', async () => {
+    const repo = track(gitRepo(['base_a', 'base_b']));
+    await sync(repo);
+    expect(await baselineRows()).toBe(1);
+    await pool.query(`UPDATE connector_providers SET status = 'retired', retired_at = now() WHERE provider_slug = 'base_b'`);
+    expect(await baselineRows()).toBe(0);
+    const full = await planSync({ db: pool, repoRoot: repo.root, fullValidation: true });
+    const synced = await sync(repo);
+    expect(untouched).toEqual([['base_a']]); // the validator ran; base_b's row is not the one synced, so it is read
+    expect(planShape(synced.result!.plan)).toEqual(planShape(full.plan!));
+    expect(synced.result!.plan.providers.map((p) => [p.slug, p.kind])).toEqual([['base_b', 'revived']]);
+    expect(await baselineRows()).toBe(1);
+  });
+
+  it('the baseline: another checkout synced other trees meanwhile; this checkout is not its baseline, and its sync plans as a full read does', async () => {
+    const repo = track(gitRepo(['other_a', 'other_b']));
+    await sync(repo);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cf-other-'));
+    repos.push({ root: dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) } as TestRepo);
+    const clone = path.join(dir, 'clone');
+    execFileSync('git', ['clone', '-q', repo.root, clone], { stdio: 'ignore' });
+    for (const [k, v] of [['user.name', 'Other'], ['user.email', 'other@example.com'], ['commit.gpgsign', 'false']]) git(clone, 'config', k!, v!);
+    writeFileSync(path.join(clone, 'connectors', 'other_b', 'manifest.yaml'), manifestYaml('other_b', { display_name: 'B, from the other checkout' }));
+    git(clone, 'commit', '-q', '-am', 'other checkout');
+    untouched = [];
+    const theirs = await runSync({ db: pool, repoRoot: clone, actor: 'test', validate: watching });
+    expect(theirs.result!.plan.providers.map((p) => [p.slug, p.kind])).toEqual([['other_b', 'changed']]);
+
+    const full = await planSync({ db: pool, repoRoot: repo.root, fullValidation: true });
+    const ours = await sync(repo);
+    expect(untouched).toEqual([['other_a']]);
+    expect(planShape(ours.result!.plan)).toEqual(planShape(full.plan!));
+    expect(ours.result!.plan.providers.map((p) => [p.slug, p.kind, p.fields_changed])).toEqual([['other_b', 'changed', ['display_name']]]);
+  });
+
+  it('the baseline and the walk note: an ignored file, an untracked file, a file in a subfolder, a removed file and a file untracked by the index alone are read as a full read reads them', async () => {
+    const repo = track(gitRepo(['note_a', 'note_b', 'note_c', 'note_d', 'note_e', 'note_f']));
+    mkdirSync(path.join(repo.root, 'connectors', 'note_c', 'docs'));
+    writeFileSync(path.join(repo.root, 'connectors', 'note_c', 'docs', 'readme.md'), 'docs\n');
+    writeFileSync(path.join(repo.root, 'connectors', 'note_d', 'notes.md'), 'to be removed\n');
+    writeFileSync(path.join(repo.root, 'connectors', 'note_e', 'kept.md'), 'to be untracked\n');
+    commitAll(repo, 'extra files');
+    await settle();
+    await sync(repo); // the walk note is younger than every folder now
+    const clean = await sync(repo);
+    expect(untouched).toEqual([]); // the baseline: nothing read
+
+    writeFileSync(path.join(repo.root, 'connectors', 'note_a', 'debug.log'), 'ignored, and still a file of the connector\n');
+    writeFileSync(path.join(repo.root, 'connectors', 'note_b', 'untracked.md'), 'untracked\n');
+    writeFileSync(path.join(repo.root, 'connectors', 'note_c', 'docs', 'more.md'), 'untracked, one folder down\n');
+    rmSync(path.join(repo.root, 'connectors', 'note_d', 'notes.md'));
+    expect(clean.result!.outcome).toBe('noop');
+    const { fast, full } = await plans(repo);
+    expect(untouched).toEqual([['note_e', 'note_f']]);
+    expect(readSlugs(fast.validation)).toEqual(['note_a', 'note_b', 'note_c', 'note_d']);
+    expect(planShape(fast.plan!)).toEqual(planShape(full.plan!));
+    expect(fast.plan!.providers.map((p) => p.slug)).toEqual(['note_a', 'note_b', 'note_c', 'note_d']);
+    const synced = await sync(repo);
+    expect(planShape(synced.result!.plan)).toEqual(planShape(full.plan!));
+
+    // Untracked by the index alone (no folder changes): the note's index differs, so git lists every folder.
+    git(repo.root, 'rm', '-q', '--cached', 'connectors/note_e/kept.md');
+    git(repo.root, 'commit', '-q', '-m', 'untrack kept.md');
+    const after = await plans(repo);
+    expect(readSlugs(after.fast.validation)).toContain('note_e');
+    expect(planShape(after.fast.plan!)).toEqual(planShape(after.full.plan!));
+    await sync(repo);
+    // kept.md is on disk and not in HEAD: note_e was synced from more than its tree, so no tree id is remembered.
+    expect(await trees(['note_e', 'note_f'])).toEqual({ note_e: null, note_f: treeOf(repo, 'note_f') });
+  });
+
+  it('the baseline: a catalogue edited and not committed, or an ignored file in pipeline/catalog/, is not the baseline', async () => {
+    const repo = track(gitRepo(['cat_a']));
+    await sync(repo);
+    writeFileSync(path.join(repo.root, 'pipeline', 'catalog', 'notes.log'), 'ignored\n');
+    await sync(repo);
+    expect(untouched).toHaveLength(1); // validated (the catalogue folder is not clean), though cat_a was not read
+    rmSync(path.join(repo.root, 'pipeline', 'catalog', 'notes.log'));
+    const text = readFileSync(path.join(repo.root, 'pipeline', 'catalog', 'core-kpis.yaml'), 'utf8');
+    writeFileSync(path.join(repo.root, 'pipeline', 'catalog', 'core-kpis.yaml'), `${text}# a comment, and the catalogue is uncommitted\n`);
+    await sync(repo);
+    expect(untouched).toHaveLength(1);
+    git(repo.root, 'checkout', '--', 'pipeline/catalog');
+    await sync(repo);
+    expect(untouched).toEqual([]);
+  });
+
   it('a folder committed while it was read is not remembered by the tree id git gave before', async () => {
     const repo = track(gitRepo(['race_a', 'race_b']));
     const { git: before } = await readFolderSources({ repoRoot: repo.root, readKnown: async () => undefined });
@@ -300,6 +411,51 @@ describe('git-folders reads git exactly', () => {
     expect(await readGitFolders(path.join(repo.root, 'connectors'), { log: (l) => logs.push(l) })).toBeUndefined();
     expect(logs).toEqual([]);
     plain.cleanup();
+  });
+
+  it('with a walk note, git lists by name only the folders changed since it, those that held untracked entries, and pipeline/catalog/', async () => {
+    const r = gitRepo(['wn_a', 'wn_b', 'wn_c']);
+    try {
+      await settle();
+      const real = (await import('../git-folders.ts')).runGit;
+      const calls: string[][] = [];
+      const spy: RunGit = (a, cwd) => (calls.push(a), real(a, cwd));
+      /** The pathspecs of each `git status --ignored` asked. */
+      const walked = () => calls.filter((a) => a[0] === 'status' && a.includes('--ignored=matching')).map((a) => a.slice(a.indexOf('--') + 1));
+      const read = async (opts: { memo?: boolean } = {}) => {
+        calls.length = 0;
+        return (await readGitFolders(r.root, { run: spy, ...opts }))!;
+      };
+      expect((await read()).dirty.size).toBe(0);
+      expect(walked()).toEqual([['connectors/', 'pipeline/catalog/']]); // no note yet
+      expect((await read()).dirty.size).toBe(0);
+      expect(walked()).toEqual([['pipeline/catalog/']]);
+
+      writeFileSync(path.join(r.root, 'connectors', 'wn_b', 'debug.log'), 'ignored\n');
+      mkdirSync(path.join(r.root, 'connectors', 'wn_new'));
+      writeFileSync(path.join(r.root, 'connectors', 'wn_new', 'manifest.yaml'), manifestYaml('wn_new'));
+      writeFileSync(path.join(r.root, 'connectors', 'wn_c', 'manifest.yaml'), manifestYaml('wn_c', { display_name: 'C, edited in place' }));
+      const third = await read();
+      expect([...third.dirty].sort()).toEqual(['wn_b', 'wn_c', 'wn_new']);
+      expect(third.uncommitted).toBe(true);
+      // wn_c was edited in place (its folder did not change): git status --untracked-files=no names it.
+      expect(walked()).toEqual([['connectors/wn_b', 'connectors/wn_new', 'pipeline/catalog/']]);
+      expect(third).toEqual(await readGitFolders(r.root, { memo: false }));
+
+      // The folders that held untracked entries are asked again by name until they hold none.
+      expect([...(await read()).dirty].sort()).toEqual(['wn_b', 'wn_c', 'wn_new']);
+      expect(walked()[0]).toEqual(expect.arrayContaining(['connectors/wn_b', 'connectors/wn_new']));
+
+      // A note that is not one (here: not JSON) is no note.
+      const note = path.join(r.root, '.git', 'connector-factory-walk.json');
+      writeFileSync(note, 'not a note');
+      expect([...(await read()).dirty].sort()).toEqual(['wn_b', 'wn_c', 'wn_new']);
+      expect(walked()).toEqual([['connectors/', 'pipeline/catalog/']]);
+      expect(await read({ memo: false })).toEqual(third);
+      expect(walked()).toEqual([['connectors/', 'pipeline/catalog/']]);
+    } finally {
+      r.cleanup();
+    }
   });
 
   it('an entry in a format it does not know is a failure, never a clean folder', async () => {

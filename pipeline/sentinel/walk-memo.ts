@@ -1,0 +1,54 @@
+/**
+ * The walk note: what the last full look at connectors/ (git-folders.ts) found, so the next one
+ * need not list every folder again. Kept in the git directory of the work tree (per work tree,
+ * never committed, never shared), as small JSON:
+ *   since      a time (ms, this machine's clock) before that look began, less a second of slack
+ *              for coarse file-system clocks; a folder whose ctime and mtime are older has gained
+ *              or lost no entry since
+ *   index      sha256 of `git ls-files -v -z -- connectors/` then: a file untracked by the index
+ *              alone (git rm --cached, a reset) changes no folder, so another index means a full look
+ *   untracked  the folders of connectors/ that held untracked or ignored entries then (asked again every time)
+ * A note that is missing, unreadable or of another shape is no note: git lists every folder.
+ * Writing it may fail (a read-only checkout): then there is simply no note next time.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+
+export const WALK_MEMO_FILE = 'connector-factory-walk.json';
+
+export interface WalkMemo {
+  since: number;
+  index: string;
+  untracked: string[];
+}
+
+const VERSION = 1;
+
+export async function readWalkMemo(file: string): Promise<WalkMemo | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    if (v.version !== VERSION || typeof v.since !== 'number' || !Number.isFinite(v.since)) return undefined;
+    if (typeof v.index !== 'string' || !/^[0-9a-f]{64}$/.test(v.index)) return undefined;
+    if (!Array.isArray(v.untracked) || !v.untracked.every((f) => typeof f === 'string' && f !== '' && !f.includes('/'))) return undefined;
+    return { since: v.since, index: v.index, untracked: v.untracked as string[] };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Replaces the note in one rename, so a reader never sees half of one. */
+export async function writeWalkMemo(file: string, memo: WalkMemo): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, `${JSON.stringify({ version: VERSION, ...memo })}\n`);
+    await rename(tmp, file);
+  } catch {
+    await rm(tmp, { force: true }).catch(() => undefined);
+  }
+}
