@@ -181,6 +181,8 @@ export async function applySourceHashes(
 async function applyChildren(client: Queryable, plan: Plan, touched: ParsedConnector[], batches: ApplyBatches): Promise<void> {
   const removed = { scopes: [[], []] as string[][], kpis: [[], [], []] as string[][], secrets: [[], []] as string[][] };
   for (const p of plan.providers) {
+    // An added provider removes nothing (and its rows are made only when read: plan.ts addedChange).
+    if (p.kind === 'added') continue;
     for (const s of p.scopes.removed) removed.scopes[0]!.push(p.slug), removed.scopes[1]!.push(s.name);
     for (const k of p.kpi_mappings.removed) removed.kpis[0]!.push(p.slug), removed.kpis[1]!.push(k.raw_metric), removed.kpis[2]!.push(k.core_kpi);
     for (const s of p.secrets.removed) removed.secrets[0]!.push(p.slug), removed.secrets[1]!.push(s.key_name);

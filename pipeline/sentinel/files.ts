@@ -11,6 +11,7 @@
 import type { ParsedConnector, ValidConnector } from '../validate/types.ts';
 import type { Plan, ProviderHead } from './types.ts';
 import type { Queryable } from '../registry/db.ts';
+import { JsonbBatch } from './json-batches.ts';
 
 
 /** Reads the kept texts of a connector's files (path -> text); the sync passes connector-folder.ts readKeptTexts. */
@@ -34,9 +35,13 @@ export function foldersToRecord(plan: Plan, connectors: ValidConnector[], heads:
   );
 }
 
-/** Replaces the file rows of `connectors`, in batches bounded by text size. Returns how many providers were recorded. */
+/**
+ * Replaces the file rows of `connectors`, in batches bounded by text size. Returns how many providers
+ * were recorded. Each file's row goes into the batch's JSON as it is read (json-batches.ts JsonbBatch),
+ * so a batch's texts are held once, as bytes outside the JavaScript heap, and only until it is sent.
+ */
 export async function applyConnectorFiles(client: Queryable, connectors: ParsedConnector[], readTexts: ReadTexts): Promise<number> {
-  let batch: { slug: string; path: string; sha256: string; size: number; text: string | null }[] = [];
+  const batch = new JsonbBatch();
   let slugs: string[] = [];
   let textBytes = 0;
   const flush = async () => {
@@ -46,9 +51,9 @@ export async function applyConnectorFiles(client: Queryable, connectors: ParsedC
       `INSERT INTO connector_files (provider_slug, path, sha256, size, text)
        SELECT slug, path, sha256, size, text
          FROM jsonb_to_recordset($1::jsonb) AS r(slug text, path text, sha256 text, size bigint, text text)`,
-      [JSON.stringify(batch)],
+      [batch.param()],
     );
-    batch = [];
+    batch.clear();
     slugs = [];
     textBytes = 0;
   };
@@ -57,7 +62,7 @@ export async function applyConnectorFiles(client: Queryable, connectors: ParsedC
     for (const f of c.files ?? []) {
       const text = texts.get(f.path) ?? null;
       if (text !== null) textBytes += f.size;
-      batch.push({ slug: c.slug, path: f.path, sha256: f.sha256, size: f.size, text });
+      batch.add({ slug: c.slug, path: f.path, sha256: f.sha256, size: f.size, text });
     }
     slugs.push(c.slug);
     if (textBytes >= BATCH_TEXT_BYTES || slugs.length >= BATCH_PROVIDERS) await flush();

@@ -26,26 +26,85 @@ export interface ApplyBatches {
 export const APPLY_BATCHES: ApplyBatches = { providers: PROVIDER_BATCH, rows: ROW_BATCH };
 
 /**
- * Calls `send` with each batch of `rows` as one JSON array text, in order, one at a time; rows
- * are turned into JSON as they are batched, so `rows` may be a generator. Returns how many rows went.
+ * One batch of rows as a jsonb parameter in PostgreSQL's binary format: a version byte (1), then
+ * the JSON text of an array. Each row's JSON is written into one reused buffer as it is added, so
+ * no string of it outlives the row (pg sends a Buffer parameter as binary, and jsonb's binary
+ * input is exactly this). Measured on a cold sync of 100,000 connectors: kept as strings until
+ * the batch was joined, the 1.8 million rows' JSON and the joined batches were about 700 MB of
+ * heap garbage that outlived the young generation, which was most of the sync's peak above its
+ * live data (RSS 1.7 GB).
  */
-export async function sendJsonBatches<T>(rows: Iterable<T>, limits: BatchLimits, send: (json: string) => Promise<unknown>): Promise<number> {
-  let parts: string[] = [];
-  let chars = 0;
+export class JsonbBatch {
+  private buf = Buffer.allocUnsafe(1 << 16);
+  private bytes = 0;
+  /** Rows in the batch. */
+  rows = 0;
+  /** Characters of JSON in the batch (UTF-16 code units, as a string's length counts them). */
+  chars = 0;
+
+  constructor() {
+    this.clear();
+  }
+
+  add(row: unknown): void {
+    this.addJson(JSON.stringify(row));
+  }
+
+  /** Adds a row already in JSON. */
+  addJson(text: string): void {
+    // At most 3 bytes of UTF-8 per UTF-16 code unit, plus the separator and the closing bracket.
+    this.ensure(this.bytes + text.length * 3 + 2);
+    this.buf[this.bytes++] = this.rows === 0 ? 0x5b : 0x2c; // '[' or ','
+    this.bytes += this.buf.write(text, this.bytes, 'utf8');
+    this.rows += 1;
+    this.chars += text.length + 1;
+  }
+
+  /**
+   * The batch as a jsonb parameter, valid until the next add or clear: send it and await the
+   * statement before adding more (pg copies it when it writes the statement).
+   */
+  param(): Buffer {
+    this.ensure(this.bytes + 2);
+    if (this.rows === 0) this.buf[this.bytes] = 0x5b;
+    const end = this.rows === 0 ? this.bytes + 1 : this.bytes;
+    this.buf[end] = 0x5d; // ']'
+    return this.buf.subarray(0, end + 1);
+  }
+
+  clear(): void {
+    this.buf[0] = 1; // jsonb binary format version
+    this.bytes = 1;
+    this.rows = 0;
+    this.chars = 0;
+  }
+
+  private ensure(size: number): void {
+    if (size <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(size, this.buf.length * 2));
+    this.buf.copy(next, 0, 0, this.bytes);
+    this.buf = next;
+  }
+}
+
+/**
+ * Calls `send` with each batch of `rows` as one jsonb parameter (JsonbBatch), in order, one at a
+ * time; rows are turned into JSON as they are batched, so `rows` may be a generator. `send` must
+ * be done with its parameter when its promise settles (the buffer is reused). Returns how many rows went.
+ */
+export async function sendJsonBatches<T>(rows: Iterable<T>, limits: BatchLimits, send: (jsonb: Buffer) => Promise<unknown>): Promise<number> {
+  const batch = new JsonbBatch();
   let sent = 0;
   const flush = async () => {
-    const batch = `[${parts.join(',')}]`;
-    sent += parts.length;
-    parts = [];
-    chars = 0;
-    await send(batch);
+    sent += batch.rows;
+    await send(batch.param());
+    batch.clear();
   };
   for (const row of rows) {
     const text = JSON.stringify(row);
-    if (parts.length > 0 && (parts.length >= limits.rows || chars + text.length > limits.chars)) await flush();
-    parts.push(text);
-    chars += text.length + 1;
+    if (batch.rows > 0 && (batch.rows >= limits.rows || batch.chars + text.length > limits.chars)) await flush();
+    batch.addJson(text);
   }
-  if (parts.length > 0) await flush();
+  if (batch.rows > 0) await flush();
   return sent;
 }

@@ -18,7 +18,11 @@ import { makeRepo, type TestRepo } from './helpers.ts';
 describe('sendJsonBatches', () => {
   const batchesOf = async (rows: unknown[], limits: { rows: number; chars: number }) => {
     const sent: unknown[][] = [];
-    const count = await sendJsonBatches(rows, limits, async (json) => void sent.push(JSON.parse(json) as unknown[]));
+    const count = await sendJsonBatches(rows, limits, async (jsonb) => {
+      // jsonb's binary input: the format version, then the text.
+      expect(jsonb[0]).toBe(1);
+      sent.push(JSON.parse(jsonb.subarray(1).toString('utf8')) as unknown[]);
+    });
     return { sent, count };
   };
 
@@ -32,6 +36,12 @@ describe('sendJsonBatches', () => {
       expect(JSON.stringify(batch).length).toBeLessThanOrEqual(60 + 2);
     }
     expect(sent.length).toBeGreaterThan(23 / 4);
+  });
+
+  it('text beyond ASCII and rows larger than the buffer it starts with arrive intact', async () => {
+    const rows = [{ t: 'é "quoted" \\ \n 🔫' }, { t: 'ü'.repeat(100_000) }, { t: '✓' }];
+    const { sent } = await batchesOf(rows, { rows: 2, chars: 1_000_000 });
+    expect(sent).toEqual([rows.slice(0, 2), rows.slice(2)]);
   });
 
   it('a row larger than the size limit goes alone; no rows, no statement', async () => {
@@ -92,5 +102,15 @@ describe.each(testBackends())('a sync applied in batches of a few rows (%s)', (b
     // Positions restart at 0 for each provider, whichever batch its rows fell in.
     const positions = await pool.query(`SELECT provider_slug, array_agg(position ORDER BY position) AS p FROM connector_scopes GROUP BY 1 ORDER BY 1`);
     for (const r of positions.rows) expect(r.p).toEqual([0, 1]);
+  });
+
+  it('the registry reads each batch as the rows that were sent, text beyond ASCII included', async () => {
+    const rows = Array.from({ length: 7 }, (_, i) => ({ i, t: `${'é'.repeat(i)} "q" \\ 🔫 ${'x'.repeat(i * 10_000)}` }));
+    const read: { i: number; t: string }[] = [];
+    await sendJsonBatches(rows, { rows: 3, chars: 1_000_000 }, async (jsonb) => {
+      const { rows: back } = await pool.query(`SELECT i, t FROM jsonb_to_recordset($1::jsonb) AS r(i int, t text) ORDER BY i`, [jsonb]);
+      read.push(...back);
+    });
+    expect(read).toEqual(rows);
   });
 });

@@ -75,6 +75,24 @@ describe('computePlan (pure)', () => {
     expect(plan.counts.firearm_types.added).toBe(1);
   });
 
+  it("an added provider's rows are its manifest's, in JSON and in a copy as in the plan itself", () => {
+    const plan = computePlan({ connectors: [connector('alpha')], catalog }, emptySnapshot());
+    const scopes = { added: [{ name: 'read', description: 'Read', requires_firearm: false, firearm_type: null, access: null }], changed: [], removed: [] };
+    const none = { added: [], changed: [], removed: [] };
+    const p = plan.providers[0]!;
+    expect(p.scopes).toEqual(scopes);
+    expect(p.kpi_mappings).toEqual(none);
+    expect(p.secrets).toEqual(none);
+    const json = JSON.parse(JSON.stringify(plan)) as typeof plan;
+    expect(json.providers[0]).toEqual({ ...p });
+    expect(Object.keys(json.providers[0]!)).toEqual([
+      'slug', 'display_name', 'auth_mode', 'status_after', 'digest_after', 'kind', 'status_before', 'digest_before', 'fields_changed',
+      'scopes', 'kpi_mappings', 'secrets',
+    ]);
+    expect(json.providers[0]!.scopes).toEqual(scopes);
+    expect(structuredClone(p).scopes).toEqual(scopes);
+  });
+
   it('diffRows matches rows by key and reports field changes', () => {
     const before = [
       { k: 'a', v: 1 },
