@@ -1,6 +1,7 @@
 /**
  * The fast path for clean manifests: js-yaml parses about ten times faster than `yaml` with its
- * positions, which is what lets 10,000 manifests validate in a second or two.
+ * positions, which is what lets 10,000 manifests validate in a second or two; simple-yaml.ts, in
+ * front of it, reads the plainest YAML (nearly every manifest) about four times faster again.
  *
  * It may only ACCEPT, never report: on any doubt it returns undefined and the caller runs the full
  * positional validator, which finds and places every problem. To accept, the text must avoid every

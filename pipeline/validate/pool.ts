@@ -8,8 +8,9 @@
  * about 0.4 s of CPU to start (it loads the TypeScript validator) and its results are copied back,
  * so for clean manifests (the js-yaml fast path, ~0.1 ms each) one core finishes 10,000 sooner than
  * two, and on a busy machine extra threads only add load; manifests that need the full positional
- * parser (~0.4 ms each) are where the second core pays. A worker that fails to start or dies hands
- * its chunk back to the queue: the pool is only ever a speed-up.
+ * parser (~0.4 ms each) are where the second core pays. From EAGER_WORKERS_FROM folders on the
+ * workers start at once: there the rest is seconds of CPU whatever the manifests hold. A worker that
+ * fails to start or dies hands its chunk back to the queue: the pool is only ever a speed-up.
  */
 import { availableParallelism } from 'node:os';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
