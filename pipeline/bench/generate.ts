@@ -10,8 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { coreKpiSchema, firearmTypeSchema, type Catalog, type Manifest } from '../schema/manifest.ts';
+import { AUTHORED, manifestYaml } from '../schema/manifest-yaml.ts';
 import { commitFile, startTreeCommit } from './git-tree.ts';
-import { manifestYaml } from './manifest-yaml.ts';
 import { syntheticManifest, syntheticSlug } from './synthetic.ts';
 
 export const DEFAULT_SEED = 20260101;
@@ -89,7 +89,7 @@ export async function generateRepo(opts: GenerateOptions): Promise<GeneratedTree
     const slug = slugs[i] as string;
     await mkdir(path.join(repoRoot, 'connectors', slug), { recursive: true });
     await mkdir(path.join(jsonRoot, 'connectors', slug), { recursive: true });
-    const yaml = manifestYaml(m);
+    const yaml = manifestYaml(m, AUTHORED);
     await writeFile(path.join(repoRoot, 'connectors', slug, 'manifest.yaml'), yaml);
     await commit?.add(`connectors/${slug}/manifest.yaml`, yaml);
     await writeFile(path.join(jsonRoot, 'connectors', slug, 'manifest.json'), JSON.stringify(m));
@@ -116,7 +116,7 @@ export async function changeOneManifest(tree: GeneratedTree, index: number, revi
   const m = tree.manifest(index);
   const scope = m.scopes[0];
   if (scope) scope.description = `${scope.description} (revision ${revision})`;
-  await writeFile(path.join(tree.repoRoot, tree.manifestFile(index)), manifestYaml(m));
+  await writeFile(path.join(tree.repoRoot, tree.manifestFile(index)), manifestYaml(m, AUTHORED));
   return m;
 }
 
@@ -126,7 +126,7 @@ export async function commitOneManifest(tree: GeneratedTree, index: number, revi
   const m = tree.manifest(index);
   const scope = m.scopes[0];
   if (scope) scope.description = `${scope.description} (committed revision ${revision})`;
-  await commitFile(tree.repoRoot, tree.manifestFile(index), manifestYaml(m), `bench: change ${tree.slugs[index]} (revision ${revision})`);
+  await commitFile(tree.repoRoot, tree.manifestFile(index), manifestYaml(m, AUTHORED), `bench: change ${tree.slugs[index]} (revision ${revision})`);
   return m;
 }
 

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCatalog, DEFAULT_SEED } from '../bench/generate.ts';
-import { manifestYaml } from '../bench/manifest-yaml.ts';
+import { AUTHORED, manifestYaml } from '../schema/manifest-yaml.ts';
 import { seededRandom } from '../bench/random.ts';
 import { syntheticManifest, syntheticSlug } from '../bench/synthetic.ts';
 import { addSyntheticConnectors, copyRepo } from '../start/test/helpers.ts';
@@ -94,7 +94,7 @@ async function main(): Promise<number> {
   const edited = (i: number) => {
     const m = syntheticManifest(i, DEFAULT_SEED, catalog);
     m.scopes[0]!.description = `${m.scopes[0]!.description} (soak revision ${++revision})`;
-    return manifestYaml(m);
+    return manifestYaml(m, AUTHORED);
   };
   while (Date.now() < end) {
     const roll = rand(10);
@@ -111,7 +111,7 @@ async function main(): Promise<number> {
     } else if (roll < 9) {
       const i = nextIndex++;
       mkdirSync(path.dirname(manifestOf(i)), { recursive: true });
-      writeFileSync(manifestOf(i), manifestYaml(syntheticManifest(i, DEFAULT_SEED, catalog)));
+      writeFileSync(manifestOf(i), manifestYaml(syntheticManifest(i, DEFAULT_SEED, catalog), AUTHORED));
       live.add(i);
       counts.added++;
     } else if (live.size > 1) {

@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import YAML from 'yaml';
 import { PROJECT_ROOT } from '../../registry/connect.ts';
+import { manifestYaml as writeManifest } from '../../schema/manifest-yaml.ts';
 
 export { PROJECT_ROOT };
 
@@ -21,11 +21,10 @@ export interface ManifestInput {
   kpis?: { raw: string; standard: string; aggregation?: string }[];
 }
 
-/** A valid manifest for `slug`; override any part. */
+/** A valid manifest for `slug`; override any part (pipeline/schema/manifest-yaml.ts writes it). */
 export function manifestYaml(slug: string, input: ManifestInput = {}): string {
   const upper = slug.toUpperCase();
-  const m = {
-    schema_version: 1,
+  return writeManifest({
     provider_slug: slug,
     display_name: input.display_name ?? `Service ${slug}`,
     ...(input.description !== undefined ? { description: input.description } : {}),
@@ -36,8 +35,7 @@ export function manifestYaml(slug: string, input: ManifestInput = {}): string {
       { name: 'purge_items', description: 'Permanently delete items', requires_firearm: true, firearm_type: 'CODE_DELETE' },
     ],
     kpis: input.kpis ?? [{ raw: 'total_sales', standard: 'gross_sales', aggregation: 'sum' }],
-  };
-  return `# yaml-language-server: $schema=../../_template/manifest.schema.json\n${YAML.stringify(m)}`;
+  });
 }
 
 export interface TestRepo {

@@ -55,13 +55,13 @@ export async function loginWithFetch(loginUrl: string): Promise<{ site: string; 
 export async function addSyntheticConnectors(repoRoot: string, count: number): Promise<string[]> {
   const { loadCatalog, DEFAULT_SEED } = await import('../../bench/generate.ts');
   const { syntheticManifest, syntheticSlug } = await import('../../bench/synthetic.ts');
-  const { manifestYaml } = await import('../../bench/manifest-yaml.ts');
+  const { AUTHORED, manifestYaml } = await import('../../schema/manifest-yaml.ts');
   const catalog = await loadCatalog(path.join(repoRoot, 'pipeline/catalog'));
   const slugs: string[] = [];
   for (let i = 0; i < count; i++) {
     const slug = syntheticSlug(i);
     mkdirSync(path.join(repoRoot, 'connectors', slug), { recursive: true });
-    writeFileSync(path.join(repoRoot, 'connectors', slug, 'manifest.yaml'), manifestYaml(syntheticManifest(i, DEFAULT_SEED, catalog)));
+    writeFileSync(path.join(repoRoot, 'connectors', slug, 'manifest.yaml'), manifestYaml(syntheticManifest(i, DEFAULT_SEED, catalog), AUTHORED));
     slugs.push(slug);
   }
   return slugs;

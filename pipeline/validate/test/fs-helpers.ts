@@ -2,7 +2,7 @@
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, VALID } from './helpers.ts';
+import { manifestFor, REPO_ROOT } from './helpers.ts';
 
 export interface TempRepo {
   root: string;
@@ -28,5 +28,5 @@ export async function makeRepo(): Promise<TempRepo> {
   };
 }
 
-/** VALID, rewritten for another slug. */
-export const manifestFor = (slug: string): string => VALID.replaceAll('acme', slug).replaceAll('ACME', slug.toUpperCase());
+/** VALID for another slug (helpers.ts). */
+export { manifestFor };

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Catalog } from '../../schema/manifest.ts';
+import { manifestYaml } from '../../schema/manifest-yaml.ts';
 import { validateCatalogText } from '../catalog.ts';
 import type { Problem } from '../types.ts';
 
@@ -16,36 +17,33 @@ export function realCatalog(): Catalog {
   };
 }
 
+/** A valid manifest for connectors/<slug>/ (display name Acme Shop whatever the slug), by the one manifest writer. */
+export function manifestFor(slug: string): string {
+  const upper = slug.toUpperCase();
+  return manifestYaml({
+    provider_slug: slug,
+    display_name: 'Acme Shop',
+    description: 'A test shop.',
+    auth_mode: 'byok',
+    docs_url: `https://${slug}.example/docs`,
+    secrets: [
+      { key: `PROVIDER_${upper}_API_KEY`, label: 'API key', description: 'Settings > API' },
+      { key: `PROVIDER_${upper}_WEBHOOK_SECRET`, label: 'Webhook secret', optional: true },
+    ],
+    scopes: [
+      { name: 'read_orders', description: 'Read orders', requires_firearm: false },
+      { name: 'refund_orders', description: 'Refund orders', requires_firearm: true, firearm_type: 'REFUND_ISSUE' },
+    ],
+    // The first says its aggregation, the second leaves the default to the schema.
+    kpis: [
+      { raw: 'total_sales', standard: 'gross_sales', aggregation: 'sum' },
+      { raw: 'order_count', standard: 'orders' },
+    ],
+  });
+}
+
 /** A valid manifest for connectors/acme/; tests edit it with replace(). */
-export const VALID = `# yaml-language-server: $schema=../../_template/manifest.schema.json
-schema_version: 1
-provider_slug: acme
-display_name: Acme Shop
-description: A test shop.
-auth_mode: byok
-docs_url: https://acme.example/docs
-secrets:
-  - key: PROVIDER_ACME_API_KEY
-    label: API key
-    description: Settings > API
-  - key: PROVIDER_ACME_WEBHOOK_SECRET
-    label: Webhook secret
-    optional: true
-scopes:
-  - name: read_orders
-    description: Read orders
-    requires_firearm: false
-  - name: refund_orders
-    description: Refund orders
-    requires_firearm: true
-    firearm_type: REFUND_ISSUE
-kpis:
-  - raw: total_sales
-    standard: gross_sales
-    aggregation: sum
-  - raw: order_count
-    standard: orders
-`;
+export const VALID = manifestFor('acme');
 
 /** 1-based line and column of `needle` inside the first line containing `lineText`. */
 export function pos(text: string, lineText: string, needle = lineText): { line: number; column: number } {
