@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inTransaction, redactError, redactUrl, SYNC_LOCK, urlWithoutPassword } from '../db.ts';
 import { createPool } from '../pool.ts';
+import { observed, watchSessionWaiters } from './session-waiters.ts';
 import { freshDatabase, testBackends, type FreshDatabase } from '../testing.ts';
 
 describe.each(testBackends())('inTransaction (%s)', (backend) => {
@@ -122,6 +123,33 @@ describe.each(testBackends())('inTransaction (%s)', (backend) => {
       expect(after[0]!.n).toBe(0);
     } finally {
       await other.end();
+    }
+  });
+
+  it('a transaction taking the lock waits while another holds it, and runs once that one ends', async () => {
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    const waiters = watchSessionWaiters();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1)', [SYNC_LOCK]);
+      const second = observed(inTransaction(pool, (client) => client.query('INSERT INTO t VALUES (9)'), { lock: SYNC_LOCK }));
+      if (backend === 'postgres') {
+        // Seen waiting on the lock by the server itself.
+        for (;;) {
+          const { rows: w } = await holder.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND NOT granted`, [SYNC_LOCK]);
+          if (w[0]!.n > 0) break;
+        }
+      } else {
+        await waiters.until(1); // the embedded registry: queued behind the holder's session
+      }
+      expect(second.settled()).toBe(false);
+      await holder.query('COMMIT');
+      await second.promise;
+      expect(await rows()).toEqual([9]);
+    } finally {
+      waiters.stop();
+      await holder.end();
     }
   });
 

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReadyStatusScanner } from '../session-queue.ts';
 import { freshDatabase, testBackends, type FreshDatabase } from '../testing.ts';
+import { observed, watchSessionWaiters } from './session-waiters.ts';
 
 /**
  * What every registry client relies on, whichever backend serves it. On PostgreSQL these hold by
@@ -36,10 +37,20 @@ describe.each(testBackends())('registry connections (%s)', (backend) => {
     await writer.query(`INSERT INTO t VALUES (1, 'uncommitted')`);
     // On PostgreSQL the read answers at once from the last commit; on the embedded registry it
     // waits for the transaction to end. Either way it never returns the uncommitted row.
-    const read = reader.query('SELECT count(*)::int AS n FROM t');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await writer.query('ROLLBACK');
-    expect((await read).rows[0].n).toBe(0);
+    const waiters = watchSessionWaiters();
+    try {
+      const read = observed(reader.query<{ n: number }>('SELECT count(*)::int AS n FROM t'));
+      if (backend === 'postgres') {
+        expect((await read.promise).rows[0]!.n).toBe(0); // answered while the transaction is still open
+      } else {
+        await waiters.until(1); // the read has reached the registry and waits there
+        expect(read.settled()).toBe(false);
+      }
+      await writer.query('ROLLBACK');
+      expect((await read.promise).rows[0]!.n).toBe(0);
+    } finally {
+      waiters.stop();
+    }
   });
 
   it('a client that disconnects mid-transaction is rolled back and others carry on', async () => {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, testBackends, type FreshDatabase } from '../../registry/testing.ts';
+import { observed, watchSessionWaiters } from '../../registry/test/session-waiters.ts';
 import { runSync } from '../index.ts';
 import { dumpRegistry, finished, makeRepo, spawnTs, waitForOutput, type TestRepo } from './helpers.ts';
 
@@ -50,14 +51,26 @@ describe.each(testBackends())('syncs in separate processes (%s)', (backend) => {
     await waitForOutput(child, 'PAUSED');
     // A reader during the open sync transaction (the site, say) never sees its uncommitted rows:
     // PostgreSQL answers from the last commit, the embedded registry makes it wait for the end.
-    // (On the embedded registry even the connection's startup waits, so nothing here is awaited yet.)
+    // (On the embedded registry even the connection's startup waits.)
     const reader = new pg.Client({ connectionString: db.url });
-    const readDuringSync = reader.connect().then(() => dumpRegistry(reader));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    child.kill('SIGKILL');
-    expect((await exited).signal).toBe('SIGKILL');
-    expect(await readDuringSync).toEqual(before);
-    await reader.end();
+    const waiters = watchSessionWaiters();
+    try {
+      const readDuringSync = observed(reader.connect().then(() => dumpRegistry(reader)));
+      if (backend === 'postgres') {
+        // Answered while the sync is still open (its process alive and paused in the transaction).
+        expect(await readDuringSync.promise).toEqual(before);
+        expect(child.exitCode).toBeNull();
+      } else {
+        await waiters.until(1); // the reader has reached the registry and waits there
+        expect(readDuringSync.settled()).toBe(false);
+      }
+      child.kill('SIGKILL');
+      expect((await exited).signal).toBe('SIGKILL');
+      expect(await readDuringSync.promise).toEqual(before);
+    } finally {
+      waiters.stop();
+      await reader.end();
+    }
 
     expect(await dumpRegistry(pool)).toEqual(before);
     expect((await pool.query(`SELECT count(*)::int AS n FROM registry_syncs`)).rows[0].n).toBe(syncsBefore);
