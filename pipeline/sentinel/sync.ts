@@ -18,7 +18,7 @@ import type { KnownSources } from '../validate/unchanged.ts';
 import { loadCatalog } from '../validate/catalog.ts';
 import { validationFingerprint } from '../validate/unchanged.ts';
 import { analyzeAfterSync } from './analyze.ts';
-import { matchesBaseline, readBaseline, writeBaseline } from './baseline.ts';
+import { dirtyFoldersHold, matchesBaseline, readBaseline, writeBaseline } from './baseline.ts';
 import { applyCatalog, applyProviders, applySourceHashes } from './apply.ts';
 import { readFolderSources, stampTrees } from './changed-folders.ts';
 import { applyConnectorFiles, foldersToRecord, recordApprovedFiles } from './files.ts';
@@ -250,23 +250,24 @@ async function attemptSync(
 }
 
 /**
- * The no-op sync of a checkout that is exactly the trees of the registry's baseline (baseline.ts):
- * git vouches for every folder and the catalogue, the tree ids and the validation fingerprint are
- * the baseline's, so every connector would be read as unchanged and the plan would be empty. No
- * provider row is read and no folder listed; the sync is recorded as any no-op is. The baseline
- * is checked again under the lock (a sync that wrote since deleted it). Undefined: not the
- * baseline (or none): the caller syncs as usual. Its validation lists no connector (none was
- * read): `checked_files` and `skipped_unchanged` say how many there are.
+ * The no-op sync of a checkout that is what the registry's baseline describes (baseline.ts): the
+ * same tree ids and validation fingerprint, a clean catalogue, and the same few folders git does
+ * not vouch for, holding the bytes synced from them. Every connector would be read as unchanged
+ * and the plan would be empty. No provider row is read and only those few folders are; the sync
+ * is recorded as any no-op is. The baseline must be the same row under the lock (a sync that
+ * wrote since deleted or replaced it). Undefined: not the baseline (or none): the caller syncs as
+ * usual. Its validation lists no connector: `checked_files` and `skipped_unchanged` say how many.
  */
 async function syncOnBaseline(
   opts: SyncOptions, startedAt: Date, prov: Provenance, answered: () => void, gitAnswer: Promise<GitFolders | undefined>,
 ): Promise<SyncOutcome | undefined> {
   const git = await gitAnswer;
-  if (!git?.roots || git.allDirty || git.dirty.size > 0 || !git.roots.catalogClean) return undefined;
+  if (!git?.roots || git.allDirty || !git.roots.catalogClean) return undefined;
   const loaded = await loadCatalog(opts.repoRoot);
   if (loaded.errors.length > 0) return undefined;
   const fingerprint = validationFingerprint(loaded.catalog);
-  if (!matchesBaseline(await withClient(opts.db, readBaseline), git, fingerprint)) return undefined;
+  const seen = await withClient(opts.db, readBaseline);
+  if (!matchesBaseline(seen, git, fingerprint) || !dirtyFoldersHold(opts.repoRoot, seen)) return undefined;
   answered();
   const client = await opts.db.connect();
   let broken = false;
@@ -275,7 +276,7 @@ async function syncOnBaseline(
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [SYNC_LOCK]);
     const baseline = await readBaseline(client);
-    if (!matchesBaseline(baseline, git, fingerprint)) {
+    if (!matchesBaseline(baseline, git, fingerprint) || JSON.stringify(baseline) !== JSON.stringify(seen)) {
       await client.query('ROLLBACK');
       return undefined;
     }

@@ -363,6 +363,44 @@ describe.each(testBackends())('sync asks git which folders changed (%s)', (backe
     expect(await trees(['note_e', 'note_f'])).toEqual({ note_e: null, note_f: treeOf(repo, 'note_f') });
   });
 
+  it('the baseline with uncommitted work: synced again unchanged, nothing is read but those folders; any byte changed in one of them, or a folder back where one was deleted, is planned as a full read plans it', async () => {
+    const repo = track(gitRepo(['wip_a', 'wip_b', 'wip_c', 'wip_d']));
+    await sync(repo);
+    repo.write('wip_a', { display_name: 'A, not committed' });
+    repo.write('wip_new'); // untracked
+    repo.remove('wip_d'); // deleted, not committed
+    const first = await sync(repo);
+    expect(first.result!.plan.providers.map((p) => [p.slug, p.kind])).toEqual([['wip_a', 'changed'], ['wip_d', 'retired'], ['wip_new', 'added']]);
+    expect(await baselineRows()).toBe(1);
+
+    const again = await sync(repo);
+    expect(untouched).toEqual([]); // the validator did not run
+    expect(again.result!.outcome).toBe('noop');
+    expect(again.result!.plan.counts.providers).toMatchObject({ unchanged: 4, added: 0, changed: 0, retired: 0 });
+    expect(again.result!.worktree_dirty).toBe(true);
+
+    const fullSame = async () => {
+      const full = await planSync({ db: pool, repoRoot: repo.root, fullValidation: true });
+      const synced = await sync(repo);
+      expect(untouched).toHaveLength(1); // validated, not taken from the baseline
+      expect(planShape(synced.result!.plan)).toEqual(planShape(full.plan!));
+      return synced.result!.plan.providers.map((p) => [p.slug, p.kind]);
+    };
+    // An ignored file in a folder already synced from uncommitted work: git's answer is the same, the bytes are not.
+    writeFileSync(path.join(repo.root, 'connectors', 'wip_a', 'debug.log'), 'ignored, and a file of the connector\n');
+    expect(await fullSame()).toEqual([['wip_a', 'changed']]);
+    expect((await sync(repo)).result!.outcome).toBe('noop');
+    expect(untouched).toEqual([]);
+    // The deleted folder back, with other bytes: still a folder git does not vouch for, now a connector again.
+    repo.write('wip_d', { display_name: 'D, back' });
+    expect(await fullSame()).toEqual([['wip_d', 'revived']]);
+    // An edit in place of the untracked folder.
+    repo.write('wip_new', { display_name: 'New, edited' });
+    expect(await fullSame()).toEqual([['wip_new', 'changed']]);
+    expect((await sync(repo)).result!.outcome).toBe('noop');
+    expect(untouched).toEqual([]);
+  });
+
   it('the baseline: a catalogue edited and not committed, or an ignored file in pipeline/catalog/, is not the baseline', async () => {
     const repo = track(gitRepo(['cat_a']));
     await sync(repo);
