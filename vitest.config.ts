@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Registry, vault and browser tests start real servers and databases, so they get generous
-// timeouts; the two-core machine runs two test files at a time.
+// timeouts; the two-core machine runs two test files at a time. The global setup builds the site
+// and dumps a fresh PGlite cluster once, before the files that need them start (see its header).
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
@@ -10,5 +11,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    globalSetup: ['site/test/helpers/global-setup.ts'],
   },
 });

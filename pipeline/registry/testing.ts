@@ -8,6 +8,10 @@
  *   });
  */
 import { randomBytes } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { PGLITE_EXTENSIONS } from './pglite-extensions.ts';
@@ -35,7 +39,7 @@ export function testBackends(): TestBackend[] {
  */
 export async function freshDatabase(backend: TestBackend): Promise<FreshDatabase> {
   if (backend === 'pglite') {
-    const db = await PGlite.create({ extensions: PGLITE_EXTENSIONS });
+    const db = await newPGlite();
     const server = await serveOverWire(db);
     return {
       backend,
@@ -57,6 +61,58 @@ export async function freshDatabase(backend: TestBackend): Promise<FreshDatabase
     url: url.toString(),
     drop: () => withAdmin(adminUrl, (c) => dropDatabase(c, name)),
   };
+}
+
+/**
+ * A new in-memory PGlite holding a freshly initialised, empty cluster. `PGlite.create()` runs initdb
+ * in a second PGlite every time (most of its several seconds); initdb's result is the same each
+ * time, so the first create on this machine dumps it to a file in os.tmpdir() (per PGlite version)
+ * and every later one loads that dump instead: the same empty cluster, about four times faster.
+ */
+async function newPGlite(): Promise<PGlite> {
+  const template = await initdbTemplate();
+  if (template) {
+    try {
+      return await PGlite.create({ extensions: PGLITE_EXTENSIONS, loadDataDir: template });
+    } catch {
+      templateBlob = undefined; // an unreadable dump (a full disk, say): initdb as before, and write it again
+    }
+  }
+  const db = await PGlite.create({ extensions: PGLITE_EXTENSIONS });
+  await saveInitdbTemplate(db);
+  return db;
+}
+
+let templateBlob: Promise<Blob | undefined> | undefined;
+
+function templateFile(): string {
+  // The package does not export its package.json: read it next to its entry point (dist/index.cjs).
+  const require = createRequire(import.meta.url);
+  const { version } = require(path.join(path.dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json')) as { version: string };
+  return path.join(os.tmpdir(), `cf-pglite-initdb-${version}.tar`);
+}
+
+function initdbTemplate(): Promise<Blob | undefined> {
+  templateBlob ??= readFile(templateFile()).then(
+    (bytes) => new Blob([bytes]),
+    () => undefined,
+  );
+  return templateBlob;
+}
+
+/** Dumps a just-created (untouched) cluster; written under a temp name and renamed, so readers never see half a file. */
+async function saveInitdbTemplate(db: PGlite): Promise<void> {
+  const dump = await db.dumpDataDir('none');
+  const bytes = Buffer.from(await dump.arrayBuffer());
+  const file = templateFile();
+  const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    await writeFile(partial, bytes);
+    await rename(partial, file);
+  } catch {
+    // No room in the temp dir: the next create runs initdb again, nothing worse.
+  }
+  templateBlob = Promise.resolve(new Blob([bytes]));
 }
 
 /**
