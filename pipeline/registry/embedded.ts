@@ -15,6 +15,7 @@ import { lstat, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { cleanSinceLastStop, writeCleanStamp } from './clean-stamp.ts';
 import { damagedAdvice, DataDirError, errnoOf, explainOpenFailure, fileSystemWords, registryFilesProblem } from './data-dir-check.ts';
 import { publishInfo, readInfo, releaseInfo, type RegistryInfo } from './info-file.ts';
 import { PGLITE_EXTENSIONS } from './pglite-extensions.ts';
@@ -29,6 +30,8 @@ export interface EmbeddedRegistry {
   socketPath: string;
   /** True when this process opened the data dir and serves it; false when it reached another's. */
   owner: boolean;
+  /** Owner: the cluster's files were exactly as the last clean stop left them (clean-stamp.ts). */
+  cleanSinceLastStop: boolean;
   /** Owner: records npm start's site URL (never a login token) in registry.json. */
   publishSiteUrl(url: string): Promise<void>;
   /** Stops serving and closes PGlite (owner), or does nothing (a reached registry stays up). */
@@ -130,7 +133,7 @@ async function reach(dataDir: string, runDir: string, who: string): Promise<Embe
     throw new Error(`the embedded registry in ${dataDir} is held by ${who}, but ${socketPath} is not its socket (not a socket of yours). Stop that process, remove ${socketPath} and retry.`);
   }
   if (!(await answers(socketPath))) return `nothing answers on ${socketPath}`;
-  return { url: socketUrl(runDir), socketPath, owner: false, publishSiteUrl: async () => undefined, close: async () => undefined };
+  return { url: socketUrl(runDir), socketPath, owner: false, cleanSinceLastStop: false, publishSiteUrl: async () => undefined, close: async () => undefined };
 }
 
 /** One line when the data dir itself (`wasOpen`) or `entries` under it were open to other users and are now private. */
@@ -160,6 +163,7 @@ async function serve(
     // PGlite given a cluster without PG_VERSION would make a new, empty one over it: check first.
     const damage = await registryFilesProblem(pgdata);
     if (damage) throw new DataDirError(`the embedded registry in ${pgdata} is damaged: ${damage}. ${damagedAdvice(dataDir)}`);
+    const clean = await cleanSinceLastStop(dataDir); // before PGlite writes a byte
     db = await PGlite.create(pgdata, { extensions: PGLITE_EXTENSIONS }).catch((err: unknown) => {
       throw explainOpenFailure(err, pgdata, dataDir, SET_DATA_DIR);
     });
@@ -173,6 +177,7 @@ async function serve(
       url: server.url,
       socketPath: server.socketPath,
       owner: true,
+      cleanSinceLastStop: clean,
       publishSiteUrl: async (siteUrl) => {
         if (closed) return;
         info = { ...info, site_url: siteUrl };
@@ -185,6 +190,7 @@ async function serve(
           await server.close();
           await pglite.close();
           await tightenTree(dataDir).catch(() => undefined); // files PGlite wrote while running (pg_internal.init is 0644)
+          await writeCleanStamp(dataDir).catch(() => undefined); // a stamp not written only costs the next start a read-through
           await releaseInfo(dataDir);
         } finally {
           await lock.release(); // last: the data dir is free only once PGlite has let go of it

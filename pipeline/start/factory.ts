@@ -4,6 +4,7 @@
  * manifests and re-syncs on change. Every part it started is stopped by `close()`.
  */
 import path from 'node:path';
+import type pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { urlWithoutPassword } from '../registry/db.ts';
 import { runDirOf, startEmbeddedRegistry, type EmbeddedRegistry } from '../registry/embedded.ts';
@@ -15,9 +16,9 @@ import { escapeControl } from '../validate/terminal-text.ts';
 import { startSite, ensureSiteBuilt } from '../../site/server.ts';
 import { watchRegistryHealth, type RegistryHealth } from './registry-health.ts';
 import { createSyncRunner } from './sync-runner.ts';
+import { vaultSocketPath } from './vault-process.ts';
 import { superviseVault } from './vault-supervisor.ts';
-import { readTreeState } from './tree-state.ts';
-import { watchTrees } from './watch.ts';
+import { watchTrees, type TreeWatcher } from './watch.ts';
 
 /** Where the factory's own code is (vault-agent's entry): not always the repository it syncs. */
 const CODE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -65,7 +66,11 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
   const cleanups: Array<() => Promise<void> | void> = [];
   /** Told synchronously the moment stopping begins, before any part is stopped (e.g. no vault-agent restart). */
   const onStopping: Array<() => void> = [];
+  // Ctrl-C reaches vault-agent too: from that moment its exit is no reason to restart it.
+  opts.signal?.addEventListener('abort', () => onStopping.forEach((tell) => tell()), { once: true });
+  let stopping = false;
   const close = async () => {
+    stopping = true;
     for (const tell of onStopping.splice(0)) tell();
     for (const cleanup of cleanups.reverse()) {
       try {
@@ -75,6 +80,13 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
       }
     }
     cleanups.length = 0;
+  };
+  /** Parts started beside the main line: a failure waits for them to settle, so their cleanups are in before close(). */
+  const inflight: Promise<unknown>[] = [];
+  const beside = <T>(work: Promise<T>): Promise<T> => {
+    inflight.push(work);
+    work.catch(() => undefined); // awaited later, or settled in the catch below: never unhandled
+    return work;
   };
 
   try {
@@ -88,6 +100,26 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
       return { value: registry.url, note: `embedded PGlite in ${displayPath(opts.repoRoot, opts.dataDir)}` };
     });
 
+    // Once the data dir is ours (a second npm start has refused by now, before building or starting
+    // anything): the site's build check (a stale build is rebuilt) and vault-agent, its own process
+    // with its socket in the data dir's run dir, start beside the migrations and the first sync.
+    const siteBuilt = beside(ensureSiteBuilt({ log }));
+    const vaultOptions = {
+      repoRoot: CODE_ROOT,
+      runDir: runDirOf(opts.dataDir), // the socket's private directory unless VAULT_AGENT_SOCKET names one
+      vaultDir: opts.vaultDir,
+      socketPath: opts.socketPath,
+    };
+    const vaultStarted = beside(
+      step('vault-agent', async () => {
+        const v = await superviseVault({ ...vaultOptions, log });
+        onStopping.push(() => v.stopping());
+        cleanups.push(() => v.stop());
+        if (opts.signal?.aborted) v.stopping();
+        return { value: v, note: `vault ${v.vaultDir}` };
+      }),
+    );
+
     await step('migrations', async () => {
       await migrateWithRetries(databaseUrl, log, opts.signal);
       return { value: undefined, note: 'schema up to date' };
@@ -95,8 +127,16 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
 
     if (embedded) {
       // The embedded registry's files are ours to vouch for: a table cut short must stop npm start
-      // with words, not serve half the registry (integrity.ts).
-      await step('registry check', async () => ({ value: undefined, note: await checkEmbeddedTables(databaseUrl, opts.dataDir) }));
+      // with words, not serve half the registry (integrity.ts). Files exactly as the last clean stop
+      // left them (clean-stamp.ts) have not been touched since: reading 1.8 million rows through
+      // (100,000 connectors) would find nothing new.
+      const registry = embedded;
+      await step('registry check', async () => ({
+        value: undefined,
+        note: registry.cleanSinceLastStop
+          ? 'files as the last clean stop left them, not read through again'
+          : await checkEmbeddedTables(databaseUrl, opts.dataDir),
+      }));
     }
 
     // One pool for the syncs and the site. A lost connection is one log line, a banner on the site
@@ -111,32 +151,52 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
       runner.close();
     });
     const sync = () => runner.sync();
-    // The watched trees as they are before the first sync reads them: a change made from here on,
-    // even before the watcher starts, differs from this picture and is synced.
+
+    // The watches are set before the first sync reads the trees, so a change made from then on is
+    // seen; setting them costs a listing of the directories (watch.ts), in the background. A change
+    // made while they are still being set is found by one more sync once they are all set.
     const watchDirs = ['connectors', '_template', 'pipeline/catalog'].map((d) => path.join(opts.repoRoot, d));
-    const baseline = opts.watch ? await readTreeState(watchDirs) : undefined;
-    await step('sync connectors/', async () => ({ value: undefined, note: await sync() }));
-
-    const vault = await step('vault-agent', async () => {
-      const v = await superviseVault({
-        repoRoot: CODE_ROOT,
-        runDir: runDirOf(opts.dataDir), // the socket's private directory unless VAULT_AGENT_SOCKET names one
-        vaultDir: opts.vaultDir,
-        socketPath: opts.socketPath,
-        log,
+    let watcher: TreeWatcher | undefined;
+    if (opts.watch) {
+      const w = watchTrees(watchDirs, async (changed, note) => {
+        if (note.doubt) log(`watcher: ${note.doubt}; re-checking every manifest`);
+        if (changed.length > 0) log(`change in ${summarizePaths(opts.repoRoot, changed)}: re-syncing`);
+        log(`sync: ${await sync()}`);
       });
-      onStopping.push(() => v.stopping());
-      cleanups.push(() => v.stop());
-      return { value: v, note: `vault ${v.vaultDir}` };
-    });
+      watcher = w;
+      cleanups.push(() => w.close());
+    }
+    const armedEarly = watcher ? await settlesWithin(watcher.armed, 100) : true;
 
+    // An existing registry is served as it is while the first sync runs (the site shows its last
+    // sync); an empty one only once the first sync has filled it.
+    const existing = await hasSynced(pool);
+    let firstSummary: string | undefined;
+    const firstSync = beside(
+      step('sync connectors/', async () => {
+        firstSummary = await sync();
+        return { value: undefined, note: firstSummary };
+      }),
+    );
+    if (watcher && !armedEarly) {
+      void watcher.armed.then(async () => {
+        if (stopping) return;
+        const summary = await sync();
+        if (summary !== firstSummary) log(`sync: ${summary} (changes made while the watches were being set)`);
+      });
+    }
+    if (!existing) await firstSync;
+
+    // The site, beside vault-agent: it needs only the agent's socket path (it says "vault
+    // unavailable" until the agent answers). Nobody can reach a page before the login URL is
+    // printed, which waits for both, so no key goes to the socket before the agent's proof.
     const site = await step('God Config site', async () => {
-      await ensureSiteBuilt({ log });
+      await siteBuilt;
       const s = await startSite({
         host: opts.host,
         port: opts.port,
         pool,
-        vaultSocket: vault.socketPath,
+        vaultSocket: vaultSocketPath(vaultOptions),
         pipelineState: () => runner.state(),
         actor: opts.operator,
         log,
@@ -146,31 +206,43 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
       await embedded?.publishSiteUrl(s.url);
       return { value: s, note: s.url };
     });
-
-    if (opts.watch) {
-      const watcher = watchTrees(
-        watchDirs,
-        async (changed, note) => {
-          if (note.doubt) log(`watcher: ${note.doubt}; re-checking every manifest`);
-          if (changed.length > 0) log(`change in ${summarizePaths(opts.repoRoot, changed)}: re-syncing`);
-          log(`sync: ${await sync()}`);
-        },
-        { baseline },
-      );
-      cleanups.push(() => watcher.close());
-    }
+    const vault = await vaultStarted;
+    if (opts.signal?.aborted) throw new StartAborted();
 
     log('');
     // The one place the login token is shown: whoever reads this terminal is the operator.
     log(`God Config: ${site.loginUrl}`);
     log(`            Open this URL to log in as ${opts.operator}. Its token is new at every start; restart npm start for a new one.`);
     log(`Vault:      ${vault.vaultDir} (keys are written there by vault-agent, never shown)`);
+    if (firstSummary === undefined) log('Sync:       the first sync is still running; until it ends the site shows the registry as its last sync left it.');
     log(opts.watch ? 'Watching connectors/, _template/ and pipeline/catalog/. Ctrl-C stops everything.' : 'Ctrl-C stops everything.');
     return { url: site.url, loginUrl: site.loginUrl, vaultDir: vault.vaultDir, close };
   } catch (err) {
+    await Promise.allSettled(inflight);
     await close();
     throw err;
   }
+}
+
+/** Whether the registry already holds a sync's result (a sync applied before this start). */
+async function hasSynced(pool: pg.Pool): Promise<boolean> {
+  try {
+    const { rows } = await pool.query<{ synced: boolean }>(`SELECT EXISTS (SELECT 1 FROM registry_syncs WHERE outcome = 'applied') AS synced`);
+    return rows[0]?.synced === true;
+  } catch {
+    return false; // the first sync says what is wrong
+  }
+}
+
+/** True when `work` settles within `ms`. */
+function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work.then(() => true, () => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Reads every table of the embedded registry through; throws DataDirError naming the damaged ones. */

@@ -49,7 +49,7 @@ export async function startVaultProcess(opts: {
   timeoutMs?: number;
 }): Promise<VaultProcess> {
   const vaultDir = resolveVaultDir(opts.vaultDir);
-  const socketPath = path.resolve(opts.socketPath || path.join(opts.runDir ?? defaultRuntimeDir(), VAULT_SOCKET_FILE));
+  const socketPath = vaultSocketPath(opts);
   await preparePrivateSocket(socketPath, !opts.socketPath);
 
   const key = newProofKey();
@@ -95,6 +95,11 @@ export async function startVaultProcess(opts: {
   child.stderr?.on('data', forward);
 
   return { socketPath, vaultDir, child, stop: () => stopChild(child) };
+}
+
+/** Where the agent's socket will be: `socketPath` (VAULT_AGENT_SOCKET), else in the run dir, else in the user's runtime dir. */
+export function vaultSocketPath(opts: { runDir?: string; socketPath?: string }): string {
+  return path.resolve(opts.socketPath || path.join(opts.runDir ?? defaultRuntimeDir(), VAULT_SOCKET_FILE));
 }
 
 /**
