@@ -159,26 +159,29 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
   const startedAt = Date.now();
   const specs = [`${CONNECTORS_DIR}/`];
   const memoFile = path.resolve(repoRoot, head.gitPath);
-  const [listing, roots, flags, memo] = await Promise.all([
+  const memo = opts.memo === false ? undefined : await readWalkMemo(memoFile);
+  const statusFull = () => expectOk(run, [...STATUS_IGNORED, '--', ...specs, `${CATALOG_DIR}/`], repoRoot);
+  // Every git at once: with a note, the tracked files are compared (every file stat'ed, no folder
+  // listed) while the index is read and the folders are looked at here; without one, the full walk.
+  const tracked = memo ? expectOk(run, ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--no-renames', '--', ...specs, `${CATALOG_DIR}/`], repoRoot) : undefined;
+  const full = memo ? undefined : statusFull();
+  // Not awaited yet: a rejection is handled where each is awaited (never left unhandled).
+  tracked?.catch(() => undefined);
+  full?.catch(() => undefined);
+  const [listing, roots, flags] = await Promise.all([
     head.tree ? expectOk(run, ['ls-tree', '-z', head.tree, '--', ...specs], repoRoot) : Promise.resolve(Buffer.alloc(0)),
     head.tree ? expectOk(run, ['ls-tree', '-z', head.tree, '--', CONNECTORS_DIR, CATALOG_DIR], repoRoot) : Promise.resolve(Buffer.alloc(0)),
     expectOk(run, ['ls-files', '-v', '-z', '--', ...specs], repoRoot),
-    opts.memo === false ? undefined : readWalkMemo(memoFile),
   ]);
   const index = createHash('sha256').update(flags).digest('hex');
   const folders: GitFolders = { trees: new Map(), dirty: new Set(), uncommitted: false };
-  parseLsTree(listing, folders);
   parseLsFilesFlags(flags, folders);
   const catalog = { entries: 0 };
 
   let walked: WalkSeen | undefined;
-  if (memo && memo.index === index) {
-    // Tracked files: git compares them with the index (every file stat'ed, no folder listed).
-    const [tracked, suspects] = await Promise.all([
-      expectOk(run, ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--no-renames', '--', ...specs, `${CATALOG_DIR}/`], repoRoot),
-      Promise.resolve().then(() => changedSince(repoRoot, flags, memo)),
-    ]);
-    parseStatus(tracked, folders, catalog);
+  if (memo && tracked && memo.index === index) {
+    const suspects = changedSince(repoRoot, flags, memo);
+    parseStatus(await tracked, folders, catalog);
     if (suspects !== undefined && suspects.length <= MAX_PATHSPECS) {
       const named = suspects.map((f) => `${CONNECTORS_DIR}/${f}`);
       const status = await expectOk(run, [...STATUS_IGNORED, '--', ...named, `${CATALOG_DIR}/`], repoRoot);
@@ -186,9 +189,10 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
     }
   }
   if (!walked) {
-    const status = await expectOk(run, [...STATUS_IGNORED, '--', ...specs, `${CATALOG_DIR}/`], repoRoot);
-    walked = parseStatus(status, folders, catalog);
+    await tracked; // a failure of git is a failure, whichever status said it
+    walked = parseStatus(await (full ?? statusFull()), folders, catalog);
   }
+  parseLsTree(listing, folders);
   folders.roots = { ...parseRoots(roots), catalogClean: catalog.entries === 0 };
   // No note while connectors/ is untracked as a whole (then every folder is read anyway).
   if (opts.memo !== false && !folders.allDirty) {
