@@ -18,7 +18,7 @@ import { JsonbBatch } from './json-batches.ts';
 export type ReadTexts = (c: ParsedConnector) => Map<string, string>;
 
 /** Text bytes per statement: a batch of providers stays far below PostgreSQL's 1 GB parameter limit. */
-const BATCH_TEXT_BYTES = 8 * 1024 * 1024;
+const BATCH_TEXT_BYTES = 4 * 1024 * 1024;
 const BATCH_PROVIDERS = 1000;
 
 /**

@@ -13,10 +13,15 @@ export interface BatchLimits {
   chars: number;
 }
 
-/** Providers carry their whole manifest as JSON: a few KiB each. */
-export const PROVIDER_BATCH: BatchLimits = { rows: 2000, chars: 16 * 1024 * 1024 };
+/**
+ * Providers carry their whole manifest as JSON: a few KiB each. 4 M characters is about 1,000 of
+ * them: the batch's buffer and pg's copy of it are what a sync holds outside the heap while it
+ * writes (16 M made them 50 MB at the cold sync's peak), and a statement more per 1,000 providers
+ * costs nothing measurable.
+ */
+export const PROVIDER_BATCH: BatchLimits = { rows: 2000, chars: 4 * 1024 * 1024 };
 /** Child rows (scopes, KPI mappings, secrets, bookkeeping) are a few hundred bytes each. */
-export const ROW_BATCH: BatchLimits = { rows: 20_000, chars: 16 * 1024 * 1024 };
+export const ROW_BATCH: BatchLimits = { rows: 20_000, chars: 4 * 1024 * 1024 };
 
 /** The limits apply.ts uses: providers (with their manifests) and every other kind of row. */
 export interface ApplyBatches {
