@@ -4,13 +4,14 @@
  * built yet, or whose measurement failed, is null with the reason; nothing is ever estimated.
  */
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { changeOneManifest, commitOneManifest, generateRepo, type GeneratedTree } from './generate.ts';
 import { FIGURES, median, round, type BenchReport, type FigureKey, type Figures, type Machine } from './report.ts';
 import { measureSite } from './site-load.ts';
+import { measureStartReady } from './start-ready.ts';
 import { runTask, startHost, type Host } from './spawn.ts';
 import type { ValidateOutcome } from './tasks/validate.ts';
 import type { SyncOutcome } from './tasks/sync.ts';
@@ -87,6 +88,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     // migrated, closed data dir: the same empty registry, without paying initdb for every run.
     let dbCount = 0;
     let template: string | null = null;
+    /** The embedded registries' data dirs, by host (npm start opens the live one once its host is closed). */
+    const dataDirs = new Map<Db, string>();
     const freshEmbeddedDir = async (name: string) => {
       if (!template) {
         template = path.join(tmp, 'registry-template');
@@ -97,11 +100,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       return dataDir;
     };
     const freshDb = async (): Promise<Db> => {
-      const input = opts.databaseUrl
-        ? { backend: 'postgres', serverUrl: opts.databaseUrl }
-        : { backend: 'embedded', dataDir: await freshEmbeddedDir('registry') };
+      const dataDir = opts.databaseUrl ? null : await freshEmbeddedDir('registry');
+      const input = dataDir ? { backend: 'embedded', dataDir } : { backend: 'postgres', serverUrl: opts.databaseUrl };
       const host = await startHost<{ url: string }>('fresh-database', input);
       hosts.push(host);
+      if (dataDir) dataDirs.set(host, dataDir);
       return host;
     };
     // A registry that fails while closing, after the measured work committed, does not void the
@@ -229,7 +232,42 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
 
     await section('site', ['site_list_p50_ms', 'site_detail_p50_ms', 'site_rps', 'site_static_rps', 'site_list_uncached_p50_ms', 'site_search_uncached_p50_ms', 'site_detail_uncached_p50_ms'], ['site/server.ts', 'vault-agent/src/main.ts', ...SYNC_PARTS], async () => {
       if (!liveDb) throw new Error('no registry holds the generated connectors (the sync did not run)');
-      await measureSiteSection(opts, tree, tmp, liveDb, record, report, hosts);
+      // The site and its vault-agent stop when the section ends: npm start's figure is measured without them.
+      const siteHosts: { close(): Promise<unknown> }[] = [];
+      try {
+        await measureSiteSection(opts, tree, tmp, liveDb, record, report, siteHosts);
+      } finally {
+        for (const host of siteHosts.reverse()) await host.close().catch((err: Error) => opts.log(`while stopping the site: ${err.message}`));
+      }
+    });
+
+    await section('npm start', ['start_ready_s'], ['pipeline/cli/start.ts', 'site/server.ts', 'vault-agent/src/main.ts', ...SYNC_PARTS], async () => {
+      if (!liveDb) throw new Error('no registry holds the generated connectors (the sync did not run)');
+      const db: Db = liveDb;
+      let dataDir = dataDirs.get(db);
+      if (dataDir) {
+        // npm start owns its data dir: the bench's host lets go of it first (a clean stop, as an operator's).
+        await closeDb(db);
+        liveDb = null;
+      } else {
+        dataDir = path.join(tmp, 'start-data'); // npm start's run dir (vault-agent's socket) only
+        await mkdir(dataDir, { mode: 0o700 });
+      }
+      const runs = await times(opts.runs, async (i) => {
+        const r = await measureStartReady({
+          repoRoot: tree.repoRoot,
+          dataDir: dataDir!,
+          databaseUrl: opts.databaseUrl ? db.value.url : undefined,
+          vaultDir: path.join(tmp, 'start-vault'),
+        });
+        const steps = Object.entries(r.steps_ms).map(([step, ms]) => `${step} ${ms} ms`).join(', ');
+        opts.log(`npm start ${i + 1}/${opts.runs}: the list page answered ${r.seconds.toFixed(3)} s after the spawn (login URL at ${r.login_line_seconds.toFixed(3)} s; ${steps}); stopped in ${r.stop_seconds.toFixed(3)} s`);
+        return r;
+      });
+      record('start_ready_s', runs.map((r) => r.seconds), 3);
+      report.details.start_login_line_s = round(median(runs.map((r) => r.login_line_seconds)), 3);
+      report.details.start_steps_ms = runs.at(-1)!.steps_ms;
+      report.details.start_stop_s = round(median(runs.map((r) => r.stop_seconds)), 3);
     });
 
     await section('licence', ['licence_check_p50_ms'], ['pipeline/registry/licences.ts', 'pipeline/connector-runtime/licence-gate.ts', ...SYNC_PARTS], async () => {

@@ -195,7 +195,7 @@ async function uncachedP50(origin: string, probes: Iterator<Probe>, cookie: stri
 }
 
 /** Opens the login URL as a browser would; answers the session cookie ("name=value"). */
-async function login(loginUrl: string): Promise<string> {
+export async function login(loginUrl: string): Promise<string> {
   const reply = await fetch(loginUrl, { redirect: 'manual' });
   const cookie = reply.headers.get('set-cookie')?.split(';')[0];
   if (reply.status !== 303 || !cookie) {
