@@ -8,9 +8,8 @@
  *   });
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -66,8 +65,9 @@ export async function freshDatabase(backend: TestBackend): Promise<FreshDatabase
 /**
  * A new in-memory PGlite holding a freshly initialised, empty cluster. `PGlite.create()` runs initdb
  * in a second PGlite every time (most of its several seconds); initdb's result is the same each
- * time, so the first create on this machine dumps it to a file in os.tmpdir() (per PGlite version)
- * and every later one loads that dump instead: the same empty cluster, about four times faster.
+ * time, so the first create dumps it to node_modules/.cache (per PGlite version; inside the checkout,
+ * not the shared temp dir, where another user could plant a cluster of their own) and every later
+ * one loads that dump instead: the same empty cluster, about four times faster.
  */
 async function newPGlite(): Promise<PGlite> {
   const template = await initdbTemplate();
@@ -88,8 +88,9 @@ let templateBlob: Promise<Blob | undefined> | undefined;
 function templateFile(): string {
   // The package does not export its package.json: read it next to its entry point (dist/index.cjs).
   const require = createRequire(import.meta.url);
-  const { version } = require(path.join(path.dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json')) as { version: string };
-  return path.join(os.tmpdir(), `cf-pglite-initdb-${version}.tar`);
+  const packageDir = path.join(path.dirname(require.resolve('@electric-sql/pglite')), '..');
+  const { version } = require(path.join(packageDir, 'package.json')) as { version: string };
+  return path.join(packageDir, '..', '..', '.cache', 'connector-factory', `pglite-initdb-${version}.tar`);
 }
 
 function initdbTemplate(): Promise<Blob | undefined> {
@@ -107,10 +108,11 @@ async function saveInitdbTemplate(db: PGlite): Promise<void> {
   const file = templateFile();
   const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
   try {
-    await writeFile(partial, bytes);
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    await writeFile(partial, bytes, { mode: 0o600 });
     await rename(partial, file);
   } catch {
-    // No room in the temp dir: the next create runs initdb again, nothing worse.
+    // A read-only node_modules or a full disk: the next create runs initdb again, nothing worse.
   }
   templateBlob = Promise.resolve(new Blob([bytes]));
 }

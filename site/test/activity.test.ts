@@ -209,7 +209,8 @@ describe.each(testBackends())('/activity (%s)', (backend) => {
     expect(after[0]!.html).toContain('Tried to set the key PROVIDER_BETA_CRM_API_KEY; it was not stored (invalid_value).');
   });
 
-  it('renders in Chromium with no console error, and its filter form works', async () => {
+  // The browser sees the same HTML on either backend: one Chromium run (on the first) covers it.
+  it.runIf(backend === testBackends()[0])('renders in Chromium with no console error, and its filter form works', async () => {
     const browser = await launchChromium();
     try {
       const tab = await browser.newPage();
