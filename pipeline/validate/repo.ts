@@ -192,7 +192,7 @@ async function duplicateSlugs(
 async function quickSlug(repoRoot: string, folder: string): Promise<{ slug: string; line: number; column: number } | undefined> {
   let handle;
   try {
-    handle = await open(path.join(repoRoot, 'connectors', folder, 'manifest.yaml'), constants.O_RDONLY | constants.O_NOFOLLOW);
+    handle = await open(path.join(repoRoot, 'connectors', folder, 'manifest.yaml'), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const stat = await handle.stat();
     if (!stat.isFile() || stat.size > MAX_MANIFEST_BYTES) return undefined;
     const text = (await handle.readFile()).toString('utf8');

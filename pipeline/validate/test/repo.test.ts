@@ -3,7 +3,8 @@
  * spec.yaml left behind, symbolic links, oversized files, invalid UTF-8, duplicate slugs, the
  * catalogues, PATH arguments and the worker pool.
  */
-import { symlink } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_MANIFEST_BYTES } from '../decode.ts';
@@ -110,6 +111,13 @@ describe('validateRepo', () => {
     await repo.write('connectors/acme_copy/manifest.yaml', manifestFor('acme').replaceAll('PROVIDER_ACME_', 'PROVIDER_ACME_COPY_'));
     const r = await validate(['connectors/acme']);
     expect(r.errors).toEqual([expect.objectContaining({ code: 'duplicate_provider_slug', file: 'connectors/acme/manifest.yaml' })]);
+  });
+
+  it('PATH arguments do not wait on a FIFO in place of another folder\'s manifest (its slug is read without blocking)', async () => {
+    await mkdir(path.join(repo.root, 'connectors/piped'));
+    execFileSync('mkfifo', [path.join(repo.root, 'connectors/piped/manifest.yaml')]);
+    const r = await validate(['connectors/acme']);
+    expect(r).toMatchObject({ ok: true, errors: [] });
   });
 
   it('a PATH outside connectors/ is reported', async () => {
