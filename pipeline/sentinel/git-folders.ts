@@ -31,7 +31,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { readWalkMemo, writeWalkMemo, WALK_MEMO_FILE, type WalkMemo } from './walk-memo.ts';
@@ -205,9 +205,10 @@ const STATUS_IGNORED = ['status', '--porcelain=v1', '-z', '--untracked-files=nor
 
 /**
  * The folders of connectors/ that may hold untracked or ignored entries the note does not know
- * of: those the note named, every entry of connectors/ the index has no path under, and every
- * folder with a directory (itself or one below it that holds tracked files) whose ctime is not
- * older than the note. Undefined when connectors/ cannot be listed (the full walk decides).
+ * of: those the note named, every entry of connectors/ the index has no path under (looked for
+ * only when connectors/ itself changed since the note), and every folder with a directory (itself
+ * or one below it that holds tracked files) whose ctime or mtime is not older than the note.
+ * Undefined when connectors/ cannot be listed (the full walk decides).
  */
 function changedSince(repoRoot: string, flags: Buffer, memo: WalkMemo): string[] | undefined {
   const out = new Set<string>(memo.untracked);
@@ -215,7 +216,7 @@ function changedSince(repoRoot: string, flags: Buffer, memo: WalkMemo): string[]
   // to connectors/. The index is sorted, so a folder's files come together: one string per folder.
   const dirs: string[] = [];
   const seen = new Set<string>();
-  const tops = new Set<string>();
+  const files: string[] = []; // tracked entries directly in connectors/ (files, links, submodules): git status sees them
   const text = flags.toString('utf8');
   const skip = 2 + CONNECTORS_DIR.length + 1; // "H connectors/"
   let last = '';
@@ -225,18 +226,12 @@ function changedSince(repoRoot: string, flags: Buffer, memo: WalkMemo): string[]
     start = end + 1;
     const first = text.indexOf('/', from);
     if (first < 0 || first > end) {
-      tops.add(text.slice(from, end)); // a file (or link, or submodule) directly in connectors/: git status sees it
+      files.push(text.slice(from, end));
       continue;
     }
     const lastSlash = text.lastIndexOf('/', end);
     if (lastSlash - from === last.length && text.startsWith(last, from)) continue; // same directory as the file before
     last = text.slice(from, lastSlash);
-    if (lastSlash === first) {
-      tops.add(last);
-      if (!seen.has(last)) (seen.add(last), dirs.push(last));
-      continue;
-    }
-    tops.add(text.slice(from, first));
     for (let dir = last; ; ) {
       if (seen.has(dir)) break;
       seen.add(dir);
@@ -246,23 +241,29 @@ function changedSince(repoRoot: string, flags: Buffer, memo: WalkMemo): string[]
       dir = dir.slice(0, up);
     }
   }
-  const root = `${path.join(repoRoot, CONNECTORS_DIR)}${path.sep}`;
-  let entries: string[];
-  try {
-    entries = readdirSync(root);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [...out]; // git status reports the deletions
-    return undefined;
-  }
-  for (const name of entries) if (!tops.has(name)) out.add(name);
   const since = memo.since;
+  const changed = (st: Stats | undefined) => !st || !st.isDirectory() || st.ctimeMs >= since || st.mtimeMs >= since;
+  const root = `${path.join(repoRoot, CONNECTORS_DIR)}${path.sep}`;
+  const top = lstatSync(root, NO_THROW);
+  if (!top) return [...out]; // connectors/ is gone: git status reports the deletions
+  if (changed(top)) {
+    // connectors/ gained or lost an entry since the note: the entries the index has no path under are new.
+    let entries: string[];
+    try {
+      entries = readdirSync(root);
+    } catch {
+      return undefined;
+    }
+    const tracked = new Set(files);
+    for (const dir of dirs) if (!dir.includes('/')) tracked.add(dir);
+    for (const name of entries) if (!tracked.has(name)) out.add(name);
+  }
   for (const dir of dirs) {
     const slash = dir.indexOf('/');
-    const top = slash < 0 ? dir : dir.slice(0, slash);
-    if (out.has(top)) continue;
+    const folder = slash < 0 ? dir : dir.slice(0, slash);
+    if (out.has(folder)) continue;
     // Gone, or no longer a directory: git status reports it; ask with --ignored all the same.
-    const st = lstatSync(root + dir, NO_THROW);
-    if (!st || !st.isDirectory() || st.ctimeMs >= since || st.mtimeMs >= since) out.add(top);
+    if (changed(lstatSync(root + dir, NO_THROW))) out.add(folder);
   }
   return [...out].sort();
 }
