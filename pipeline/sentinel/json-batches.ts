@@ -40,14 +40,16 @@ export const APPLY_BATCHES: ApplyBatches = { providers: PROVIDER_BATCH, rows: RO
  * live data (RSS 1.7 GB).
  */
 export class JsonbBatch {
-  private buf = Buffer.allocUnsafe(1 << 16);
+  private buf: Buffer;
   private bytes = 0;
   /** Rows in the batch. */
   rows = 0;
   /** Characters of JSON in the batch (UTF-16 code units, as a string's length counts them). */
   chars = 0;
 
-  constructor() {
+  /** `capacity`: the bytes to start with, when the caller knows about how many it will add (it grows as needed). */
+  constructor(capacity = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(Math.max(capacity, 16));
     this.clear();
   }
 

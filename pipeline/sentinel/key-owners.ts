@@ -64,7 +64,7 @@ export async function readKeyOwners(client: Queryable, keys: string[]): Promise<
         WHERE s.key_name IN (SELECT jsonb_array_elements_text($1::jsonb))`;
   // As a jsonb parameter written into a buffer (json-batches.ts): a sync of 100,000 connectors
   // declares some 200,000 names, which pg would otherwise build into one text[] literal on the heap.
-  const names = new JsonbBatch();
+  const names = new JsonbBatch(keys.reduce((n, k) => n + k.length + 3, 16));
   for (const k of keys) names.add(k);
   return (await client.query<KeyOwner>(sql, [names.param()])).rows;
 }

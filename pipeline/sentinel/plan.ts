@@ -169,11 +169,14 @@ function providerChange(c: ParsedConnector, head: ProviderHead | undefined, deta
  * at 100,000) on top of the manifests the validation result already holds. Read, they are plain
  * data, the same each time: JSON, spreads and structured clones see ordinary properties.
  */
-const addedManifest = new WeakMap<object, Manifest>();
+const MANIFEST = Symbol('manifest');
+type AddedChange = { [MANIFEST]: Manifest };
+/** The manifest an added change was made from; undefined for any other change. */
+const addedManifest = (p: object): Manifest | undefined => (p as Partial<AddedChange>)[MANIFEST];
 const addedRows = <T>(rows: (m: Manifest) => T[]): PropertyDescriptor => ({
   enumerable: true,
-  get(this: object): RowChanges<T> {
-    return { added: rows(addedManifest.get(this)!), changed: [], removed: [] };
+  get(this: AddedChange): RowChanges<T> {
+    return { added: rows(this[MANIFEST]), changed: [], removed: [] };
   },
 });
 const ADDED_ROWS = { scopes: addedRows(scopeRows), kpi_mappings: addedRows(kpiRows), secrets: addedRows(secretRows) };
@@ -194,7 +197,8 @@ function addedChange(c: ParsedConnector): ProviderChange {
     digest_before: null,
     fields_changed: [],
   };
-  addedManifest.set(change, c.manifest);
+  // Not enumerable and keyed by a symbol: JSON, spreads, clones and comparisons never see it.
+  Object.defineProperty(change, MANIFEST, { value: c.manifest });
   Object.defineProperty(change, 'scopes', ADDED_ROWS.scopes);
   Object.defineProperty(change, 'kpi_mappings', ADDED_ROWS.kpi_mappings);
   Object.defineProperty(change, 'secrets', ADDED_ROWS.secrets);
@@ -262,7 +266,7 @@ function countPlan(providers: ProviderChange[], unchanged: number, catalog: Plan
   const secrets = zero();
   for (const p of providers) {
     kinds[p.kind] += 1;
-    const m = addedManifest.get(p);
+    const m = addedManifest(p);
     if (m) {
       // All of an added provider's rows are added: counted from its manifest, not made.
       scopes.added += m.scopes.length;
