@@ -10,8 +10,9 @@ import { formatGithubCommand } from '../validate/index.ts';
 import { escapeControl } from '../validate/terminal-text.ts';
 import type { Problem, ValidationResult } from '../validate/types.ts';
 
+/** The code is a catalogue code (pipeline/validate/problem-codes.ts), never manifest text: kept as it is. */
 function visible(p: Problem): Problem {
-  return { ...p, file: escapeControl(p.file), path: escapeControl(p.path), code: escapeControl(p.code), message: escapeControl(p.message) };
+  return { ...p, file: escapeControl(p.file), path: escapeControl(p.path), message: escapeControl(p.message) };
 }
 
 /** One workflow command per problem, errors first. */

@@ -9,6 +9,7 @@ import { MAX_MANIFEST_BYTES, decodeManifestBytes } from './decode.ts';
 import { readManifestFile } from './read-file.ts';
 import { shapeProblems } from './shape.ts';
 import { parseYamlSafely } from './yaml-safe.ts';
+import type { ProblemCode } from './problem-codes.ts';
 import type { Problem } from './types.ts';
 
 export const FIREARM_CATALOG_FILE = 'pipeline/catalog/firearm-types.yaml';
@@ -16,7 +17,7 @@ export const KPI_CATALOG_FILE = 'pipeline/catalog/core-kpis.yaml';
 
 const CATALOG_DIR = 'pipeline/catalog';
 
-const whole = (file: string, code: string, message: string): Problem => ({ file, line: 1, column: 1, path: '', code, message });
+const whole = (file: string, code: ProblemCode, message: string): Problem => ({ file, line: 1, column: 1, path: '', code, message });
 
 /** The catalogue folder itself must not be a link either (O_NOFOLLOW guards only the last name). */
 async function catalogDirIsLink(repoRoot: string): Promise<boolean> {

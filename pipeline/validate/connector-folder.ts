@@ -14,6 +14,7 @@ import path from 'node:path';
 import { canonicalJson, MANIFEST_FILE } from '../schema/digest.ts';
 import { entryRule, keepsText, MAX_FOLDER_BYTES, MAX_FOLDER_DEPTH, MAX_FOLDER_FILES, MAX_TEXT_BYTES, type EntryKind } from './folder-rules.ts';
 import { readManifestFileSync, type ReadOutcome } from './read-file.ts';
+import type { ProblemCode } from './problem-codes.ts';
 import type { Problem } from './types.ts';
 
 /** One file of a connector folder: path relative to the folder ('/'-separated), sha256 of its bytes, size, and whether its text may be kept. */
@@ -38,7 +39,7 @@ const FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 /** One read buffer for the whole thread: every read here is blocking, so it is never shared. */
 const scratch = Buffer.allocUnsafe(64 * 1024);
 
-const whole = (file: string, code: string, message: string): Problem => ({ file, line: 1, column: 1, path: '', code, message });
+const whole = (file: string, code: ProblemCode, message: string): Problem => ({ file, line: 1, column: 1, path: '', code, message });
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -67,14 +68,14 @@ export function readConnectorFolderSync(repoRoot: string, folder: string, opts: 
     files.push({ path: MANIFEST_FILE, sha256: hashing ? sha256(manifest.bytes) : '', size: manifest.bytes.byteLength, text: false });
   }
 
-  const limit = (code: string, message: string) => {
+  const limit = (code: ProblemCode, message: string) => {
     problems.push(whole(`connectors/${folder}`, code, message));
     stopped = true;
   };
 
   const readOne = (abs: string, rel: string): void => {
     if (files.length >= MAX_FOLDER_FILES) {
-      return limit('folder_too_large', `connectors/${folder}/ holds more than ${MAX_FOLDER_FILES} files. A connector folder holds its manifest and code; move data and build output elsewhere.`);
+      return limit('folder_too_many_files', `connectors/${folder}/ holds more than ${MAX_FOLDER_FILES} files. A connector folder holds its manifest and code; move data and build output elsewhere.`);
     }
     const read = hashFile(abs, rel, MAX_FOLDER_BYTES - bytes, hashing);
     if (read.kind === 'too_large') {
@@ -145,7 +146,7 @@ function kindOf(entry: fs.Dirent, abs: string): EntryKind {
 type HashOutcome =
   | { kind: 'file'; file: FolderFile }
   | { kind: 'too_large' }
-  | { kind: 'refused'; code: string; why: string };
+  | { kind: 'refused'; code: ProblemCode; why: string };
 
 /** Hashes one file (when `hashing`), reading at most `budget` bytes of it. */
 function hashFile(abs: string, rel: string, budget: number, hashing: boolean): HashOutcome {
@@ -187,7 +188,7 @@ function hashFile(abs: string, rel: string, budget: number, hashing: boolean): H
   }
 }
 
-function refusal(kind: 'symlink' | 'special'): { code: string; why: string } {
+function refusal(kind: 'symlink' | 'special'): { code: ProblemCode; why: string } {
   const rule = entryRule('x', kind);
   if (rule.action !== 'refuse') throw new Error(`entryRule should refuse a ${kind}`);
   return { code: rule.code, why: rule.why };

@@ -10,6 +10,8 @@
  * the pull request see it (a .env file).
  */
 
+import type { ProblemCode } from './problem-codes.ts';
+
 /** At most this many files in one connector folder (manifest included). */
 export const MAX_FOLDER_FILES = 1000;
 /** At most this many bytes in one connector folder, all files together: 16 MiB. */
@@ -24,7 +26,7 @@ export type EntryKind = 'file' | 'directory' | 'symlink' | 'special';
 export type EntryRule =
   | { action: 'include' }
   | { action: 'skip' }
-  | { action: 'refuse'; code: string; why: string };
+  | { action: 'refuse'; code: ProblemCode; why: string };
 
 /** Editor and OS droppings: never loaded by code, created and removed as people edit. */
 const DROPPINGS = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini', '.git', '4913']);

@@ -7,6 +7,7 @@
  */
 import { didYouMean, type SuggestBudget } from './suggest.ts';
 import { clip } from './terminal-text.ts';
+import type { ProblemCode } from './problem-codes.ts';
 import type { PathSegment } from './yaml-safe.ts';
 
 /** Query parameters the site sets itself on every authorize URL (response_type, PKCE, state, ...). */
@@ -18,7 +19,7 @@ const KEY_FIELDS = ['client_id_key', 'client_secret_key', 'refresh_token_key'] a
 export const AUTH_MODES_WITHOUT_OAUTH: readonly string[] = ['byok', 'none'];
 
 type Obj = Record<string, unknown>;
-type Report = (path: readonly PathSegment[], code: string, message: string, at?: 'key' | 'value') => void;
+type Report = (path: readonly PathSegment[], code: ProblemCode, message: string, at?: 'key' | 'value') => void;
 
 export function oauthRules(
   manifest: Obj,

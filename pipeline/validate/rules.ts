@@ -10,6 +10,7 @@ import { didYouMean, newSuggestBudget, type SuggestBudget } from './suggest.ts';
 import { oauthRules } from './oauth-rules.ts';
 import { clip } from './terminal-text.ts';
 import { formatPath, type ParsedYaml, type PathSegment } from './yaml-safe.ts';
+import type { ProblemCode } from './problem-codes.ts';
 import type { Problem } from './types.ts';
 
 /**
@@ -74,7 +75,7 @@ export interface RuleOutput {
 /** `budget`: the file's "did you mean" budget, shared with the shape check (see suggest.ts). */
 export function manifestRules(value: Obj, parsed: ParsedYaml, file: string, catalog: Catalog, folderSlug: string, budget: SuggestBudget = newSuggestBudget()): RuleOutput {
   const out: RuleOutput = { errors: [], warnings: [], placeholderPaths: new Set() };
-  const problem = (path: readonly PathSegment[], code: string, message: string, at: 'key' | 'value' = 'value', locateAt: readonly PathSegment[] = path): Problem => ({
+  const problem = (path: readonly PathSegment[], code: ProblemCode, message: string, at: 'key' | 'value' = 'value', locateAt: readonly PathSegment[] = path): Problem => ({
     file, ...parsed.locate(locateAt, at), path: formatPath(path), code, message,
   });
   const error = (...a: Parameters<typeof problem>) => out.errors.push(problem(...a));

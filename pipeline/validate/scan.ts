@@ -5,6 +5,7 @@
 import { readdir, lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { SLUG_PATTERN } from '../schema/manifest.ts';
+import type { ProblemCode } from './problem-codes.ts';
 import type { Problem } from './types.ts';
 
 export interface ScanResult {
@@ -15,7 +16,7 @@ export interface ScanResult {
   errors: Problem[];
 }
 
-const whole = (file: string, code: string, message: string): Problem => ({ file, line: 1, column: 1, path: '', code, message });
+const whole = (file: string, code: ProblemCode, message: string): Problem => ({ file, line: 1, column: 1, path: '', code, message });
 
 export async function scanConnectors(repoRoot: string, paths?: string[]): Promise<ScanResult> {
   const errors: Problem[] = [];
@@ -47,7 +48,7 @@ export async function scanConnectors(repoRoot: string, paths?: string[]): Promis
         const shown = path.relative(repoRoot, path.resolve(repoRoot, p)).split(path.sep).join('/') || '.';
         problems.push(whole(shown, 'invalid_path', `${shown} is not a connector folder or manifest. Pass connectors/<slug> or connectors/<slug>/manifest.yaml.`));
       } else if (!allFolders.includes(folder) && !links.has(folder)) {
-        problems.push(whole(path.posix.join('connectors', folder), 'missing_manifest', `connectors/${folder} does not exist. Create it with npm run connectors -- new ${folder}.`));
+        problems.push(whole(path.posix.join('connectors', folder), 'connector_not_found', `connectors/${folder} does not exist. Create it with npm run connectors -- new ${folder}.`));
       } else if (!links.has(folder)) wanted.add(folder);
     }
     // Only the symlink problems about the named folders stay.

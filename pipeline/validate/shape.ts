@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { didYouMean, newSuggestBudget, type SuggestBudget } from './suggest.ts';
 import { clip } from './terminal-text.ts';
 import { formatPath, type ParsedYaml, type PathSegment } from './yaml-safe.ts';
+import type { ProblemCode } from './problem-codes.ts';
 import type { Problem } from './types.ts';
 
 type AnySchema = z.ZodType;
@@ -54,7 +55,7 @@ export function shapeProblems(schema: AnySchema, value: unknown, parsed: ParsedY
   const result = schema.safeParse(value);
   if (result.success) return { problems: [], data: result.data };
   const problems: Problem[] = [];
-  const push = (path: readonly PathSegment[], at: 'key' | 'value', code: string, message: string) =>
+  const push = (path: readonly PathSegment[], at: 'key' | 'value', code: ProblemCode, message: string) =>
     problems.push({ file, ...parsed.locate(path, at), path: formatPath(path), code, message });
 
   for (const issue of result.error.issues) {
@@ -101,7 +102,7 @@ export function shapeProblems(schema: AnySchema, value: unknown, parsed: ParsedY
       }
       case 'invalid_format':
         // URL issues (pipeline/schema/url.ts) say what is wrong with the URL and what to do.
-        if (issue.format === 'url') push(path, 'value', 'invalid_format', `${describe(input)} is not an allowed URL: ${issue.message}.`);
+        if (issue.format === 'url') push(path, 'value', 'invalid_url', `${describe(input)} is not an allowed URL: ${issue.message}.`);
         else push(path, 'value', 'invalid_format', `${issue.message}, not ${describe(input)}.`);
         break;
       default:

@@ -1,5 +1,6 @@
 import type { Catalog, Manifest } from '../schema/manifest.ts';
 import type { FolderFile } from './connector-folder.ts';
+import type { ProblemCode } from './problem-codes.ts';
 
 /** One problem in one file. `file` is relative to the repository root; line and column are 1-based. */
 export interface Problem {
@@ -8,8 +9,8 @@ export interface Problem {
   column: number;
   /** The field path, e.g. `scopes[1].firearm_type`; empty for a whole-file problem. */
   path: string;
-  /** Stable machine code, e.g. `unknown_firearm_type`, `duplicate_key`, `todo_placeholder`. */
-  code: string;
+  /** Stable machine code, one per situation, from the catalogue (problem-codes.ts), e.g. `unknown_firearm_type`. */
+  code: ProblemCode;
   /** What is wrong, and what to do about it. */
   message: string;
 }

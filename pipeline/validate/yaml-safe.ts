@@ -9,6 +9,7 @@
  */
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
 import { clip } from './terminal-text.ts';
+import type { ProblemCode } from './problem-codes.ts';
 import type { Problem } from './types.ts';
 
 export type PathSegment = string | number;
@@ -47,7 +48,7 @@ export function parseYamlSafely(text: string, file: string): ParsedYaml {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
-  const add = (offset: number, path: readonly PathSegment[], code: string, message: string) =>
+  const add = (offset: number, path: readonly PathSegment[], code: ProblemCode, message: string) =>
     problems.push({ file, ...posAt(offset), path: formatPath(path), code, message });
 
   let docs: Document.Parsed[];
@@ -102,7 +103,7 @@ export function parseYamlSafely(text: string, file: string): ParsedYaml {
       aliases++;
       const target = anchors.get(node.source);
       if (!target) {
-        add(node.range?.[0] ?? 0, path, 'yaml_syntax', `alias *${node.source} refers to no earlier anchor &${node.source}. Define the anchor before using it, or write the value out.`);
+        add(node.range?.[0] ?? 0, path, 'undefined_alias', `alias *${node.source} refers to no earlier anchor &${node.source}. Define the anchor before using it, or write the value out.`);
         return 1;
       }
       const size = sizes.get(target) ?? 1;

@@ -180,7 +180,7 @@ describe('what a PR validates', () => {
 describe('a plan with invalid manifests', () => {
   it('does not call a registered connector retired just because its manifest is now invalid', () => {
     const p = plan([provider({ slug: 'shaky', kind: 'retired', status_before: 'approved', status_after: 'retired' }), provider({ slug: 'gone', kind: 'retired' })]);
-    const errors = [{ file: 'connectors/shaky/manifest.yaml', line: 1, column: 1, path: '', code: 'x', message: 'x' }];
+    const errors = [{ file: 'connectors/shaky/manifest.yaml', line: 1, column: 1, path: '', code: 'unknown_field' as const, message: 'x' }];
     expect(invalidSlugs(errors)).toEqual(new Set(['shaky']));
     const out = withholdInvalid(p, errors);
     expect(out.providers.map((x) => x.slug)).toEqual(['gone']);

@@ -6,8 +6,9 @@ import { renderSummary, renderSyncFailure, renderSyncSummary } from '../render-s
 import { COMMENT_MARKER } from '../report.ts';
 import { meaning } from './markdown-meaning.ts';
 import { busyPlan, none, plan, provider, report, scope } from './plan-fixtures.ts';
+import type { Problem } from '../../validate/types.ts';
 
-const problem = {
+const problem: Problem = {
   file: 'connectors/broken/manifest.yaml',
   line: 12,
   column: 5,

@@ -18,7 +18,7 @@ function docsUrlProblem(url: string) {
   const text = withDocsUrl(url);
   const r = check(text);
   expect(r.errors, JSON.stringify(r.errors)).toHaveLength(1);
-  const p = only(r.errors, 'invalid_format')[0]!;
+  const p = only(r.errors, 'invalid_url')[0]!;
   expect(p).toMatchObject({ path: 'docs_url', ...pos(text, 'docs_url:', url.slice(0, 5)) });
   return p.message;
 }

@@ -65,7 +65,7 @@ describe('catalogue files are read like manifests', () => {
     await rm(path.join(repo.root, 'connectors/acme/manifest.yaml'));
     execFileSync('mkfifo', [path.join(repo.root, 'connectors/acme/manifest.yaml')]);
     const r = await validateRepo({ repoRoot: repo.root });
-    expect(r.errors).toEqual([expect.objectContaining({ file: 'connectors/acme/manifest.yaml', code: 'missing_manifest' })]);
+    expect(r.errors).toEqual([expect.objectContaining({ file: 'connectors/acme/manifest.yaml', code: 'manifest_not_a_file' })]);
     expect(r.errors[0]!.message).toContain('is not a regular file');
   });
 

@@ -148,7 +148,7 @@ describe('what a connector folder may not hold is an error naming the file, with
   it(`more than ${MAX_FOLDER_FILES} files, more than ${MAX_FOLDER_BYTES / 1024 / 1024} MiB, or folders nested deeper than ${MAX_FOLDER_DEPTH}`, async () => {
     mkdirSync(path.join(folder(), 'many'));
     for (let i = 0; i < MAX_FOLDER_FILES; i++) writeFileSync(path.join(folder(), 'many', `f${i}.txt`), '');
-    expect(await errors()).toEqual([['connectors/shop', 'folder_too_large']]);
+    expect(await errors()).toEqual([['connectors/shop', 'folder_too_many_files']]);
     rmSync(path.join(folder(), 'many'), { recursive: true });
 
     writeFileSync(path.join(folder(), 'big.bin'), Buffer.alloc(MAX_FOLDER_BYTES));

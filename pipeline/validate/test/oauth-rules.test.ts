@@ -59,7 +59,7 @@ describe('the oauth block', () => {
 
   it('an authorize or token URL on plain http is refused unless its host is 127.0.0.1 or localhost', () => {
     const text = edit(WITH_OAUTH, 'token_url: https://accounts.example/o/token', 'token_url: http://accounts.example/o/token');
-    const p = theError(text, 'invalid_format');
+    const p = theError(text, 'invalid_url');
     expect(p).toMatchObject({ path: 'oauth.token_url', ...pos(text, 'token_url: http:', 'http:') });
     expect(p.message).toContain('must be an https:// URL');
     expect(p.message).toContain('127.0.0.1 or localhost');
@@ -67,7 +67,7 @@ describe('the oauth block', () => {
       expect(check(edit(WITH_OAUTH, 'https://accounts.example/o/token', local)).errors).toEqual([]);
     }
     for (const bad of ['ftp://accounts.example/token', 'not a url', 'http://127.0.0.2/token', 'https://user:pw@accounts.example/token', 'http://localhost.evil.example/token']) {
-      expect(only(check(edit(WITH_OAUTH, 'https://accounts.example/o/token', bad)).errors, 'invalid_format'), bad).toHaveLength(1);
+      expect(only(check(edit(WITH_OAUTH, 'https://accounts.example/o/token', bad)).errors, 'invalid_url'), bad).toHaveLength(1);
     }
   });
 

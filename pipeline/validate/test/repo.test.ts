@@ -39,7 +39,7 @@ describe('validateRepo', () => {
   it('a folder holding spec.yaml gets the hint to rename it', async () => {
     await repo.write('connectors/legacy/spec.yaml', manifestFor('legacy'));
     const r = await validate();
-    expect(r.errors).toEqual([expect.objectContaining({ code: 'missing_manifest', file: 'connectors/legacy/spec.yaml', line: 1 })]);
+    expect(r.errors).toEqual([expect.objectContaining({ code: 'old_manifest_name', file: 'connectors/legacy/spec.yaml', line: 1 })]);
     expect(r.errors[0]!.message).toMatch(/Rename it.*manifest\.yaml/);
   });
 
@@ -123,6 +123,12 @@ describe('validateRepo', () => {
   it('a PATH outside connectors/ is reported', async () => {
     const r = await validate([path.join(repo.root, 'pipeline/catalog')]);
     expect(r.errors).toEqual([expect.objectContaining({ code: 'invalid_path', file: 'pipeline/catalog' })]);
+  });
+
+  it('a PATH naming a connector folder that does not exist is connector_not_found, not missing_manifest', async () => {
+    const r = await validate(['connectors/nope']);
+    expect(r.errors).toEqual([expect.objectContaining({ code: 'connector_not_found', file: 'connectors/nope', line: 1, column: 1 })]);
+    expect(r.errors[0]!.message).toContain('connectors/nope does not exist');
   });
 });
 

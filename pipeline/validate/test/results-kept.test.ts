@@ -71,7 +71,7 @@ describe("keep: 'problems' (validate)", () => {
     const kept = await validateRepo({ repoRoot: repo.root, workers: false, keep: 'problems' });
     expect(full.ok).toBe(false);
     expect(new Set(full.errors.map((e) => e.code))).toEqual(new Set([
-      'unknown_firearm_type', 'duplicate_provider_slug', 'slug_mismatch', 'secret_key_shared', 'secret_key_prefix', 'secret_file', 'missing_manifest', 'not_a_regular_file',
+      'unknown_firearm_type', 'duplicate_provider_slug', 'slug_mismatch', 'secret_key_shared', 'secret_key_prefix', 'secret_file', 'missing_manifest', 'old_manifest_name', 'not_a_regular_file',
       ...full.errors.filter((e) => e.file === 'connectors/shop_10/manifest.yaml').map((e) => e.code),
     ]));
     expect(full.warnings.map((w) => w.code)).toContain('destructive_scope_without_firearm');

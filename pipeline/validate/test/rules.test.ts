@@ -71,7 +71,7 @@ describe('manifest rules', () => {
 
   it('docs_url must be https', () => {
     const text = edit(VALID, 'https://acme.example/docs', 'http://acme.example/docs');
-    expect(theError(text, 'invalid_format')).toMatchObject({ path: 'docs_url', ...pos(text, 'docs_url:', 'http:') });
+    expect(theError(text, 'invalid_url')).toMatchObject({ path: 'docs_url', ...pos(text, 'docs_url:', 'http:') });
   });
 
   it('a provider_slug that breaks the slug pattern is refused', () => {

@@ -66,7 +66,7 @@ describe('YAML safety', () => {
 
   it('an alias to no anchor is an error at the alias', () => {
     const text = edit(VALID, 'description: Refund orders', 'description: *nowhere');
-    expect(check(text).errors).toEqual([expect.objectContaining({ code: 'yaml_syntax', ...pos(text, '*nowhere', '*nowhere') })]);
+    expect(check(text).errors).toEqual([expect.objectContaining({ code: 'undefined_alias', ...pos(text, '*nowhere', '*nowhere') })]);
   });
 
   it('a %YAML 1.1 directive is refused, since it would turn yes into true', () => {
