@@ -13,7 +13,7 @@ import { folderSourceSha256, readConnectorFolderSync, type FolderRead } from './
 import { tooLargeProblem } from './decode.ts';
 import { validateManifestBytes, type ManifestResult } from './manifest.ts';
 import type { ReadOutcome } from './read-file.ts';
-import type { ProblemCode } from './problem-codes.ts';
+import { ManifestNotAFile, MissingManifest, OldManifestName, type ProblemCode } from './problem-codes.ts';
 import type { Problem } from './types.ts';
 import type { KnownSource } from './unchanged.ts';
 
@@ -122,7 +122,7 @@ function unreadable(manifest: Exclude<ReadOutcome, { kind: 'bytes' }>, fileProbl
     case 'too_large':
       return { errors: [tooLargeProblem(file, manifest.size), ...fileProblems], warnings: [] };
     case 'not_a_file':
-      return { errors: [whole(file, 'manifest_not_a_file', `${file} is not a regular file. Make it the connector's manifest file.`), ...fileProblems], warnings: [] };
+      return { errors: [whole(file, ManifestNotAFile.code, ManifestNotAFile.message(file)), ...fileProblems], warnings: [] };
     case 'error':
       return { errors: [openFailure(manifest.code, repoRoot, folder, file), ...fileProblems], warnings: [] };
   }
@@ -136,8 +136,8 @@ function openFailure(code: string, repoRoot: string, folder: string, file: strin
     // Rare (only for a broken folder), so a blocking look is fine here.
     const spec = fs.existsSync(path.join(repoRoot, 'connectors', folder, 'spec.yaml'));
     return spec
-      ? whole(`connectors/${folder}/spec.yaml`, 'old_manifest_name', `connectors/${folder}/ has a spec.yaml but no manifest.yaml: spec.yaml is the old name. Rename it (git mv connectors/${folder}/spec.yaml ${file}) and bring it to schema_version 1.`)
-      : whole(`connectors/${folder}`, 'missing_manifest', `connectors/${folder}/ has no manifest.yaml. Add one (npm run connectors -- new ${folder} scaffolds it) or remove the folder.`);
+      ? whole(`connectors/${folder}/spec.yaml`, OldManifestName.code, OldManifestName.message(folder))
+      : whole(`connectors/${folder}`, MissingManifest.code, MissingManifest.message(folder));
   }
   return whole(file, 'read_error', `cannot read ${file} (${code}). Check the file's permissions.`);
 }

@@ -19,6 +19,11 @@ export interface ProblemData {
   readonly hint: string;
   /** Only a warning (validation still passes); default: an error. */
   readonly severity?: 'warning';
+  /**
+   * The message, where the situation alone words it (what happened, then what to do); where the
+   * message names what was found (a field, a value, a suggestion) the emitter writes it.
+   */
+  readonly message?: (...args: never[]) => string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -28,36 +33,44 @@ export const ConnectorNotFound = {
   code: 'connector_not_found',
   title: 'Named connector folder does not exist',
   hint: 'Check the name, or create the folder with `npm run connectors -- new <slug>`.',
+  message: (folder: string) => `connectors/${folder} does not exist. Create it with npm run connectors -- new ${folder}.`,
 } as const satisfies ProblemData;
 
 export const InvalidPath = {
   code: 'invalid_path',
   title: 'Path is not a connector folder or manifest',
   hint: 'Pass `connectors/<slug>` or `connectors/<slug>/manifest.yaml`.',
+  message: (shown: string) => `${shown} is not a connector folder or manifest. Pass connectors/<slug> or connectors/<slug>/manifest.yaml.`,
 } as const satisfies ProblemData;
 
 export const InvalidFolderName = {
   code: 'invalid_folder_name',
   title: 'Folder name is not a provider slug',
   hint: 'Rename the folder to lower case letters, digits and underscores (`^[a-z][a-z0-9_]{1,62}$`).',
+  message: (folder: string) =>
+    `the folder name "${folder}" is not a valid provider slug (^[a-z][a-z0-9_]{1,62}$: lower case, digits, underscores). Rename the folder.`,
 } as const satisfies ProblemData;
 
 export const MissingManifest = {
   code: 'missing_manifest',
   title: 'Connector folder has no manifest.yaml',
   hint: 'Add one (`npm run connectors -- new <slug>` scaffolds it) or remove the folder.',
+  message: (folder: string) => `connectors/${folder}/ has no manifest.yaml. Add one (npm run connectors -- new ${folder} scaffolds it) or remove the folder.`,
 } as const satisfies ProblemData;
 
 export const OldManifestName = {
   code: 'old_manifest_name',
   title: 'Manifest still named spec.yaml',
   hint: '`git mv` it to `manifest.yaml` and bring it to `schema_version: 1`.',
+  message: (folder: string) =>
+    `connectors/${folder}/ has a spec.yaml but no manifest.yaml: spec.yaml is the old name. Rename it (git mv connectors/${folder}/spec.yaml connectors/${folder}/manifest.yaml) and bring it to schema_version 1.`,
 } as const satisfies ProblemData;
 
 export const ManifestNotAFile = {
   code: 'manifest_not_a_file',
   title: 'manifest.yaml is not a regular file',
   hint: 'Replace the folder, FIFO or device named manifest.yaml with the manifest file itself.',
+  message: (file: string) => `${file} is not a regular file. Make it the connector's manifest file.`,
 } as const satisfies ProblemData;
 
 export const Symlink = {

@@ -5,7 +5,7 @@
 import { readdir, lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { SLUG_PATTERN } from '../schema/manifest.ts';
-import type { ProblemCode } from './problem-codes.ts';
+import { ConnectorNotFound, InvalidFolderName, InvalidPath, type ProblemCode } from './problem-codes.ts';
 import type { Problem } from './types.ts';
 
 export interface ScanResult {
@@ -46,9 +46,9 @@ export async function scanConnectors(repoRoot: string, paths?: string[]): Promis
       const folder = folderOf(repoRoot, p);
       if (folder === undefined) {
         const shown = path.relative(repoRoot, path.resolve(repoRoot, p)).split(path.sep).join('/') || '.';
-        problems.push(whole(shown, 'invalid_path', `${shown} is not a connector folder or manifest. Pass connectors/<slug> or connectors/<slug>/manifest.yaml.`));
+        problems.push(whole(shown, InvalidPath.code, InvalidPath.message(shown)));
       } else if (!allFolders.includes(folder) && !links.has(folder)) {
-        problems.push(whole(path.posix.join('connectors', folder), 'connector_not_found', `connectors/${folder} does not exist. Create it with npm run connectors -- new ${folder}.`));
+        problems.push(whole(path.posix.join('connectors', folder), ConnectorNotFound.code, ConnectorNotFound.message(folder)));
       } else if (!links.has(folder)) wanted.add(folder);
     }
     // Only the symlink problems about the named folders stay.
@@ -58,7 +58,7 @@ export async function scanConnectors(repoRoot: string, paths?: string[]): Promis
   }
   for (const f of folders) {
     if (!SLUG_PATTERN.test(f)) {
-      errors.push(whole(`connectors/${f}`, 'invalid_folder_name', `the folder name "${f}" is not a valid provider slug (^[a-z][a-z0-9_]{1,62}$: lower case, digits, underscores). Rename the folder.`));
+      errors.push(whole(`connectors/${f}`, InvalidFolderName.code, InvalidFolderName.message(f)));
     }
   }
   return { folders, allFolders, errors };
