@@ -11,3 +11,4 @@ export { MAX_MANIFEST_BYTES } from './decode.ts';
 export { looksDestructive, isPlaceholder, secretKeyPrefix, DESTRUCTIVE_WORDS } from './rules.ts';
 export { suggest, didYouMean, editDistance } from './suggest.ts';
 export type { Problem, ValidConnector, ValidationResult } from './types.ts';
+export { PROBLEM_CATALOGUE, problemData, type ProblemCode, type ProblemData } from './problem-codes.ts';
