@@ -45,6 +45,8 @@ export interface EmbeddedOptions {
   waitMs?: number;
   /** `npm start` owns the data dir or refuses; a command (default) reaches the owner when there is one. */
   kind?: 'npm start' | 'command';
+  /** Called once this process owns the data dir and its private run dir, before PGlite opens (npm start starts vault-agent there meanwhile). */
+  onOwned?: () => void;
 }
 
 /** Another npm start already owns the data dir. */
@@ -159,6 +161,7 @@ async function serve(
     if (wasOpen || loosened > 0) logMadePrivate(opts, dataDir, wasOpen, loosened);
     await ensurePrivateDir(runDir, { what: 'run dir', setWith: SET_DATA_DIR });
     await removeStaleSocket(path.join(runDir, SOCKET_FILE));
+    opts.onOwned?.();
 
     // PGlite given a cluster without PG_VERSION would make a new, empty one over it: check first.
     const damage = await registryFilesProblem(pgdata);

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type pg from 'pg';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { urlWithoutPassword } from '../registry/db.ts';
 import { runDirOf, startEmbeddedRegistry, type EmbeddedRegistry } from '../registry/embedded.ts';
 import { migrateRegistry } from '../registry/migrate.ts';
@@ -13,11 +13,12 @@ import { damagedAdvice, DataDirError } from '../registry/data-dir-check.ts';
 import { readTablesThrough } from '../registry/integrity.ts';
 import { createPool, isConnectionLost, lostReason } from '../registry/pool.ts';
 import { escapeControl } from '../validate/terminal-text.ts';
+import { ENTRY_FILE } from '../../site/build.ts';
 import { startSite, ensureSiteBuilt } from '../../site/server.ts';
 import { watchRegistryHealth, type RegistryHealth } from './registry-health.ts';
 import { createSyncRunner } from './sync-runner.ts';
 import { vaultSocketPath } from './vault-process.ts';
-import { superviseVault } from './vault-supervisor.ts';
+import { superviseVault, type SupervisedVault } from './vault-supervisor.ts';
 import { watchTrees, type TreeWatcher } from './watch.ts';
 
 /** Where the factory's own code is (vault-agent's entry): not always the repository it syncs. */
@@ -90,35 +91,43 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
   };
 
   try {
-    let embedded: EmbeddedRegistry | undefined;
-    const databaseUrl = await step('registry', async () => {
-      if (opts.databaseUrl) return { value: opts.databaseUrl, note: urlWithoutPassword(opts.databaseUrl) };
-      // npm start owns its data dir, or refuses at once when another npm start does (embedded.ts).
-      const registry = await startEmbeddedRegistry({ dataDir: opts.dataDir, log, kind: 'npm start' });
-      embedded = registry;
-      cleanups.push(() => registry.close());
-      return { value: registry.url, note: `embedded PGlite in ${displayPath(opts.repoRoot, opts.dataDir)}` };
-    });
-
-    // Once the data dir is ours (a second npm start has refused by now, before building or starting
-    // anything): the site's build check (a stale build is rebuilt) and vault-agent, its own process
-    // with its socket in the data dir's run dir, start beside the migrations and the first sync.
-    const siteBuilt = beside(ensureSiteBuilt({ log }));
+    // Once the data dir is ours (a second npm start has refused by now, before starting anything):
+    // vault-agent, its own process with its socket in the data dir's run dir, and the site's code
+    // (build check, a stale build rebuilt; modules loaded) start beside the registry's opening.
     const vaultOptions = {
       repoRoot: CODE_ROOT,
       runDir: runDirOf(opts.dataDir), // the socket's private directory unless VAULT_AGENT_SOCKET names one
       vaultDir: opts.vaultDir,
       socketPath: opts.socketPath,
     };
-    const vaultStarted = beside(
-      step('vault-agent', async () => {
-        const v = await superviseVault({ ...vaultOptions, log });
-        onStopping.push(() => v.stopping());
-        cleanups.push(() => v.stop());
-        if (opts.signal?.aborted) v.stopping();
-        return { value: v, note: `vault ${v.vaultDir}` };
-      }),
-    );
+    let beside1: { vault: Promise<SupervisedVault>; site: Promise<void> } | undefined;
+    const startBeside = () =>
+      (beside1 ??= {
+        site: beside(loadSiteCode(log)),
+        vault: beside(
+          step('vault-agent', async () => {
+            const v = await superviseVault({ ...vaultOptions, log });
+            onStopping.push(() => v.stopping());
+            cleanups.push(() => v.stop());
+            if (opts.signal?.aborted) v.stopping();
+            return { value: v, note: `vault ${v.vaultDir}` };
+          }),
+        ),
+      });
+
+    let embedded: EmbeddedRegistry | undefined;
+    const databaseUrl = await step('registry', async () => {
+      if (opts.databaseUrl) {
+        startBeside();
+        return { value: opts.databaseUrl, note: urlWithoutPassword(opts.databaseUrl) };
+      }
+      // npm start owns its data dir, or refuses at once when another npm start does (embedded.ts).
+      const registry = await startEmbeddedRegistry({ dataDir: opts.dataDir, log, kind: 'npm start', onOwned: startBeside });
+      embedded = registry;
+      cleanups.push(() => registry.close());
+      return { value: registry.url, note: `embedded PGlite in ${displayPath(opts.repoRoot, opts.dataDir)}` };
+    });
+    const { vault: vaultStarted, site: siteCode } = startBeside();
 
     await step('migrations', async () => {
       await migrateWithRetries(databaseUrl, log, opts.signal);
@@ -146,52 +155,55 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
     cleanups.push(() => pool.end());
     const runner = createSyncRunner({ pool, repoRoot: opts.repoRoot, log, health: { lost: (err) => health?.lost(err), state: () => health!.state() } });
     health = watchRegistryHealth({ pool, log, onBack: () => runner.registryBack() });
-    cleanups.push(() => {
+    cleanups.push(async () => {
       health?.close();
-      runner.close();
+      await runner.close(); // a sync in progress commits or rolls back before the pool ends
     });
     const sync = () => runner.sync();
 
-    // The watches are set before the first sync reads the trees, so a change made from then on is
-    // seen; setting them costs a listing of the directories (watch.ts), in the background. A change
-    // made while they are still being set is found by one more sync once they are all set.
+    // The first sync, with the watcher set up just before it: the watches are set before the sync
+    // reads the trees, so a change made from then on is seen. Setting them costs a listing of the
+    // directories (watch.ts), in the background; a change made while they are still being set is
+    // found by one more sync once they are all set.
     const watchDirs = ['connectors', '_template', 'pipeline/catalog'].map((d) => path.join(opts.repoRoot, d));
-    let watcher: TreeWatcher | undefined;
-    if (opts.watch) {
-      const w = watchTrees(watchDirs, async (changed, note) => {
-        if (note.doubt) log(`watcher: ${note.doubt}; re-checking every manifest`);
-        if (changed.length > 0) log(`change in ${summarizePaths(opts.repoRoot, changed)}: re-syncing`);
-        log(`sync: ${await sync()}`);
-      });
-      watcher = w;
-      cleanups.push(() => w.close());
-    }
-    const armedEarly = watcher ? await settlesWithin(watcher.armed, 100) : true;
-
-    // An existing registry is served as it is while the first sync runs (the site shows its last
-    // sync); an empty one only once the first sync has filled it.
-    const existing = await hasSynced(pool);
     let firstSummary: string | undefined;
-    const firstSync = beside(
-      step('sync connectors/', async () => {
+    const firstSync = async (): Promise<void> => {
+      if (stopping) return; // stopped before the sync's turn came (an existing registry's sync runs after the start)
+      let watcher: TreeWatcher | undefined;
+      if (opts.watch) {
+        const w = watchTrees(watchDirs, async (changed, note) => {
+          if (note.doubt) log(`watcher: ${note.doubt}; re-checking every manifest`);
+          if (changed.length > 0) log(`change in ${summarizePaths(opts.repoRoot, changed)}: re-syncing`);
+          log(`sync: ${await sync()}`);
+        });
+        watcher = w;
+        cleanups.push(() => w.close());
+      }
+      const armedEarly = watcher ? await settlesWithin(watcher.armed, 100) : true;
+      const first = step('sync connectors/', async () => {
         firstSummary = await sync();
         return { value: undefined, note: firstSummary };
-      }),
-    );
-    if (watcher && !armedEarly) {
-      void watcher.armed.then(async () => {
-        if (stopping) return;
-        const summary = await sync();
-        if (summary !== firstSummary) log(`sync: ${summary} (changes made while the watches were being set)`);
       });
-    }
-    if (!existing) await firstSync;
+      if (watcher && !armedEarly) {
+        void watcher.armed.then(async () => {
+          if (stopping) return;
+          const summary = await sync();
+          if (summary !== firstSummary) log(`sync: ${summary} (changes made while the watches were being set)`);
+        });
+      }
+      await first;
+    };
 
-    // The site, beside vault-agent: it needs only the agent's socket path (it says "vault
-    // unavailable" until the agent answers). Nobody can reach a page before the login URL is
-    // printed, which waits for both, so no key goes to the socket before the agent's proof.
+    // An empty registry is served once the first sync has filled it. An existing one is served as
+    // it is at once, and synced right after: the site shows the last sync until this one ends.
+    const existing = await hasSynced(pool);
+    if (!existing) await firstSync();
+
+    // The site needs only vault-agent's socket path (it says "vault unavailable" until the agent
+    // answers). Nobody can reach a page before the login URL is printed, which waits for both, so
+    // no key goes to the socket before the agent's proof.
     const site = await step('God Config site', async () => {
-      await siteBuilt;
+      await siteCode;
       const s = await startSite({
         host: opts.host,
         port: opts.port,
@@ -207,6 +219,7 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
       return { value: s, note: s.url };
     });
     const vault = await vaultStarted;
+    if (existing) beside(firstSync());
     if (opts.signal?.aborted) throw new StartAborted();
 
     log('');
@@ -214,7 +227,7 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
     log(`God Config: ${site.loginUrl}`);
     log(`            Open this URL to log in as ${opts.operator}. Its token is new at every start; restart npm start for a new one.`);
     log(`Vault:      ${vault.vaultDir} (keys are written there by vault-agent, never shown)`);
-    if (firstSummary === undefined) log('Sync:       the first sync is still running; until it ends the site shows the registry as its last sync left it.');
+    if (firstSummary === undefined) log('Sync:       the first sync is running; until it ends the site shows the registry as its last sync left it.');
     log(opts.watch ? 'Watching connectors/, _template/ and pipeline/catalog/. Ctrl-C stops everything.' : 'Ctrl-C stops everything.');
     return { url: site.url, loginUrl: site.loginUrl, vaultDir: vault.vaultDir, close };
   } catch (err) {
@@ -232,6 +245,16 @@ async function hasSynced(pool: pg.Pool): Promise<boolean> {
   } catch {
     return false; // the first sync says what is wrong
   }
+}
+
+/**
+ * The site's code, ready before the site starts: the build checked (a stale one rebuilt) and the
+ * built server's modules loaded, which is most of startSite's own time (it then finds them loaded).
+ */
+async function loadSiteCode(log: (line: string) => void): Promise<void> {
+  await ensureSiteBuilt({ log });
+  const { pageMap } = (await import(pathToFileURL(ENTRY_FILE).href)) as { pageMap: Map<string, () => Promise<unknown>> };
+  for (const load of pageMap.values()) await load();
 }
 
 /** True when `work` settles within `ms`. */

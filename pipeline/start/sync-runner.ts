@@ -26,7 +26,8 @@ export interface SyncRunner {
   /** A sync lost to the connection is retried: call when the registry answers again. */
   registryBack(): void;
   state(): PipelineState;
-  close(): void;
+  /** No sync starts from now on; resolves once the one running (if any) has committed or rolled back. */
+  close(): Promise<void>;
 }
 
 export function createSyncRunner(args: {
@@ -43,6 +44,7 @@ export function createSyncRunner(args: {
   let closed = false;
 
   const once = async (): Promise<string> => {
+    if (closed) return 'not run: npm start is stopping';
     try {
       // log: what the sync worked around (git failing: every folder read) and the migrations it applied.
       const { validation, result } = await runSync({ db: args.pool, repoRoot: args.repoRoot, actor: 'npm start', log });
@@ -92,9 +94,10 @@ export function createSyncRunner(args: {
       retry.unref();
     },
     state: () => ({ ...last, registry: health.state() }),
-    close() {
+    async close() {
       closed = true;
       if (retry) clearTimeout(retry);
+      await chain;
     },
   };
 }

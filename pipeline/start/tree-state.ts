@@ -23,21 +23,25 @@ export interface TreeState {
   dirs: Map<string, bigint>;
 }
 
-/** Walks `roots` (a missing root is simply absent). Entries that vanish mid-walk are left out. */
-export async function readTreeState(roots: string[]): Promise<TreeState> {
+/**
+ * Walks `roots` (a missing root is simply absent). Entries that vanish mid-walk are left out.
+ * `stop` (checked between directories) ends the walk early, with a partial picture: for a watcher
+ * that was closed meanwhile, which throws it away.
+ */
+export async function readTreeState(roots: string[], stop?: () => boolean): Promise<TreeState> {
   const state: TreeState = { entries: new Map(), dirs: new Map() };
-  for (const root of roots) await addTree(state, root);
+  for (const root of roots) await addTree(state, root, stop);
   return state;
 }
 
 /** Adds `dir` and everything under it to `state` (nothing when it is not a directory). */
-async function addTree(state: TreeState, top: string): Promise<void> {
+async function addTree(state: TreeState, top: string, stop?: () => boolean): Promise<void> {
   const st = await lstat(top, { bigint: true }).catch(() => null);
   if (!st?.isDirectory()) return;
   state.dirs.set(top, st.ino);
   state.entries.set(top, `d ${st.ino}`);
   const queue = [top];
-  while (queue.length > 0) {
+  while (queue.length > 0 && !stop?.()) {
     const dir = queue.pop()!;
     const names = await readdir(dir).catch(() => [] as string[]);
     await inBatches(names, async (name) => {
@@ -91,14 +95,15 @@ export function changedPaths(before: TreeState, after: TreeState): string[] {
 /**
  * Every directory under `roots` (roots included; a missing root is absent), without stat calls:
  * the file types come with the directory listing. What the watcher needs to arm its watches.
+ * `stop` ends it early, as for readTreeState.
  */
-export async function listDirs(roots: string[]): Promise<string[]> {
+export async function listDirs(roots: string[], stop?: () => boolean): Promise<string[]> {
   const dirs: string[] = [];
   for (const root of roots) {
     const st = await lstat(root).catch(() => null);
     if (!st?.isDirectory()) continue;
     const queue = [root];
-    while (queue.length > 0) {
+    while (queue.length > 0 && !stop?.()) {
       const batch = queue.splice(0, IN_FLIGHT);
       dirs.push(...batch);
       await Promise.all(

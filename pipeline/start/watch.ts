@@ -143,7 +143,7 @@ export function watchTrees(
   const picture = async () => {
     const since = watchesSet;
     const started = performance.now();
-    const state = await readTreeState(roots);
+    const state = await readTreeState(roots, () => closed);
     lastPictureMs = performance.now() - started;
     return { state, since };
   };
@@ -158,7 +158,7 @@ export function watchTrees(
       const under = p + path.sep;
       for (const dir of [...watchers.keys()]) if (dir === p || dir.startsWith(under)) unwatch(dir);
       if (closed || !st?.isDirectory()) continue;
-      for (const dir of await listDirs([p])) watchDir(dir, dir === p ? st.ino : null);
+      for (const dir of await listDirs([p], () => closed)) watchDir(dir, dir === p ? st.ino : null);
     }
   };
 
@@ -221,7 +221,7 @@ export function watchTrees(
 
   // Arm at once from a listing of the directories; then, in the background, the first picture: the
   // baseline's comparison (a change made before the watcher started), or the net's starting point.
-  const armed = listDirs(roots).then(async (found) => {
+  const armed = listDirs(roots, () => closed).then(async (found) => {
     // In slices: 100,000 watches set in one go would hold the event loop (the site, the sync) for seconds.
     for (let i = 0; i < found.length && !closed; i += 2_000) {
       for (const dir of found.slice(i, i + 2_000)) watchDir(dir, null);
