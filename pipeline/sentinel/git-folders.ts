@@ -160,7 +160,15 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
   const specs = [`${CONNECTORS_DIR}/`];
   const memoFile = path.resolve(repoRoot, head.gitPath);
   const memo = opts.memo === false ? undefined : await readWalkMemo(memoFile);
-  const statusFull = () => expectOk(run, [...STATUS_IGNORED, '--', ...specs, `${CATALOG_DIR}/`], repoRoot);
+  // Each walk is two: git status (what is dirty) and ls-files --others --directory (every
+  // untracked entry, ignored or not, empty directories included: git status never names an empty
+  // directory, and a file put in one later changes no directory the note looks at).
+  const walk = (paths: string[]) =>
+    Promise.all([
+      expectOk(run, [...STATUS_IGNORED, '--', ...paths, `${CATALOG_DIR}/`], repoRoot),
+      expectOk(run, ['ls-files', '-z', '--others', '--directory', '--', ...paths], repoRoot),
+    ]);
+  const statusFull = () => walk(specs);
   // Every git at once: with a note, the tracked files are compared (every file stat'ed, no folder
   // listed) while the index is read and the folders are looked at here; without one, the full walk.
   const tracked = memo ? expectOk(run, ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--no-renames', '--', ...specs, `${CATALOG_DIR}/`], repoRoot) : undefined;
@@ -184,13 +192,16 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
     parseStatus(await tracked, folders, catalog);
     if (suspects !== undefined && suspects.length <= MAX_PATHSPECS) {
       const named = suspects.map((f) => `${CONNECTORS_DIR}/${f}`);
-      const status = await expectOk(run, [...STATUS_IGNORED, '--', ...named, `${CATALOG_DIR}/`], repoRoot);
+      const [status, others] = await walk(named);
       walked = parseStatus(status, folders, catalog);
+      noteOthers(others, walked);
     }
   }
   if (!walked) {
     await tracked; // a failure of git is a failure, whichever status said it
-    walked = parseStatus(await (full ?? statusFull()), folders, catalog);
+    const [status, others] = await (full ?? statusFull());
+    walked = parseStatus(status, folders, catalog);
+    noteOthers(others, walked);
   }
   parseLsTree(listing, folders);
   folders.roots = { ...parseRoots(roots), catalogClean: catalog.entries === 0 };
@@ -199,6 +210,14 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
     await writeWalkMemo(memoFile, { since: startedAt - CLOCK_SLACK_MS, index, untracked: [...walked.untracked].sort() });
   }
   return folders;
+}
+
+/** `git ls-files -z --others --directory`: the folders holding untracked entries, for the note. */
+function noteOthers(buf: Buffer, into: WalkSeen): void {
+  for (const rec of records(buf)) {
+    if (rec === `${CONNECTORS_DIR}/`) continue; // connectors/ untracked as a whole: git status said so (allDirty)
+    into.untracked.add(folderOf(rec, 'ls-files'));
+  }
 }
 
 const STATUS_IGNORED = ['status', '--porcelain=v1', '-z', '--untracked-files=normal', '--ignored=matching', '--no-renames'];

@@ -496,6 +496,21 @@ describe('git-folders reads git exactly', () => {
     }
   });
 
+  it('an empty folder inside a connector folder (git names none): a file put in it later is found, though no folder git knows of changed', async () => {
+    const r = gitRepo(['ed_a', 'ed_b']);
+    try {
+      mkdirSync(path.join(r.root, 'connectors', 'ed_a', 'empty'));
+      await settle();
+      expect((await readGitFolders(r.root))!.dirty.size).toBe(0); // no note yet: every folder listed
+      expect((await readGitFolders(r.root))!.dirty.size).toBe(0); // with the note
+      writeFileSync(path.join(r.root, 'connectors', 'ed_a', 'empty', 'late.txt'), 'put in the empty folder\n');
+      expect([...(await readGitFolders(r.root))!.dirty]).toEqual(['ed_a']);
+      expect(await readGitFolders(r.root)).toEqual(await readGitFolders(r.root, { memo: false }));
+    } finally {
+      r.cleanup();
+    }
+  });
+
   it('an entry in a format it does not know is a failure, never a clean folder', async () => {
     const real = (await import('../git-folders.ts')).runGit;
     const lying = (args: string[]): RunGit => async (a, cwd) => {
