@@ -166,7 +166,8 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
   const walk = (paths: string[]) =>
     Promise.all([
       expectOk(run, [...STATUS_IGNORED, '--', ...paths, `${CATALOG_DIR}/`], repoRoot),
-      expectOk(run, ['ls-files', '-z', '--others', '--directory', '--', ...paths], repoRoot),
+      // No folder to ask (the catalogue is git status's alone): no ls-files, which would walk the whole work tree.
+      paths.length === 0 ? Buffer.alloc(0) : expectOk(run, ['ls-files', '-z', '--others', '--directory', '--', ...paths], repoRoot),
     ]);
   const statusFull = () => walk(specs);
   // Every git at once: with a note, the tracked files are compared (every file stat'ed, no folder

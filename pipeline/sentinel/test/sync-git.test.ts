@@ -460,6 +460,8 @@ describe('git-folders reads git exactly', () => {
       const spy: RunGit = (a, cwd) => (calls.push(a), real(a, cwd));
       /** The pathspecs of each `git status --ignored` asked. */
       const walked = () => calls.filter((a) => a[0] === 'status' && a.includes('--ignored=matching')).map((a) => a.slice(a.indexOf('--') + 1));
+      /** The pathspecs of each `git ls-files --others` asked (none at all would list the whole work tree). */
+      const others = () => calls.filter((a) => a[0] === 'ls-files' && a.includes('--others')).map((a) => a.slice(a.indexOf('--') + 1));
       const read = async (opts: { memo?: boolean } = {}) => {
         calls.length = 0;
         return (await readGitFolders(r.root, { run: spy, ...opts }))!;
@@ -468,6 +470,7 @@ describe('git-folders reads git exactly', () => {
       expect(walked()).toEqual([['connectors/', 'pipeline/catalog/']]); // no note yet
       expect((await read()).dirty.size).toBe(0);
       expect(walked()).toEqual([['pipeline/catalog/']]);
+      expect(others()).toEqual([]);
 
       writeFileSync(path.join(r.root, 'connectors', 'wn_b', 'debug.log'), 'ignored\n');
       mkdirSync(path.join(r.root, 'connectors', 'wn_new'));
@@ -478,6 +481,7 @@ describe('git-folders reads git exactly', () => {
       expect(third.uncommitted).toBe(true);
       // wn_c was edited in place (its folder did not change): git status --untracked-files=no names it.
       expect(walked()).toEqual([['connectors/wn_b', 'connectors/wn_new', 'pipeline/catalog/']]);
+      expect(others()).toEqual([['connectors/wn_b', 'connectors/wn_new']]);
       expect(third).toEqual(await readGitFolders(r.root, { memo: false }));
 
       // The folders that held untracked entries are asked again by name until they hold none.
