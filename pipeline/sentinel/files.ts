@@ -41,7 +41,8 @@ export function foldersToRecord(plan: Plan, connectors: ValidConnector[], heads:
  * so a batch's texts are held once, as bytes outside the JavaScript heap, and only until it is sent.
  */
 export async function applyConnectorFiles(client: Queryable, connectors: ParsedConnector[], readTexts: ReadTexts): Promise<number> {
-  const batch = new JsonbBatch();
+  // Texts, escaped as JSON, and the rows around them: about 1.5 times the text bytes, made at that size at once.
+  const batch = new JsonbBatch(BATCH_TEXT_BYTES * 1.5);
   let slugs: string[] = [];
   let textBytes = 0;
   const flush = async () => {

@@ -100,7 +100,9 @@ export class JsonbBatch {
  * be done with its parameter when its promise settles (the buffer is reused). Returns how many rows went.
  */
 export async function sendJsonBatches<T>(rows: Iterable<T>, limits: BatchLimits, send: (jsonb: Buffer) => Promise<unknown>): Promise<number> {
-  const batch = new JsonbBatch();
+  // Made at its full size at once, not grown by doubling (each step a copy left for the collector);
+  // pages never written are not resident.
+  const batch = new JsonbBatch(limits.chars + (1 << 20));
   let sent = 0;
   const flush = async () => {
     sent += batch.rows;

@@ -54,6 +54,11 @@ export async function readKeyOwners(client: Queryable, keys: string[]): Promise<
     `SELECT to_regclass('secret_key_owners') IS NOT NULL AS owners, to_regclass('connector_secrets') IS NOT NULL AS secrets`,
   );
   if (!tables[0]?.secrets) return [];
+  // Nobody owns a name yet (a first sync): nothing to look up, and no list of every name to send.
+  const { rows: held } = await client.query<{ any: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM ${tables[0].owners ? 'secret_key_owners' : 'connector_secrets'}) AS any`,
+  );
+  if (!held[0]?.any) return [];
   const sql = tables[0].owners
     ? `SELECT o.key_name, o.provider_slug, p.status,
               EXISTS (SELECT 1 FROM connector_secrets s WHERE s.provider_slug = o.provider_slug AND s.key_name = o.key_name) AS declares
