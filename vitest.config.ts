@@ -1,4 +1,21 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * Files that start processes, a browser or a site go first. Without vitest's cache of past
+ * durations (a fresh CI checkout has none) it orders by file size, and the smallest file, the
+ * bench smoke test, is among the slowest: started among the last, it would keep one worker busy
+ * for minutes after the others had finished. Within each group vitest's own order stands (by past duration when known).
+ */
+class SlowFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const ordered = await super.sort(files);
+    const slow = (spec: TestSpecification) => /\bspawn\(|launchChromium\(|startFixture\(|startEmbeddedRegistry\(/.test(readFileSync(spec.moduleId, 'utf8'));
+    const first = ordered.filter(slow);
+    return [...first, ...ordered.filter((spec) => !first.includes(spec))];
+  }
+}
 
 // Registry, vault and browser tests start real servers and databases, so they get generous
 // timeouts. Three test files at a time on the two-core machine: those files mostly wait (on child
@@ -15,5 +32,6 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 3,
     globalSetup: ['site/test/helpers/global-setup.ts'],
+    sequence: { sequencer: SlowFirst },
   },
 });
