@@ -24,7 +24,7 @@ export interface FolderSourceOptions {
   repoRoot: string;
   /** What the registry remembers (readKnownSources on a connection of the caller's). */
   readKnown: () => Promise<KnownSources | undefined>;
-  /** `--full`: nothing is skipped; git is still asked, for the tree ids this sync will remember. */
+  /** `--full`: nothing is skipped; git is still asked (every folder listed, no walk note), for the tree ids this sync will remember. */
   full?: boolean;
   log?: (line: string) => void;
   /** Tests: a stand-in for the git executable. */
@@ -37,7 +37,8 @@ export interface FolderSourceOptions {
 export async function readFolderSources(opts: FolderSourceOptions): Promise<FolderSources> {
   const [known, git] = await Promise.all([
     opts.full ? undefined : opts.readKnown(),
-    opts.git ?? readGitFolders(opts.repoRoot, { log: opts.log, run: opts.runGit }),
+    // --full trusts no note of an earlier look either: git lists every folder.
+    opts.git ?? readGitFolders(opts.repoRoot, { log: opts.log, run: opts.runGit, memo: !opts.full }),
   ]);
   if (known && git) known.untouched = untouchedFolders(known, git);
   return { known, git };

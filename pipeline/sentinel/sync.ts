@@ -144,7 +144,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
   }
   // One look at git serves both the record (uncommitted work?) and which folders to read
   // (changed-folders.ts): at 100,000 folders a `git status` is the largest part of a no-op sync.
-  const git = readGitFolders(opts.repoRoot, { log: opts.log });
+  // --full trusts no note of an earlier look either: git lists every folder (git-folders.ts).
+  const git = readGitFolders(opts.repoRoot, { log: opts.log, memo: !opts.fullValidation });
   const [commitSha, worktreeDirty] = await Promise.all([
     opts.commitSha === undefined ? detectCommit(opts.repoRoot) : opts.commitSha,
     opts.worktreeDirty === undefined ? worktreeDirtyFrom(git) : opts.worktreeDirty,
