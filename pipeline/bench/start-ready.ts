@@ -95,7 +95,13 @@ export async function measureStartReady(opts: StartReadyOptions): Promise<StartR
     for (const m of output.matchAll(/^✓ (.+?) \((\d+) ms\)/gm)) steps_ms[m[1]!] = Number(m[2]);
     const stopStart = performance.now();
     process.kill(-child.pid!, 'SIGINT');
-    const stopped = await Promise.race([exit.then(() => true), sleep(60_000).then(() => false)]);
+    let stopTimer: NodeJS.Timeout | undefined;
+    const stopped = await Promise.race([
+      exit.then(() => true),
+      new Promise<boolean>((resolve) => {
+        stopTimer = setTimeout(() => resolve(false), 60_000);
+      }),
+    ]).finally(() => clearTimeout(stopTimer));
     if (!stopped) throw new Error(`npm start did not stop within 60 s of SIGINT: ${lastLines()}`);
     // npm itself re-raises the SIGINT it got (exit by signal); npm start's own word is "stopped.".
     if (!/^stopped\.$/m.test(output) || !['code 0', 'SIGINT'].includes(exited ?? '')) throw new Error(`npm start exited ${exited} after SIGINT: ${lastLines()}`);
