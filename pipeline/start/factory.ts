@@ -199,9 +199,9 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
     const existing = await hasSynced(pool);
     if (!existing) await firstSync();
 
-    // The site needs only vault-agent's socket path (it says "vault unavailable" until the agent
-    // answers). Nobody can reach a page before the login URL is printed, which waits for both, so
-    // no key goes to the socket before the agent's proof.
+    // The site starts once vault-agent has proved itself (a socket npm start cannot trust stops it
+    // before any site listens); its code was loaded meanwhile, so what is left takes little.
+    const vault = await vaultStarted;
     const site = await step('God Config site', async () => {
       await siteCode;
       const s = await startSite({
@@ -218,7 +218,6 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
       await embedded?.publishSiteUrl(s.url);
       return { value: s, note: s.url };
     });
-    const vault = await vaultStarted;
     if (existing) beside(firstSync());
     if (opts.signal?.aborted) throw new StartAborted();
 
