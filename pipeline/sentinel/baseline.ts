@@ -80,7 +80,12 @@ function vouchedRoots(git: GitFolders | undefined): { connectors: string; catalo
  * own earlier writes.
  */
 export async function writeBaseline(
-  client: Queryable, args: { syncId: number; git: GitFolders | undefined; fingerprint: string | undefined; connectors: ValidConnector[] },
+  client: Queryable,
+  args: {
+    syncId: number; git: GitFolders | undefined; fingerprint: string | undefined; connectors: ValidConnector[];
+    /** Connectors of folders git vouches for, unchanged since the baseline and not in `connectors` (a sync of the changed folders only). */
+    carried?: number;
+  },
 ): Promise<boolean> {
   const roots = vouchedRoots(args.git);
   if (!roots || args.fingerprint === undefined || args.git!.dirty.size > MAX_DIRTY) return false;
@@ -88,7 +93,8 @@ export async function writeBaseline(
   const { trees, dirty: dirtySet } = args.git!;
   const dirty: Record<string, string | null> = {};
   for (const f of dirtySet) dirty[f] = null;
-  let vouched = 0;
+  const carried = args.carried ?? 0;
+  let vouched = carried;
   for (const c of args.connectors) {
     if (dirtySet.has(c.slug)) {
       if (!c.source_sha256) return false;
@@ -108,7 +114,7 @@ export async function writeBaseline(
      ON CONFLICT (one) DO UPDATE SET sync_id = EXCLUDED.sync_id, connectors_tree = EXCLUDED.connectors_tree,
        catalog_tree = EXCLUDED.catalog_tree, fingerprint = EXCLUDED.fingerprint, connectors = EXCLUDED.connectors,
        dirty = EXCLUDED.dirty, created_at = now()`,
-    [args.syncId, roots.connectors, roots.catalog, args.fingerprint, args.connectors.length, JSON.stringify(dirty)],
+    [args.syncId, roots.connectors, roots.catalog, args.fingerprint, args.connectors.length + carried, JSON.stringify(dirty)],
   );
   return true;
 }

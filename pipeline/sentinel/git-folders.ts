@@ -448,3 +448,20 @@ export function parseLsFilesFlags(buf: Buffer, into: GitFolders): void {
 export function cleanTree(git: GitFolders, folder: string): string | undefined {
   return git.allDirty || git.dirty.has(folder) ? undefined : git.trees.get(folder);
 }
+
+/**
+ * The names of the entries of connectors/ that differ between two of its tree ids (one level: a
+ * folder whose files changed is named once), or undefined when git cannot say (an object missing,
+ * as in a shallow clone without the older tree, or git failing): the caller then reads everything.
+ */
+export async function changedEntries(repoRoot: string, from: string, to: string, run: RunGit = runGit): Promise<string[] | undefined> {
+  if (!/^[0-9a-f]{40,64}$/.test(from) || !/^[0-9a-f]{40,64}$/.test(to)) return undefined;
+  if (from === to) return [];
+  try {
+    const r = await run(['diff-tree', '-z', '--name-only', '--no-renames', from, to], repoRoot);
+    if (r.code !== 0) return undefined;
+    return r.stdout.toString('utf8').split('\0').filter((n) => n.length > 0);
+  } catch {
+    return undefined;
+  }
+}

@@ -24,9 +24,13 @@ export interface ReadHeads {
  * when the registry's generation shows no write was committed since, so a sync of 100,000
  * connectors reads their rows once, not twice. Any commit since, by anyone: read again.
  */
-export async function readSnapshot(client: Queryable, desired: Pick<ValidConnector, 'slug' | 'digest'>[], earlier?: ReadHeads): Promise<RegistrySnapshot> {
+export async function readSnapshot(
+  client: Queryable, desired: Pick<ValidConnector, 'slug' | 'digest'>[], earlier?: ReadHeads, only?: string[],
+): Promise<RegistrySnapshot> {
   if (!(await registryHasSchema(client))) return emptySnapshot();
-  const providers = earlier && (await readGeneration(client)) === earlier.generation ? earlier.rows : await readHeads(client);
+  // `only`: the rows of these providers alone (a sync of a few changed folders on the baseline, sync.ts).
+  const providers = only ? await readHeads(client, only)
+    : earlier && (await readGeneration(client)) === earlier.generation ? earlier.rows : await readHeads(client);
   const firearm_types = await readCatalog(client, 'firearm_types', 'NULL::text');
   const core_kpis = await readCatalog(client, 'core_kpis', 'unit');
   const needed = providersNeedingDetail(desired, providers);
@@ -34,7 +38,7 @@ export async function readSnapshot(client: Queryable, desired: Pick<ValidConnect
 }
 
 /** Every provider's slug, status, digests and bookkeeping: one narrow row each. */
-async function readHeads(client: Queryable): Promise<ProviderHead[]> {
+async function readHeads(client: Queryable, only?: string[]): Promise<ProviderHead[]> {
   // An older registry (plan and pr-check never migrate) has no source hashes or trees: they read as null.
   const columns = await sourceColumns(client);
   const source = columns.hashes ? 'source_sha256' : 'NULL::text';
@@ -42,7 +46,8 @@ async function readHeads(client: Queryable): Promise<ProviderHead[]> {
   const { rows } = await client.query<ProviderHead>(
     `SELECT provider_slug AS slug, display_name, auth_mode, status, manifest_digest, approved_digest, ${source} AS source_sha256,
             ${tree} AS source_tree
-       FROM connector_providers`,
+       FROM connector_providers${only ? ' WHERE provider_slug = ANY($1::text[])' : ''}`,
+    only ? [only] : [],
   );
   return rows;
 }

@@ -8,6 +8,8 @@
  * client's transaction at a time (pipeline/registry/session-queue.ts); the lock is what makes the
  * same code correct on a real PostgreSQL.
  */
+import { lstatSync } from 'node:fs';
+import path from 'node:path';
 import type pg from 'pg';
 import { migrateWithClient, registryHasSchema } from '../registry/migrate.ts';
 import { isConnectionLost } from '../registry/pool.ts';
@@ -24,7 +26,7 @@ import { readFolderSources, stampTrees } from './changed-folders.ts';
 import { applyConnectorFiles, foldersToRecord, recordApprovedFiles } from './files.ts';
 import { declaredKeyNames, keyConflicts, readKeyOwners, refuseKeyConflicts } from './key-owners.ts';
 import { computePlan, emptySnapshot, planIsEmpty, unchangedStillHolds } from './plan.ts';
-import { readGitFolders, type GitFolders } from './git-folders.ts';
+import { changedEntries, CONNECTORS_DIR, readGitFolders, type GitFolders } from './git-folders.ts';
 import { defaultActor, detectCommit, worktreeDirtyFrom } from './provenance.ts';
 import { recordFailedSync, summarizeError, summarizeValidation, type FailureSummary } from './record.ts';
 import { readRegistryMemory, readSnapshot, type RegistryMemory } from './snapshot.ts';
@@ -172,6 +174,10 @@ async function attemptSync(
     // The checkout is the committed trees the registry was last synced to exactly: nothing to read.
     const quick = await syncOnBaseline(opts, startedAt, prov, answered, gitAnswer);
     if (quick) return quick;
+    // A few folders changed since it: only those are read, validated, planned and written.
+    const few = await syncChangedFolders(opts, startedAt, prov, answered, gitAnswer);
+    if (few === 'full') return attemptSync({ ...opts, fullValidation: true }, startedAt, prov, answered, gitAnswer);
+    if (few) return few;
   }
   // Read-only, before any migration: an invalid repository must not change the database at all.
   // In a git checkout only the folders git does not vouch for are read (changed-folders.ts).
@@ -323,6 +329,134 @@ async function syncOnBaseline(
   } finally {
     client.release(broken);
   }
+}
+
+/** More changed folders than this since the baseline: the sync reads as usual. */
+export const MAX_CHANGED_FOLDERS = 1000;
+
+/**
+ * The sync of a checkout a few folders away from the registry's baseline (baseline.ts): the same
+ * catalogue tree and validation fingerprint, connectors/ differing in the folders `git diff-tree`
+ * names between the baseline's tree and HEAD's, plus the folders git does not vouch for now or did
+ * not then. Every other folder is the connector the registry synced from it (the baseline says the
+ * registry matched the checkout, and its triggers say nothing was written since), so only the
+ * changed folders are read and validated (the cross-file rules asking the registry, not the other
+ * folders), only their provider rows are read, and the plan counts the rest as unchanged: the
+ * same plan a full sync makes. Undefined whenever anything is unusual (no baseline, another
+ * catalogue or fingerprint, git failing or missing the baseline's tree, too many changes, an entry
+ * that is not a plain folder, a baseline that moved before the lock): the caller then syncs as
+ * usual. 'full': invalid input or a key name another connector owns; the caller validates every
+ * folder, so the errors are exactly those of `sync --full`.
+ */
+async function syncChangedFolders(
+  opts: SyncOptions, startedAt: Date, prov: Provenance, answered: () => void, gitAnswer: Promise<GitFolders | undefined>,
+): Promise<SyncOutcome | 'full' | undefined> {
+  // A validator of the caller's (tests) is the caller's to run: the usual path does.
+  if (opts.validate) return undefined;
+  const git = await gitAnswer;
+  const roots = git?.roots;
+  if (!git || !roots || git.allDirty || !roots.catalogClean || roots.connectors === null) return undefined;
+  const seen = await withClient(opts.db, readBaseline);
+  if (!seen || seen.catalog_tree !== roots.catalog) return undefined;
+  const names = await changedEntries(opts.repoRoot, seen.connectors_tree, roots.connectors);
+  if (!names) return undefined;
+  const changed = new Set([...names, ...git.dirty, ...Object.keys(seen.dirty)]);
+  if (changed.size === 0 || changed.size > MAX_CHANGED_FOLDERS) return undefined;
+  const present: string[] = [];
+  for (const f of changed) {
+    if (f.startsWith('.') || f.includes('/')) return undefined;
+    const st = lstatSync(path.join(opts.repoRoot, CONNECTORS_DIR, f), { throwIfNoEntry: false });
+    if (st?.isDirectory()) present.push(f);
+    else if (st) return undefined; // a file, a symbolic link: the full scan words it
+  }
+  const slugs = [...changed].sort();
+  // What the registry synced from the changed folders, for the validator's unchanged-bytes path.
+  const heads = await withClient(opts.db, (c) => readSnapshot(c, [], undefined, slugs));
+  const sources = new Map<string, { sha256: string; digest: string; tree: string | null }>();
+  for (const h of heads.providers) {
+    if (h.status !== 'retired' && h.source_sha256) sources.set(h.slug, { sha256: h.source_sha256, digest: h.manifest_digest, tree: h.source_tree ?? null });
+  }
+  const validation: ValidationResult = present.length > 0
+    ? await validateRepo({ repoRoot: opts.repoRoot, paths: present.map((f) => `${CONNECTORS_DIR}/${f}`), othersVouched: true, known: { fingerprint: seen.fingerprint, sources } })
+    : await catalogueOnly(opts.repoRoot);
+  // Invalid input, or a key name another connector owns: rare, so the errors are those of a full
+  // validation (every folder read: the other side of a cross-file rule is reported too).
+  if (!validation.ok) return 'full';
+  if (validation.fingerprint !== seen.fingerprint) return undefined;
+  await stampTrees(validation.connectors, git, opts);
+  const keyNames = declaredKeyNames(validation.connectors);
+  if (keyNames.length > 0 && keyConflicts(validation.connectors, await withClient(opts.db, (c) => readKeyOwners(c, keyNames))).length > 0) return 'full';
+  answered();
+
+  const { actor, commitSha, worktreeDirty } = prov;
+  const client = await opts.db.connect();
+  let broken = false;
+  try {
+    await migrateWithClient(client, opts.log);
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [SYNC_LOCK]);
+    // Any write since (by anyone) deleted or replaced the row: then sync as usual.
+    const baseline = await readBaseline(client);
+    if (JSON.stringify(baseline) !== JSON.stringify(seen)) {
+      await client.query('ROLLBACK');
+      return undefined;
+    }
+    const snapshot = await readSnapshot(client, validation.connectors, undefined, slugs);
+    if (!unchangedStillHolds(validation.connectors, snapshot.providers)) {
+      await client.query('ROLLBACK');
+      return undefined;
+    }
+    // At the baseline the providers not retired were exactly its connectors: those outside the changed folders are unchanged.
+    const carried = seen.connectors - snapshot.providers.filter((h) => h.status !== 'retired').length;
+    if (carried < 0) {
+      await client.query('ROLLBACK');
+      return undefined;
+    }
+    const plan = computePlan(validation, snapshot);
+    plan.unchanged += carried;
+    plan.counts.providers.unchanged += carried;
+    const outcome = planIsEmpty(plan) ? 'noop' : 'applied';
+    if (outcome === 'applied') {
+      await applyCatalog(client, plan, validation.catalog);
+      await applyProviders(client, plan, validation.connectors);
+    }
+    const hashes = await applySourceHashes(client, plan, validation.connectors, snapshot.providers);
+    const recording = foldersToRecord(plan, validation.connectors, snapshot.providers);
+    const filesRecorded = await applyConnectorFiles(client, recording, (c) => readKeptTexts(opts.repoRoot, c.slug, c.files ?? []));
+    await recordApprovedFiles(client, recording.map((c) => c.slug));
+    const syncId = await recordSync(client, { plan, outcome, actor, commitSha, worktreeDirty, startedAt, fingerprint: validation.fingerprint ?? null });
+    await writeBaseline(client, { syncId, git, fingerprint: validation.fingerprint, connectors: validation.connectors, carried });
+    await opts.beforeCommit?.(client);
+    await commitOrSayUnknown(client);
+    const analyzed = await analyzeAfterSync(client, plan, hashes, opts.log, filesRecorded);
+    validation.checked += carried;
+    validation.checked_files = { manifests: (validation.checked_files?.manifests ?? 0) + carried, catalogues: validation.checked_files?.catalogues ?? 0 };
+    validation.skipped_unchanged = (validation.skipped_unchanged ?? 0) + carried;
+    return {
+      validation,
+      result: {
+        plan, sync_id: syncId, outcome, dry_run: false, commit_sha: commitSha, worktree_dirty: worktreeDirty, actor,
+        source_hashes_updated: hashes, files_recorded: filesRecorded, analyzed,
+      },
+    };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** The validation of the catalogues alone (a sync whose changed folders were all deleted). */
+async function catalogueOnly(repoRoot: string): Promise<ValidationResult> {
+  const loaded = await loadCatalog(repoRoot);
+  const ok = loaded.errors.length === 0;
+  return {
+    ok, checked: loaded.checked, checked_files: { manifests: 0, catalogues: loaded.checked }, errors: loaded.errors, warnings: [],
+    connectors: [], catalog: loaded.catalog, fingerprint: ok ? validationFingerprint(loaded.catalog) : undefined, skipped_unchanged: 0,
+  };
 }
 
 /** The sync's COMMIT was sent but its answer was lost with the connection: applied or not, nobody can tell from here. */

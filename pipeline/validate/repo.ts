@@ -39,6 +39,13 @@ export interface ValidateRepoOptions {
    * `known` is ignored, so every manifest is read and judged in full.
    */
   keep?: ResultsKept;
+  /**
+   * With `paths`: the folders not named are vouched for by the registry (sync of a few changed
+   * folders, pipeline/sentinel/sync.ts): the cross-file rules look only at the named folders and
+   * do not read the others; the caller checks the named ones against the registry instead.
+   * Default false: the other folders' slugs and key names are read.
+   */
+  othersVouched?: boolean;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight, keeping the results in order. */
@@ -102,7 +109,8 @@ export async function validateRepo(opts: ValidateRepoOptions): Promise<Validatio
   // The cross-file rules look at the folders read; an unread folder's slug is its name (it is the
   // registry's), and its key names are the registry's, which the sentinel checks (key-owners.ts).
   const unreadNames = new Set(unread.keys());
-  const others = unreadNames.size === 0 ? scan.allFolders : scan.allFolders.filter((f) => !unreadNames.has(f));
+  const others = opts.othersVouched && opts.paths?.length ? toRead
+    : unreadNames.size === 0 ? scan.allFolders : scan.allFolders.filter((f) => !unreadNames.has(f));
   errors.push(...(await duplicateSlugs(repoRoot, toRead, others, results, unreadNames)));
   errors.push(...(await sharedSecretKeys(repoRoot, toRead, others, results)));
 

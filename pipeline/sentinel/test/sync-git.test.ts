@@ -174,6 +174,93 @@ describe.each(testBackends())('sync asks git which folders changed (%s)', (backe
     expect(await trees(['moved_b'])).toEqual({ moved_b: treeOf(repo, 'moved_b') });
   });
 
+  describe('a few folders changed since the baseline: only they are read, planned and written, and the plan is the full one', () => {
+    /** A sync as `npm run connectors -- sync` runs it (its own validator). */
+    const plainSync = (repo: TestRepo) => runSync({ db: pool, repoRoot: repo.root, actor: 'test', log: (l) => logs.push(l) });
+    /** The full plan first, then the sync: the same providers and counts; afterwards the registry is the checkout (a full plan is empty) and has a baseline again. */
+    const syncMatchesFull = async (repo: TestRepo, read: string[]) => {
+      const full = await planSync({ db: pool, repoRoot: repo.root, fullValidation: true });
+      const synced = await plainSync(repo);
+      expect(synced.validation.ok).toBe(true);
+      // Only the changed folders are in the validation: the others were neither read nor listed.
+      expect(synced.validation.connectors.map((c) => c.slug).sort()).toEqual(read);
+      expect(planShape(synced.result!.plan)).toEqual(planShape(full.plan!));
+      const after = await planSync({ db: pool, repoRoot: repo.root, fullValidation: true });
+      expect(after.plan!.providers).toEqual([]);
+      expect(await baselineRows()).toBe(1);
+      return synced.result!.plan;
+    };
+
+    it('a committed edit, an uncommitted edit, a new folder, a deleted folder and a renamed folder', async () => {
+      const repo = track(gitRepo(['few_a', 'few_b', 'few_c', 'few_d', 'few_e']));
+      await plainSync(repo);
+      expect(await baselineRows()).toBe(1);
+
+      repo.write('few_a', { display_name: 'A, edited and committed' });
+      commitAll(repo, 'edit few_a');
+      expect((await syncMatchesFull(repo, ['few_a'])).providers.map((p) => [p.slug, p.kind])).toEqual([['few_a', 'changed']]);
+      expect(await trees(['few_a'])).toEqual({ few_a: treeOf(repo, 'few_a') });
+
+      repo.write('few_b', { display_name: 'B, edited, not committed' });
+      expect((await syncMatchesFull(repo, ['few_b'])).providers.map((p) => [p.slug, p.kind])).toEqual([['few_b', 'changed']]);
+      expect(await trees(['few_b'])).toEqual({ few_b: null });
+      // Committed later with the same bytes: read again, nothing to plan, its tree id remembered.
+      commitAll(repo, 'commit few_b');
+      expect((await syncMatchesFull(repo, ['few_b'])).providers).toEqual([]);
+      expect(await trees(['few_b'])).toEqual({ few_b: treeOf(repo, 'few_b') });
+
+      repo.write('few_f');
+      commitAll(repo, 'add few_f');
+      expect((await syncMatchesFull(repo, ['few_f'])).providers.map((p) => [p.slug, p.kind])).toEqual([['few_f', 'added']]);
+
+      repo.remove('few_c');
+      commitAll(repo, 'remove few_c');
+      expect((await syncMatchesFull(repo, [])).providers.map((p) => [p.slug, p.kind])).toEqual([['few_c', 'retired']]);
+
+      git(repo.root, 'mv', 'connectors/few_d', 'connectors/few_g');
+      repo.write('few_g');
+      commitAll(repo, 'rename few_d to few_g');
+      const renamed = await syncMatchesFull(repo, ['few_g']);
+      expect(renamed.providers.map((p) => [p.slug, p.kind])).toEqual([['few_d', 'retired'], ['few_g', 'added']]);
+      expect(renamed.counts.providers).toMatchObject({ added: 1, retired: 1, unchanged: 4 });
+
+      // A retired connector's folder back: revived, as a full read says.
+      repo.write('few_c');
+      commitAll(repo, 'few_c back');
+      expect((await syncMatchesFull(repo, ['few_c'])).providers.map((p) => [p.slug, p.kind])).toEqual([['few_c', 'revived']]);
+    });
+
+    it('a changed folder declaring a provider_slug or a key name an unchanged connector has: the errors of --full, nothing written', async () => {
+      const repo = track(gitRepo(['clash_a', 'clash_b', 'clash_c']));
+      await plainSync(repo);
+      const before = await dumpRegistry(pool);
+
+      repo.writeRaw('clash_a', manifestYaml('clash_b'));
+      commitAll(repo, 'clash_a declares clash_b');
+      let full = await planSync({ db: pool, repoRoot: repo.root, fullValidation: true });
+      let synced = await plainSync(repo);
+      expect(full.validation.ok).toBe(false);
+      expect(synced.validation.ok).toBe(false);
+      expect(synced.validation.errors).toEqual(full.validation.errors);
+      expect(synced.validation.errors.map((e) => e.file)).toContain('connectors/clash_b/manifest.yaml');
+      expect(await dumpRegistry(pool)).toEqual(before);
+
+      repo.write('clash_a', { secrets: [{ key: 'PROVIDER_CLASH_C_API_KEY', label: 'API key' }] });
+      commitAll(repo, 'clash_a declares clash_c key');
+      full = await planSync({ db: pool, repoRoot: repo.root, fullValidation: true });
+      synced = await plainSync(repo);
+      expect(full.validation.ok).toBe(false);
+      expect(synced.validation.errors).toEqual(full.validation.errors);
+      expect(synced.validation.errors.map((e) => e.code)).toContain('secret_key_shared');
+      expect(await dumpRegistry(pool)).toEqual(before);
+
+      // Put right: synced from the few folders again.
+      repo.write('clash_a', { display_name: 'A, fixed' });
+      commitAll(repo, 'fix clash_a');
+      expect((await syncMatchesFull(repo, ['clash_a'])).providers.map((p) => [p.slug, p.kind])).toEqual([['clash_a', 'changed']]);
+    });
+  });
+
   it('a folder that becomes a symbolic link is refused as a full read refuses it, committed or not, and nothing is written', async () => {
     const repo = track(gitRepo(['link_a', 'link_b']));
     await sync(repo);
