@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FIGURES, TARGETS, formatJsonLine, formatTable, median, type BenchReport, type Figures } from '../report.ts';
+import { FIGURES, LARGE_TARGETS, TARGETS, targetsFor, formatJsonLine, formatTable, median, type BenchReport, type Figures } from '../report.ts';
 
 const allNull = () => Object.fromEntries(FIGURES.map((f) => [f.key, null])) as Figures;
 const report = (figures: Partial<Figures>, reasons: BenchReport['reasons'] = {}): BenchReport => ({
@@ -36,7 +36,23 @@ describe('bench targets', () => {
 
   it('have one figure each that the bench measures', () => {
     const keys = new Set<string>(FIGURES.map((f) => f.key));
-    for (const t of TARGETS) expect(keys.has(t.figure)).toBe(true);
+    for (const t of [...TARGETS, ...LARGE_TARGETS]) expect(keys.has(t.figure)).toBe(true);
+    for (const list of [TARGETS, LARGE_TARGETS]) expect(new Set(list.map((t) => t.figure)).size).toBe(list.length);
+  });
+
+  it('at 100,000 connectors are the registry-at-scale ones: validate 10 s, cold sync 2 x floor, no-op 0.5 s, 1 GiB', () => {
+    const large = (figure: string, figures: Partial<Figures>) =>
+      targetsFor(100_000).find((t) => t.figure === figure)!.holds({ ...allNull(), ...figures });
+    expect(large('validate_s', { validate_s: 9.9 })).toBe(true);
+    expect(large('validate_s', { validate_s: 10.1 })).toBe(false);
+    expect(large('sync_cold_s', { sync_cold_s: 2.5, sync_floor_s: 1 })).toBe(false);
+    expect(large('sync_noop_s', { sync_noop_s: 0.6 })).toBe(false);
+    expect(large('peak_rss_mb_sync', { peak_rss_mb_sync: 1100 })).toBe(false);
+    expect(large('peak_rss_mb_validate', { peak_rss_mb_validate: 900 })).toBe(true);
+    expect(large('start_ready_s', { start_ready_s: 9 })).toBe(true);
+    expect(targetsFor(10_000)).toBe(TARGETS);
+    const table = formatTable({ ...report({ validate_s: 9 }, {}), connectors: 100_000 });
+    expect(table).toMatch(/validate, cold, all connectors\s+9\.000 s\s+≤ 10 s\s+yes/);
   });
 });
 
