@@ -63,7 +63,7 @@ describe('firearm licences, from a refused call to a revoked licence, decided in
   const vaultDir = () => path.join(tmp, 'vault');
 
   const snapshot = async (p: Page = page) => {
-    const html = await p.content();
+    const html = await settledContent(p);
     seen.push(html);
     return html;
   };
@@ -273,7 +273,7 @@ describe('firearm licences, from a refused call to a revoked licence, decided in
     expect(done.structuredContent).toEqual({ deleted: 'itm_5' });
     expect(elicited).toHaveLength(1);
     expect(elicited[0]).toMatch(new RegExp(`^${url}/licences#request-\\d+$`));
-    seen.push(await operator.content());
+    await snapshot(operator);
     await operator.close();
   });
 
@@ -318,3 +318,19 @@ describe('firearm licences, from a refused call to a revoked licence, decided in
     expect(readFileSync(path.join(vaultDir(), `${KEY}.txt`), 'utf8')).toBe(CANARY);
   });
 });
+
+/**
+ * The page's HTML once no navigation is under way: Playwright refuses content() while the page is
+ * navigating (seen on a loaded machine right after a POST-redirect-GET had reached its URL), so it
+ * waits for the load to finish and asks again; any other error is the test's.
+ */
+async function settledContent(p: Page): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await p.content();
+    } catch (err) {
+      if (attempt >= 10 || !/is navigating/.test((err as Error).message)) throw err;
+      await p.waitForLoadState('load');
+    }
+  }
+}
