@@ -29,7 +29,7 @@
  * and the sync hashes files as before. git failing or printing anything unexpected: undefined
  * with one log line. Never a guess: a folder is only ever "clean" on git's explicit word.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { realpath } from 'node:fs/promises';
@@ -82,22 +82,46 @@ export type RunGit = (args: string[], cwd: string) => Promise<GitRunResult>;
 /** Enough for a slow disk at 100,000 folders; a git that takes longer is treated as failed. */
 const GIT_TIMEOUT_MS = 120_000;
 
+/** More output than this from one git command is treated as git failing (ENOBUFS). */
+const GIT_MAX_OUTPUT = 1024 * 1024 * 1024;
+
 export const runGit: RunGit = (args, cwd) =>
   new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      // Never take the index lock (an editor or another git command may be working in the repository),
-      // and a folder name is a name, never a glob.
-      ['--no-optional-locks', '--literal-pathspecs', ...args],
-      // LC_ALL=C: git's messages in English, the one thing read from them being "not a git repository".
-      { cwd, encoding: 'buffer', maxBuffer: 1024 * 1024 * 1024, timeout: GIT_TIMEOUT_MS, windowsHide: true, env: { ...process.env, LC_ALL: 'C', LANGUAGE: '' } },
-      (err, stdout, stderr) => {
-        const e = err as (NodeJS.ErrnoException & { code?: string | number; killed?: boolean }) | null;
-        if (e && typeof e.code === 'string') return reject(e); // ENOENT: no git; ENOBUFS: too much output
-        if (e?.killed) return resolve({ code: null, stdout, stderr: `timed out after ${GIT_TIMEOUT_MS / 1000} s` });
-        resolve({ code: e ? ((e.code as number | undefined) ?? 1) : 0, stdout, stderr: stderr.toString('utf8') });
-      },
-    );
+    // Never take the index lock (an editor or another git command may be working in the repository),
+    // and a folder name is a name, never a glob. LC_ALL=C: git's messages in English, the one thing
+    // read from them being "not a git repository". detached: git leads its own process group, so a
+    // Ctrl-C in the terminal (sent to the whole foreground group) reaches npm start, which lets a
+    // running sync finish, and not git, whose death would make the sync read every folder first
+    // (20 s at 100,000). (execFile does not pass `detached` on, hence spawn.)
+    const child = spawn('git', ['--no-optional-locks', '--literal-pathspecs', ...args], {
+      cwd, detached: true, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C', LANGUAGE: '' },
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outBytes = 0;
+    let ended: 'timeout' | 'too much' | undefined;
+    const stop = (why: 'timeout' | 'too much') => {
+      ended ??= why;
+      child.kill('SIGKILL');
+    };
+    const timer = setTimeout(() => stop('timeout'), GIT_TIMEOUT_MS);
+    child.stdout.on('data', (chunk: Buffer) => {
+      outBytes += chunk.length;
+      if (outBytes > GIT_MAX_OUTPUT) stop('too much');
+      else out.push(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e); // ENOENT: no git (a later 'close' settles nothing)
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      if (ended === 'too much') return reject(Object.assign(new Error(`git ${args[0]} printed more than 1 GiB`), { code: 'ENOBUFS' }));
+      const stdout = Buffer.concat(out);
+      if (ended === 'timeout') return resolve({ code: null, stdout, stderr: `timed out after ${GIT_TIMEOUT_MS / 1000} s` });
+      resolve({ code: code ?? 1, stdout, stderr: Buffer.concat(err).toString('utf8') }); // killed by a signal: failed
+    });
   });
 
 export interface ReadGitOptions {

@@ -1,7 +1,6 @@
 /** Who ran a sync, on which commit, and whether it read uncommitted work, for the registry_syncs row. */
-import { execFile } from 'node:child_process';
 import os from 'node:os';
-import { readGitFolders, type GitFolders } from './git-folders.ts';
+import { readGitFolders, runGit, type GitFolders } from './git-folders.ts';
 
 /** GITHUB_ACTOR in CI, else the OS user name, else "unknown". */
 export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {
@@ -13,15 +12,16 @@ export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {
   }
 }
 
-/** GITHUB_SHA in CI, else `git rev-parse HEAD` in the repository, else null (not a git checkout). */
-export function detectCommit(repoRoot: string, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
-  if (env.GITHUB_SHA) return Promise.resolve(env.GITHUB_SHA);
-  return new Promise((resolve) => {
-    execFile('git', ['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd: repoRoot, timeout: 5000 }, (err, stdout) => {
-      const sha = stdout.trim();
-      resolve(!err && /^[0-9a-f]{40,64}$/.test(sha) ? sha : null);
-    });
-  });
+/** GITHUB_SHA in CI, else `git rev-parse HEAD` in the repository (git run as every sync runs it: runGit), else null (not a git checkout). */
+export async function detectCommit(repoRoot: string, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+  if (env.GITHUB_SHA) return env.GITHUB_SHA;
+  try {
+    const r = await runGit(['rev-parse', '--verify', '--quiet', 'HEAD'], repoRoot);
+    const sha = r.stdout.toString('utf8').trim();
+    return r.code === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : null;
+  } catch {
+    return null; // no git
+  }
 }
 
 /**
