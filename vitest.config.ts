@@ -21,6 +21,8 @@ class SlowFirst extends BaseSequencer {
 // timeouts. Three test files at a time on the two-core machine: those files mostly wait (on child
 // processes, fsync, sockets, a browser), so a third keeps the cores busy; eight registry and
 // npm start files took 164 s with three against 277 s with two (load average 13-15 from others).
+// The process files all start in the first wave, so on a loaded machine an npm start test's setup
+// (a fresh data dir's initdb, migrations, first sync, site) has taken over 120 s: hooks get 240 s.
 // The global setup builds the site and dumps a fresh PGlite cluster once, before the files that
 // need them start (see its header).
 export default defineConfig({
@@ -28,7 +30,7 @@ export default defineConfig({
     include: ['**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', '.data/**', 'site/.astro/**'],
     testTimeout: 60_000,
-    hookTimeout: 120_000,
+    hookTimeout: 240_000,
     pool: 'forks',
     maxWorkers: 3,
     globalSetup: ['site/test/helpers/global-setup.ts'],
