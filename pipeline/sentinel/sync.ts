@@ -30,7 +30,7 @@ import { changedEntries, CONNECTORS_DIR, readGitFolders, type GitFolders } from 
 import { defaultActor, detectCommit, worktreeDirtyFrom } from './provenance.ts';
 import { recordFailedSync, summarizeError, summarizeValidation, type FailureSummary } from './record.ts';
 import { readRegistryMemory, readSnapshot, type RegistryMemory } from './snapshot.ts';
-import type { Plan, SyncResult } from './types.ts';
+import type { Plan, RegistrySnapshot, SyncResult } from './types.ts';
 import { SYNC_LOCK } from '../registry/db.ts';
 
 /** The sync lock key, re-exported for callers of the sentinel. */
@@ -195,13 +195,7 @@ async function attemptSync(
     if (conflicts.length > 0) return { validation: await refuseKeyConflicts(validation, conflicts, opts.repoRoot) };
   }
 
-  const { actor, commitSha, worktreeDirty } = prov;
-  const client = await opts.db.connect();
-  let broken = false;
-  try {
-    await migrateWithClient(client, opts.log);
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [SYNC_LOCK]);
+  return underSyncLock(opts, async (client) => {
     // The provider rows read before validating, unless anything was committed since (the generation says).
     let snapshot = await readSnapshot(client, validation.connectors, memory.heads);
     if (!unchangedStillHolds(validation.connectors, snapshot.providers)) {
@@ -221,39 +215,65 @@ async function attemptSync(
       return { validation: await refuseKeyConflicts(validation, conflicts, opts.repoRoot) };
     }
     const plan = computePlan(validation, snapshot);
-    const outcome = planIsEmpty(plan) ? 'noop' : 'applied';
-    if (outcome === 'applied') {
-      await applyCatalog(client, plan, validation.catalog);
-      await applyProviders(client, plan, validation.connectors);
-    }
-    const hashes = await applySourceHashes(client, plan, validation.connectors, snapshot.providers);
-    // The file lists of the folders whose bytes changed, in the same transaction as their digests.
-    const recording = foldersToRecord(plan, validation.connectors, snapshot.providers);
-    const filesRecorded = await applyConnectorFiles(client, recording, (c) => readKeptTexts(opts.repoRoot, c.slug, c.files ?? []));
-    await recordApprovedFiles(client, recording.map((c) => c.slug));
-    const syncId = await recordSync(client, { plan, outcome, actor, commitSha, worktreeDirty, startedAt, fingerprint: validation.fingerprint ?? null });
-    // Last write: the baseline's triggers deleted it on this sync's writes above.
-    await writeBaseline(client, { syncId, git, fingerprint: validation.fingerprint, connectors: validation.connectors });
-    await opts.beforeCommit?.(client);
-    await commitOrSayUnknown(client);
-    // After the commit, so the lock is already released: statistics only make later reads faster.
-    const analyzed = await analyzeAfterSync(client, plan, hashes, opts.log, filesRecorded);
-    return {
-      validation,
-      result: {
-        plan, sync_id: syncId, outcome, dry_run: false, commit_sha: commitSha, worktree_dirty: worktreeDirty, actor,
-        source_hashes_updated: hashes, files_recorded: filesRecorded, analyzed,
-      },
-    };
+    return { validation, result: await writePlan(client, opts, { plan, validation, snapshot, git, prov, startedAt }) };
+  });
+}
+
+/**
+ * Runs `fn` on a connection of its own, inside a transaction holding the sync lock, after the
+ * migrations. `fn` commits (commitOrSayUnknown) or rolls back itself; when it throws, the
+ * transaction is rolled back here, and a connection whose ROLLBACK failed is dropped rather than
+ * reused (its state is unknown).
+ */
+async function underSyncLock<T>(opts: SyncOptions, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await opts.db.connect();
+  let broken = false;
+  try {
+    await migrateWithClient(client, opts.log);
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [SYNC_LOCK]);
+    return await fn(client);
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {
       broken = true;
     });
     throw err;
   } finally {
-    // A connection whose ROLLBACK failed is in an unknown state: drop it rather than reuse it.
     client.release(broken);
   }
+}
+
+/**
+ * Writes a plan under the lock and commits: the plan's rows, the source hashes, the file lists of
+ * the folders whose bytes changed (in the same transaction as their digests), the sync's record
+ * and, last, the baseline (its triggers deleted the old one on the writes before). `carried`: the
+ * connectors outside the plan's folders, unchanged (a sync of a few changed folders). ANALYZE
+ * runs after the commit, once the lock is released: statistics only make later reads faster.
+ */
+async function writePlan(
+  client: pg.PoolClient, opts: SyncOptions,
+  args: { plan: Plan; validation: ValidationResult; snapshot: RegistrySnapshot; git: GitFolders | undefined; prov: Provenance; startedAt: Date; carried?: number },
+): Promise<SyncResult> {
+  const { plan, validation, snapshot, git, startedAt, carried } = args;
+  const { actor, commitSha, worktreeDirty } = args.prov;
+  const outcome = planIsEmpty(plan) ? 'noop' : 'applied';
+  if (outcome === 'applied') {
+    await applyCatalog(client, plan, validation.catalog);
+    await applyProviders(client, plan, validation.connectors);
+  }
+  const hashes = await applySourceHashes(client, plan, validation.connectors, snapshot.providers);
+  const recording = foldersToRecord(plan, validation.connectors, snapshot.providers);
+  const filesRecorded = await applyConnectorFiles(client, recording, (c) => readKeptTexts(opts.repoRoot, c.slug, c.files ?? []));
+  await recordApprovedFiles(client, recording.map((c) => c.slug));
+  const syncId = await recordSync(client, { plan, outcome, actor, commitSha, worktreeDirty, startedAt, fingerprint: validation.fingerprint ?? null });
+  await writeBaseline(client, { syncId, git, fingerprint: validation.fingerprint, connectors: validation.connectors, carried });
+  await opts.beforeCommit?.(client);
+  await commitOrSayUnknown(client);
+  const analyzed = await analyzeAfterSync(client, plan, hashes, opts.log, filesRecorded);
+  return {
+    plan, sync_id: syncId, outcome, dry_run: false, commit_sha: commitSha, worktree_dirty: worktreeDirty, actor,
+    source_hashes_updated: hashes, files_recorded: filesRecorded, analyzed,
+  };
 }
 
 /**
@@ -276,12 +296,7 @@ async function syncOnBaseline(
   const seen = await withClient(opts.db, readBaseline);
   if (!matchesBaseline(seen, git, fingerprint) || !dirtyFoldersHold(opts.repoRoot, seen)) return undefined;
   answered();
-  const client = await opts.db.connect();
-  let broken = false;
-  try {
-    await migrateWithClient(client, opts.log);
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [SYNC_LOCK]);
+  return underSyncLock(opts, async (client) => {
     const baseline = await readBaseline(client);
     if (!matchesBaseline(baseline, git, fingerprint) || JSON.stringify(baseline) !== JSON.stringify(seen)) {
       await client.query('ROLLBACK');
@@ -321,14 +336,7 @@ async function syncOnBaseline(
         source_hashes_updated: 0, files_recorded: 0, analyzed: [],
       },
     };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {
-      broken = true;
-    });
-    throw err;
-  } finally {
-    client.release(broken);
-  }
+  });
 }
 
 /** More changed folders than this since the baseline: the sync reads as usual. */
@@ -388,13 +396,7 @@ async function syncChangedFolders(
   if (keyNames.length > 0 && keyConflicts(validation.connectors, await withClient(opts.db, (c) => readKeyOwners(c, keyNames))).length > 0) return 'full';
   answered();
 
-  const { actor, commitSha, worktreeDirty } = prov;
-  const client = await opts.db.connect();
-  let broken = false;
-  try {
-    await migrateWithClient(client, opts.log);
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [SYNC_LOCK]);
+  return underSyncLock(opts, async (client) => {
     // Any write since (by anyone) deleted or replaced the row: then sync as usual.
     const baseline = await readBaseline(client);
     if (JSON.stringify(baseline) !== JSON.stringify(seen)) {
@@ -415,38 +417,12 @@ async function syncChangedFolders(
     const plan = computePlan(validation, snapshot);
     plan.unchanged += carried;
     plan.counts.providers.unchanged += carried;
-    const outcome = planIsEmpty(plan) ? 'noop' : 'applied';
-    if (outcome === 'applied') {
-      await applyCatalog(client, plan, validation.catalog);
-      await applyProviders(client, plan, validation.connectors);
-    }
-    const hashes = await applySourceHashes(client, plan, validation.connectors, snapshot.providers);
-    const recording = foldersToRecord(plan, validation.connectors, snapshot.providers);
-    const filesRecorded = await applyConnectorFiles(client, recording, (c) => readKeptTexts(opts.repoRoot, c.slug, c.files ?? []));
-    await recordApprovedFiles(client, recording.map((c) => c.slug));
-    const syncId = await recordSync(client, { plan, outcome, actor, commitSha, worktreeDirty, startedAt, fingerprint: validation.fingerprint ?? null });
-    await writeBaseline(client, { syncId, git, fingerprint: validation.fingerprint, connectors: validation.connectors, carried });
-    await opts.beforeCommit?.(client);
-    await commitOrSayUnknown(client);
-    const analyzed = await analyzeAfterSync(client, plan, hashes, opts.log, filesRecorded);
+    const result = await writePlan(client, opts, { plan, validation, snapshot, git, prov, startedAt, carried });
     validation.checked += carried;
     validation.checked_files = { manifests: (validation.checked_files?.manifests ?? 0) + carried, catalogues: validation.checked_files?.catalogues ?? 0 };
     validation.skipped_unchanged = (validation.skipped_unchanged ?? 0) + carried;
-    return {
-      validation,
-      result: {
-        plan, sync_id: syncId, outcome, dry_run: false, commit_sha: commitSha, worktree_dirty: worktreeDirty, actor,
-        source_hashes_updated: hashes, files_recorded: filesRecorded, analyzed,
-      },
-    };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {
-      broken = true;
-    });
-    throw err;
-  } finally {
-    client.release(broken);
-  }
+    return { validation, result };
+  });
 }
 
 /** The validation of the catalogues alone (a sync whose changed folders were all deleted). */
