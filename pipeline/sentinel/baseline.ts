@@ -66,7 +66,7 @@ export function dirtyFoldersHold(repoRoot: string, b: Baseline): boolean {
 }
 
 /** HEAD's tree ids when git answered for every folder and pipeline/catalog/ holds nothing uncommitted, untracked or ignored. */
-function vouchedRoots(git: GitFolders | undefined): { connectors: string; catalog: string } | undefined {
+export function vouchedRoots(git: GitFolders | undefined): { connectors: string; catalog: string } | undefined {
   const r = git?.roots;
   if (!git || !r || git.allDirty || !r.catalogClean || r.connectors === null || r.catalog === null) return undefined;
   return { connectors: r.connectors, catalog: r.catalog };

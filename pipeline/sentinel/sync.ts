@@ -20,7 +20,7 @@ import type { KnownSources } from '../validate/unchanged.ts';
 import { loadCatalog } from '../validate/catalog.ts';
 import { validationFingerprint } from '../validate/unchanged.ts';
 import { analyzeAfterSync } from './analyze.ts';
-import { dirtyFoldersHold, matchesBaseline, readBaseline, writeBaseline } from './baseline.ts';
+import { dirtyFoldersHold, matchesBaseline, readBaseline, vouchedRoots, writeBaseline } from './baseline.ts';
 import { applyCatalog, applyProviders, applySourceHashes } from './apply.ts';
 import { readFolderSources, stampTrees } from './changed-folders.ts';
 import { applyConnectorFiles, foldersToRecord, recordApprovedFiles } from './files.ts';
@@ -362,8 +362,8 @@ async function syncChangedFolders(
   // A validator of the caller's (tests) is the caller's to run: the usual path does.
   if (opts.validate) return undefined;
   const git = await gitAnswer;
-  const roots = git?.roots;
-  if (!git || !roots || git.allDirty || !roots.catalogClean || roots.connectors === null) return undefined;
+  const roots = vouchedRoots(git);
+  if (!git || !roots) return undefined;
   const seen = await withClient(opts.db, readBaseline);
   if (!seen || seen.catalog_tree !== roots.catalog) return undefined;
   const names = await changedEntries(opts.repoRoot, seen.connectors_tree, roots.connectors);
