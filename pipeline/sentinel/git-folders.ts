@@ -25,6 +25,13 @@
  * folders the note named are asked with --ignored, by name. Anything else (no note, other paths in
  * the index, too many folders changed): the full `git status --ignored` above.
  *
+ * The note also keeps what the listing of the index said (IndexLayout) and the checksum git ends
+ * the index file with. When the index is byte for byte that one and connectors/ has the same
+ * entries, the index is not listed again (4.6 MB of paths at 100,000 folders), and pipeline/catalog/
+ * is compared with HEAD's listing of it here instead of by a second `git status` (which reads the
+ * whole index again). What is left of a sync that changed nothing is git stat-ing every tracked
+ * file and this process every folder: no file-system monitor, no shortcut past that.
+ *
  * Not a git checkout (no .git, no git, repoRoot not the root of a work tree): undefined, quietly,
  * and the sync hashes files as before. git failing or printing anything unexpected: undefined
  * with one log line. Never a guess: a folder is only ever "clean" on git's explicit word.
@@ -32,7 +39,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
-import { realpath } from 'node:fs/promises';
+import { open, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { readWalkMemo, writeWalkMemo, WALK_MEMO_FILE, type WalkMemo } from './walk-memo.ts';
 
@@ -184,12 +191,20 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
   const specs = [`${CONNECTORS_DIR}/`];
   const memoFile = path.resolve(repoRoot, head.gitPath);
   const memo = opts.memo === false ? undefined : await readWalkMemo(memoFile);
+  const indexFile = path.resolve(repoRoot, head.indexPath);
+  const checksum = await indexChecksum(indexFile);
+  const root = `${path.join(repoRoot, CONNECTORS_DIR)}${path.sep}`;
+  // The index's bytes are the ones the note listed (git ends the index with a checksum of them),
+  // and connectors/ gained or lost no entry since: the note's listing of the index still holds,
+  // so git need not print it again (4.6 MB at 100,000 folders).
+  const same = memo?.layout !== undefined && checksum !== undefined && memo.layout.checksum === checksum && !changed(lstatSync(root, NO_THROW), memo.since)
+    ? memo.layout : undefined;
   // Each walk is two: git status (what is dirty) and ls-files --others --directory (every
   // untracked entry, ignored or not, empty directories included: git status never names an empty
   // directory, and a file put in one later changes no directory the note looks at).
-  const walk = (paths: string[]) =>
+  const walk = (paths: string[], catalog = true) =>
     Promise.all([
-      expectOk(run, [...STATUS_IGNORED, '--', ...paths, `${CATALOG_DIR}/`], repoRoot),
+      paths.length === 0 && !catalog ? Buffer.alloc(0) : expectOk(run, [...STATUS_IGNORED, '--', ...paths, ...(catalog ? [`${CATALOG_DIR}/`] : [])], repoRoot),
       // No folder to ask (the catalogue is git status's alone): no ls-files, which would walk the whole work tree.
       paths.length === 0 ? Buffer.alloc(0) : expectOk(run, ['ls-files', '-z', '--others', '--directory', '--', ...paths], repoRoot),
     ]);
@@ -198,44 +213,153 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
   // listed) while the index is read and the folders are looked at here; without one, the full walk.
   const tracked = memo ? expectOk(run, ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--no-renames', '--', ...specs, `${CATALOG_DIR}/`], repoRoot) : undefined;
   const full = memo ? undefined : statusFull();
+  // With the note's listing, pipeline/catalog/'s untracked and ignored files are found here, by
+  // listing it against HEAD's (a second git status would read the whole index again).
+  const catalogHead = same && head.tree ? expectOk(run, ['ls-tree', '-r', '-z', '--name-only', head.tree, '--', `${CATALOG_DIR}/`], repoRoot) : undefined;
   // Not awaited yet: a rejection is handled where each is awaited (never left unhandled).
-  tracked?.catch(() => undefined);
-  full?.catch(() => undefined);
+  for (const p of [tracked, full, catalogHead]) p?.catch(() => undefined);
   const [listing, roots, flags] = await Promise.all([
     head.tree ? expectOk(run, ['ls-tree', '-z', head.tree, '--', ...specs], repoRoot) : Promise.resolve(Buffer.alloc(0)),
     head.tree ? expectOk(run, ['ls-tree', '-z', head.tree, '--', CONNECTORS_DIR, CATALOG_DIR], repoRoot) : Promise.resolve(Buffer.alloc(0)),
-    expectOk(run, ['ls-files', '-v', '-z', '--', ...specs], repoRoot),
+    same ? undefined : expectOk(run, ['ls-files', '-v', '-z', '--', ...specs], repoRoot),
   ]);
-  const index = createHash('sha256').update(flags).digest('hex');
   const folders: GitFolders = { trees: new Map(), dirty: new Set(), uncommitted: false };
-  parseLsFilesFlags(flags, folders);
+  let layout: IndexLayout;
+  if (same) {
+    layout = same;
+    for (const f of layout.flagged) folders.dirty.add(f);
+  } else {
+    layout = indexLayout(flags!, checksum);
+    parseLsFilesFlags(flags!, folders);
+  }
   const catalog = { entries: 0 };
 
   let walked: WalkSeen | undefined;
-  if (memo && tracked && memo.index === index) {
-    const suspects = changedSince(repoRoot, flags, memo);
+  if (memo && tracked && memo.index === layout.index) {
+    const suspects = same ? changedSinceByNote(root, same, memo) : changedSince(root, layout, memo);
     parseStatus(await tracked, folders, catalog);
     if (suspects !== undefined && suspects.length <= MAX_PATHSPECS) {
       const named = suspects.map((f) => `${CONNECTORS_DIR}/${f}`);
-      const [status, others] = await walk(named);
+      const [status, others] = await walk(named, !catalogHead);
       walked = parseStatus(status, folders, catalog);
       noteOthers(others, walked);
+      if (catalogHead) catalog.entries += untrackedUnder(repoRoot, CATALOG_DIR, await catalogHead);
     }
   }
   if (!walked) {
     await tracked; // a failure of git is a failure, whichever status said it
+    await catalogHead;
     const [status, others] = await (full ?? statusFull());
     walked = parseStatus(status, folders, catalog);
     noteOthers(others, walked);
   }
   parseLsTree(listing, folders);
   folders.roots = { ...parseRoots(roots), catalogClean: catalog.entries === 0 };
-  // No note while connectors/ is untracked as a whole (then every folder is read anyway).
+  // No note while connectors/ is untracked as a whole (then every folder is read anyway). The
+  // index's checksum is kept only when the index did not change while it was listed.
   if (opts.memo !== false && !folders.allDirty) {
-    await writeWalkMemo(memoFile, { since: startedAt - CLOCK_SLACK_MS, index, untracked: [...walked.untracked].sort() });
+    const still = layout.checksum !== undefined && (await indexChecksum(indexFile)) === layout.checksum;
+    await writeWalkMemo(memoFile, {
+      since: startedAt - CLOCK_SLACK_MS, index: layout.index, untracked: [...walked.untracked].sort(), layout: still ? layout : undefined,
+    });
   }
   return folders;
 }
+
+/**
+ * The checksum git ends its index file with (SHA-1 or SHA-256 of every byte before it, hex), or
+ * undefined when there is no index or no checksum (index.skipHash writes zeros): then the index
+ * is listed. Equal checksums, equal index: the same paths, the same flags.
+ */
+async function indexChecksum(file: string): Promise<string | undefined> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+    const { size } = await handle.stat();
+    // "DIRC", version, entry count: an index has at least its header and a checksum.
+    if (size < 12 + 20) return undefined;
+    const head = Buffer.alloc(4);
+    await handle.read(head, 0, 4, 0);
+    if (head.toString('latin1') !== 'DIRC') return undefined;
+    // The hash length is the repository's (SHA-1: 20 bytes, SHA-256: 32); both are read, the longer wins only if it is what git wrote.
+    const tail = Buffer.alloc(32);
+    const n = Math.min(32, size - 12);
+    await handle.read(tail, 0, n, size - n);
+    const hex = tail.subarray(0, n).toString('hex');
+    if (/^0+$/.test(hex.slice(-40))) return undefined; // index.skipHash
+    return `${size}:${hex}`;
+  } catch {
+    return undefined;
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * What the note keeps of the index's paths under connectors/, so that a sync whose index is
+ * byte for byte the one listed then need not list it again: the index's checksum, the folders
+ * holding files marked assume-unchanged or skip-worktree, the tracked entries directly in
+ * connectors/ that are not folders, and the directories below a folder that hold tracked files
+ * (relative to connectors/; the folders themselves are every other entry of connectors/).
+ */
+export interface IndexLayout {
+  checksum?: string;
+  /** sha256 of `git ls-files -v -z -- connectors/`. */
+  index: string;
+  flagged: string[];
+  /** The folders (entries of connectors/) holding tracked files. */
+  folders: string[];
+  files: string[];
+  nested: string[];
+  /** Every directory holding tracked files, and its parents up to connectors/<folder>; not kept in the note (the entries of connectors/ say it). */
+  dirs?: string[];
+}
+
+/** The layout of `git ls-files -v -z -- connectors/` (see IndexLayout). The index is sorted, so a folder's files come together. */
+function indexLayout(flags: Buffer, checksum: string | undefined): IndexLayout {
+  const flagged = new Set<string>();
+  const dirs: string[] = [];
+  const seen = new Set<string>();
+  const files: string[] = []; // tracked entries directly in connectors/ (files, links, submodules): git status sees them
+  const text = flags.toString('utf8');
+  const skip = 2 + CONNECTORS_DIR.length + 1; // "H connectors/"
+  let last = '';
+  for (let start = 0; start < text.length; ) {
+    const end = text.indexOf('\0', start);
+    const tag = text.charCodeAt(start);
+    const from = start + skip;
+    start = end + 1;
+    const first = text.indexOf('/', from);
+    if ((tag >= 0x61 && tag <= 0x7a) || tag === 0x53) flagged.add(text.slice(from, first < 0 || first > end ? end : first));
+    if (first < 0 || first > end) {
+      files.push(text.slice(from, end));
+      continue;
+    }
+    const lastSlash = text.lastIndexOf('/', end);
+    if (lastSlash - from === last.length && text.startsWith(last, from)) continue; // same directory as the file before
+    last = text.slice(from, lastSlash);
+    for (let dir = last; ; ) {
+      if (seen.has(dir)) break;
+      seen.add(dir);
+      dirs.push(dir);
+      const up = dir.lastIndexOf('/');
+      if (up < 0) break;
+      dir = dir.slice(0, up);
+    }
+  }
+  return {
+    checksum,
+    index: createHash('sha256').update(flags).digest('hex'),
+    flagged: [...flagged].sort(),
+    folders: dirs.filter((d) => !d.includes('/')),
+    files,
+    nested: dirs.filter((d) => d.includes('/')),
+    dirs,
+  };
+}
+
+/** Changed since `since` (ms): gone, not a directory, or a ctime or mtime not older. */
+const changed = (st: Stats | undefined, since: number) => !st || !st.isDirectory() || st.ctimeMs >= since || st.mtimeMs >= since;
 
 /** `git ls-files -z --others --directory`: the folders holding untracked entries, for the note. */
 function noteOthers(buf: Buffer, into: WalkSeen): void {
@@ -254,43 +378,12 @@ const STATUS_IGNORED = ['status', '--porcelain=v1', '-z', '--untracked-files=nor
  * or one below it that holds tracked files) whose ctime or mtime is not older than the note.
  * Undefined when connectors/ cannot be listed (the full walk decides).
  */
-function changedSince(repoRoot: string, flags: Buffer, memo: WalkMemo): string[] | undefined {
+function changedSince(root: string, layout: IndexLayout, memo: WalkMemo): string[] | undefined {
   const out = new Set<string>(memo.untracked);
-  // The directories that hold tracked files, and their parents up to connectors/<folder>, relative
-  // to connectors/. The index is sorted, so a folder's files come together: one string per folder.
-  const dirs: string[] = [];
-  const seen = new Set<string>();
-  const files: string[] = []; // tracked entries directly in connectors/ (files, links, submodules): git status sees them
-  const text = flags.toString('utf8');
-  const skip = 2 + CONNECTORS_DIR.length + 1; // "H connectors/"
-  let last = '';
-  for (let start = 0; start < text.length; ) {
-    const end = text.indexOf('\0', start);
-    const from = start + skip;
-    start = end + 1;
-    const first = text.indexOf('/', from);
-    if (first < 0 || first > end) {
-      files.push(text.slice(from, end));
-      continue;
-    }
-    const lastSlash = text.lastIndexOf('/', end);
-    if (lastSlash - from === last.length && text.startsWith(last, from)) continue; // same directory as the file before
-    last = text.slice(from, lastSlash);
-    for (let dir = last; ; ) {
-      if (seen.has(dir)) break;
-      seen.add(dir);
-      dirs.push(dir);
-      const up = dir.lastIndexOf('/');
-      if (up < 0) break;
-      dir = dir.slice(0, up);
-    }
-  }
-  const since = memo.since;
-  const changed = (st: Stats | undefined) => !st || !st.isDirectory() || st.ctimeMs >= since || st.mtimeMs >= since;
-  const root = `${path.join(repoRoot, CONNECTORS_DIR)}${path.sep}`;
+  const dirs = layout.dirs ?? [];
   const top = lstatSync(root, NO_THROW);
   if (!top) return [...out]; // connectors/ is gone: git status reports the deletions
-  if (changed(top)) {
+  if (changed(top, memo.since)) {
     // connectors/ gained or lost an entry since the note: the entries the index has no path under are new.
     let entries: string[];
     try {
@@ -298,18 +391,57 @@ function changedSince(repoRoot: string, flags: Buffer, memo: WalkMemo): string[]
     } catch {
       return undefined;
     }
-    const tracked = new Set(files);
+    const tracked = new Set(layout.files);
     for (const dir of dirs) if (!dir.includes('/')) tracked.add(dir);
     for (const name of entries) if (!tracked.has(name)) out.add(name);
   }
+  return lookAt(root, dirs, out, memo.since);
+}
+
+/**
+ * changedSince, when the index is the one the note listed and connectors/ has the same entries
+ * as then: its folders holding tracked files are the note's, and so are the directories below them.
+ */
+function changedSinceByNote(root: string, layout: IndexLayout, memo: WalkMemo): string[] {
+  return lookAt(root, [...layout.folders, ...layout.nested], new Set(memo.untracked), memo.since);
+}
+
+/** Adds to `out` the folder of every directory of `dirs` (relative to `root`) changed since `since`. */
+function lookAt(root: string, dirs: string[], out: Set<string>, since: number): string[] {
   for (const dir of dirs) {
     const slash = dir.indexOf('/');
     const folder = slash < 0 ? dir : dir.slice(0, slash);
     if (out.has(folder)) continue;
     // Gone, or no longer a directory: git status reports it; ask with --ignored all the same.
-    if (changed(lstatSync(root + dir, NO_THROW))) out.add(folder);
+    if (changed(lstatSync(root + dir, NO_THROW), since)) out.add(folder);
   }
   return [...out].sort();
+}
+
+/**
+ * How many files under `dir` (relative to repoRoot) are not in HEAD's listing of it
+ * (`git ls-tree -r -z --name-only`): untracked or ignored files, or added ones. Symbolic links are
+ * not followed. A directory that cannot be read counts as one.
+ */
+function untrackedUnder(repoRoot: string, dir: string, headListing: Buffer): number {
+  const inHead = new Set(records(headListing));
+  let extra = 0;
+  const visit = (rel: string) => {
+    let entries;
+    try {
+      entries = readdirSync(path.join(repoRoot, rel), { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') extra += 1;
+      return;
+    }
+    for (const e of entries) {
+      const p = `${rel}/${e.name}`;
+      if (e.isDirectory()) visit(p);
+      else if (!inHead.has(p)) extra += 1;
+    }
+  };
+  visit(dir);
+  return extra;
 }
 
 const NO_THROW = { throwIfNoEntry: false } as const;
@@ -332,19 +464,21 @@ interface Head {
   tree: string | null;
   /** Where the walk note lives (relative to repoRoot, or absolute): in the git directory of this work tree. */
   gitPath: string;
+  /** The index file (relative to repoRoot, or absolute; GIT_INDEX_FILE honoured). */
+  indexPath: string;
 }
 
 /** HEAD's tree id and the walk note's path, or undefined when repoRoot is not the root of a git work tree. */
 async function readHead(repoRoot: string, run: RunGit): Promise<Head | undefined> {
-  const r = await run(['rev-parse', '--show-toplevel', '--git-path', WALK_MEMO_FILE, '--verify', '-q', 'HEAD^{tree}'], repoRoot);
+  const r = await run(['rev-parse', '--show-toplevel', '--git-path', WALK_MEMO_FILE, '--git-path', 'index', '--verify', '-q', 'HEAD^{tree}'], repoRoot);
   // Not a git repository: outside git, quietly. Any other refusal (a repository git will not
   // open, a corrupt HEAD) is said, by the caller's one log line.
   if (r.code === 128 && /not a git repository/i.test(r.stderr)) return undefined;
   if (r.stderr.trim() !== '' || (r.code !== 0 && r.code !== 1)) throw new GitUnexpected(`git rev-parse failed (${describe(r)})`);
-  const [top, gitPath, tree, ...rest] = r.stdout.toString('utf8').split('\n');
+  const [top, gitPath, indexPath, tree, ...rest] = r.stdout.toString('utf8').split('\n');
   // Exit 1 and no tree id: HEAD names no commit yet. Exit 0: HEAD's tree id.
   const shape = r.code === 1 ? tree === '' && rest.length === 0 : tree !== undefined && OID.test(tree) && rest.length === 1 && rest[0] === '';
-  if (!top || !path.isAbsolute(top) || !gitPath || !shape) throw new GitUnexpected(`git rev-parse printed something unexpected (${describe(r)})`);
+  if (!top || !path.isAbsolute(top) || !gitPath || !indexPath || !shape) throw new GitUnexpected(`git rev-parse printed something unexpected (${describe(r)})`);
   let same: boolean;
   try {
     const [a, b] = await Promise.all([realpath(top), realpath(repoRoot)]);
@@ -353,7 +487,7 @@ async function readHead(repoRoot: string, run: RunGit): Promise<Head | undefined
     throw new GitUnexpected(`git rev-parse named a work tree that cannot be resolved (${(err as Error).message})`);
   }
   if (!same) return undefined; // repoRoot is a folder inside another repository's work tree
-  return { tree: r.code === 1 ? null : tree!, gitPath };
+  return { tree: r.code === 1 ? null : tree!, gitPath, indexPath };
 }
 
 async function expectOk(run: RunGit, args: string[], cwd: string): Promise<Buffer> {
@@ -390,28 +524,74 @@ function folderOf(file: string, cmd: string): string {
 
 const LS_TREE = /^([0-7]{6}) (tree|blob|commit) ([0-9a-f]{40}(?:[0-9a-f]{24})?)\t(.+)$/s;
 
-/** `git ls-tree -z`: `<mode> <type> <oid>\t<path>` per entry. A plain folder gets its tree id; anything else in its place is dirty. */
+/**
+ * `git ls-tree -z`: `<mode> <type> <oid>\t<path>` per entry. A plain folder gets its tree id;
+ * anything else in its place is dirty. Every entry is checked here, but the map of tree ids is
+ * made only when first read: a sync that finds the checkout at its baseline never reads it
+ * (100,000 entries cost 150 ms to put in a map).
+ */
 export function parseLsTree(buf: Buffer, into: GitFolders): void {
-  const prefix = `${CONNECTORS_DIR}/`;
-  for (const rec of records(buf)) {
+  if (buf.length === 0) return;
+  if (buf[buf.length - 1] !== 0) throw new GitUnexpected('git ls-tree printed output that does not end in a NUL');
+  const plain: number[] = []; // where each plain folder's entry starts
+  const odd = new Map<string, string>();
+  for (let start = 0; start < buf.length; ) {
+    const end = buf.indexOf(0, start);
     // Nearly every entry is a folder: read it by position (a regex per entry cost 200 ms at 30,000).
-    const tab = rec.indexOf('\t');
-    const oid = rec.slice(12, tab);
-    if (rec.startsWith('040000 tree ') && (tab === 52 || tab === 76) && OID.test(oid) && rec.startsWith(prefix, tab + 1)) {
-      const folder = rec.slice(tab + 1 + prefix.length);
-      if (folder !== '' && !folder.includes('/')) {
-        into.trees.set(folder, oid);
-        continue;
-      }
+    if (plainFolderTab(buf, start, end) > 0) plain.push(start);
+    else {
+      const rec = buf.subarray(start, end).toString('utf8');
+      const m = LS_TREE.exec(rec);
+      if (!m) throw new GitUnexpected(`git ls-tree printed an entry it should not: ${JSON.stringify(rec.slice(0, 200))}`);
+      const folder = folderOf(m[4]!, 'ls-tree');
+      if (m[4] !== `${CONNECTORS_DIR}/${folder}`) throw new GitUnexpected(`git ls-tree printed ${JSON.stringify(m[4]!.slice(0, 200))}, not a folder of ${CONNECTORS_DIR}/`);
+      // 120000: a symbolic link in place of the folder; 100644/100755: a file; 160000: a submodule.
+      if (m[1] === '040000' && m[2] === 'tree') odd.set(folder, m[3]!);
+      else into.dirty.add(folder);
     }
-    const m = LS_TREE.exec(rec);
-    if (!m) throw new GitUnexpected(`git ls-tree printed an entry it should not: ${JSON.stringify(rec.slice(0, 200))}`);
-    const folder = folderOf(m[4]!, 'ls-tree');
-    if (m[4] !== `${CONNECTORS_DIR}/${folder}`) throw new GitUnexpected(`git ls-tree printed ${JSON.stringify(m[4]!.slice(0, 200))}, not a folder of ${CONNECTORS_DIR}/`);
-    // 120000: a symbolic link in place of the folder; 100644/100755: a file; 160000: a submodule.
-    if (m[1] === '040000' && m[2] === 'tree') into.trees.set(folder, m[3]!);
-    else into.dirty.add(folder);
+    start = end + 1;
   }
+  const before = into.trees;
+  let trees: Map<string, string> | undefined;
+  Object.defineProperty(into, 'trees', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      if (!trees) {
+        trees = new Map(before);
+        for (const start of plain) {
+          const tab = plainFolderTab(buf, start, buf.indexOf(0, start));
+          trees.set(buf.toString('utf8', tab + 1 + LS_TREE_FOLDER.length, buf.indexOf(0, start)), buf.toString('latin1', start + 12, tab));
+        }
+        for (const [f, oid] of odd) trees.set(f, oid);
+      }
+      return trees;
+    },
+    set(value: Map<string, string>) {
+      trees = value;
+    },
+  });
+}
+
+const LS_TREE_PLAIN = Buffer.from('040000 tree ');
+const LS_TREE_FOLDER = Buffer.from(`${CONNECTORS_DIR}/`);
+
+/**
+ * The tab's offset in `buf` when the entry from `start` to `end` is `040000 tree <oid>\tconnectors/<name>`
+ * with a lower-case hex SHA-1 or SHA-256 id and a name holding no slash; else -1.
+ */
+function plainFolderTab(buf: Buffer, start: number, end: number): number {
+  if (buf.compare(LS_TREE_PLAIN, 0, LS_TREE_PLAIN.length, start, start + LS_TREE_PLAIN.length) !== 0) return -1;
+  const tab = buf[start + 52] === 0x09 ? start + 52 : buf[start + 76] === 0x09 ? start + 76 : -1;
+  if (tab < 0) return -1;
+  for (let i = start + LS_TREE_PLAIN.length; i < tab; i++) {
+    const c = buf[i]!;
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return -1;
+  }
+  const name = tab + 1 + LS_TREE_FOLDER.length;
+  if (name >= end || buf.compare(LS_TREE_FOLDER, 0, LS_TREE_FOLDER.length, tab + 1, name) !== 0) return -1;
+  const slash = buf.indexOf(0x2f, name);
+  return slash >= 0 && slash < end ? -1 : tab;
 }
 
 const STATUS = /^([ MTADRCU?!])([ MTADRCU?!]) (.+)$/s;

@@ -553,11 +553,38 @@ describe('git-folders reads git exactly', () => {
         calls.length = 0;
         return (await readGitFolders(r.root, { run: spy, ...opts }))!;
       };
+      /** Each `git ls-files -v` asked: the listing of the index. */
+      const listed = () => calls.filter((a) => a[0] === 'ls-files' && a.includes('-v'));
       expect((await read()).dirty.size).toBe(0);
       expect(walked()).toEqual([['connectors/', 'pipeline/catalog/']]); // no note yet
-      expect((await read()).dirty.size).toBe(0);
-      expect(walked()).toEqual([['pipeline/catalog/']]);
+      // The same index (git's checksum says so) and the same entries in connectors/: nothing is
+      // listed by git, not the index, not a folder; pipeline/catalog/ is listed here against HEAD.
+      const second = await read();
+      expect(second.dirty.size).toBe(0);
+      expect(second.roots?.catalogClean).toBe(true);
+      expect(walked()).toEqual([]);
       expect(others()).toEqual([]);
+      expect(listed()).toEqual([]);
+      expect(second).toEqual(await readGitFolders(r.root, { memo: false }));
+
+      // An ignored or untracked file in pipeline/catalog/ is found without git listing it.
+      writeFileSync(path.join(r.root, 'pipeline', 'catalog', 'notes.log'), 'ignored\n');
+      expect((await read()).roots?.catalogClean).toBe(false);
+      expect(walked()).toEqual([]);
+      rmSync(path.join(r.root, 'pipeline', 'catalog', 'notes.log'));
+      expect((await read()).roots?.catalogClean).toBe(true);
+
+      // A file git is told not to look at changes the index: it is listed again, and the flag is
+      // kept in the note, so the next look without listing still reads that folder.
+      git(r.root, 'update-index', '--assume-unchanged', 'connectors/wn_a/manifest.yaml');
+      expect([...(await read()).dirty]).toEqual(['wn_a']);
+      expect(listed()).toHaveLength(1);
+      await settle();
+      expect([...(await read()).dirty]).toEqual(['wn_a']);
+      expect(listed()).toEqual([]);
+      git(r.root, 'update-index', '--no-assume-unchanged', 'connectors/wn_a/manifest.yaml');
+      expect((await read()).dirty.size).toBe(0);
+      expect(listed()).toHaveLength(1);
 
       writeFileSync(path.join(r.root, 'connectors', 'wn_b', 'debug.log'), 'ignored\n');
       mkdirSync(path.join(r.root, 'connectors', 'wn_new'));
