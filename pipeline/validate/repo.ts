@@ -70,7 +70,7 @@ export async function checkFolders(repoRoot: string, folders: string[], catalog:
 
 export async function validateRepo(opts: ValidateRepoOptions): Promise<ValidationResult> {
   const repoRoot = path.resolve(opts.repoRoot);
-  const [loaded, scan] = await Promise.all([loadCatalog(repoRoot), scanConnectors(repoRoot, opts.paths)]);
+  const [loaded, scan] = await Promise.all([loadCatalog(repoRoot), scanConnectors(repoRoot, opts.paths, { namedOnly: opts.othersVouched })]);
   // Invalid catalogues: no fingerprint, so nothing is skipped (and nothing will be synced).
   const fingerprint = loaded.errors.length === 0 ? validationFingerprint(loaded.catalog) : undefined;
   const problemsOnly = opts.keep === 'problems';
