@@ -3,16 +3,18 @@
  * --json the final JSON line) on stdout and progress on stderr. Benchmarks report; they do not
  * fail on a missed target, only on bad usage (2) or when the bench itself cannot run (1).
  */
-import { BenchUsageError, USAGE, parseBenchArgs } from './args.ts';
+import { helpText, wantsHelp } from '../cli/command-line.ts';
+import { exitCodeFor } from '../cli/errors.ts';
+import { BENCH, parseBenchArgs } from './args.ts';
 import { formatJsonLine, formatTable } from './report.ts';
 import { runBench } from './run.ts';
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseBenchArgs(argv);
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
+  if (wantsHelp(argv)) {
+    process.stdout.write(helpText(BENCH));
     return 0;
   }
+  const args = parseBenchArgs(argv);
   const started = performance.now();
   const log = (line: string) => process.stderr.write(`bench [${((performance.now() - started) / 1000).toFixed(1)} s]: ${line}\n`);
   const report = await runBench({ ...args, log });
@@ -27,6 +29,6 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = err instanceof BenchUsageError ? 2 : 1;
+    process.exitCode = exitCodeFor(err);
   },
 );

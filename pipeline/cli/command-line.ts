@@ -27,9 +27,14 @@ export interface CommandSpec<F extends Record<string, FlagSpec> = Record<string,
   args?: { synopsis: string; min: number; max: number; help: string };
   /** Said when arguments are given to a command that takes none (why, and what to do instead). */
   noArgsHint?: string;
-  /** More lines for --help (environment, defaults, exit codes that differ). */
+  /** More lines for --help (environment, defaults). */
   notes?: string;
+  /** The exit-codes line of --help, for an entry point whose codes mean something else (default: EXIT_CODES). */
+  exitCodes?: string;
 }
+
+/** What the exit codes of `npm run connectors` and `npm start` mean (DESIGN.md, "Command contract"). */
+export const EXIT_CODES = 'Exit codes: 0 success (warnings allowed), 1 invalid input or a failed check, 2 usage error.';
 
 export type FlagValues<F extends Record<string, FlagSpec>> = {
   [K in keyof F]?: F[K] extends { type: 'boolean' } ? boolean : string;
@@ -74,7 +79,7 @@ export function helpText(spec: CommandSpec): string {
     wrap(right, HELP_COLUMNS - 2 - width).forEach((text, i) => lines.push(`  ${(i === 0 ? left : '').padEnd(width)}${text}`));
   }
   if (spec.notes) lines.push('', spec.notes);
-  lines.push('', 'Exit codes: 0 success (warnings allowed), 1 invalid input or a failed check, 2 usage error.');
+  lines.push('', spec.exitCodes ?? EXIT_CODES);
   return `${lines.join('\n')}\n`;
 }
 
@@ -128,7 +133,8 @@ export function parseCommandLine<F extends Record<string, FlagSpec>>(spec: Comma
       const known = Object.keys(spec.flags).map((n) => `--${n}`);
       fail(`${spec.name} has no option ${escapeControl(unknown)}.${didYouMean(unknown.replace(/=.*$/, ''), known)}`);
     }
-    const missing = /^Option '--([a-z-]+)(?: <value>)?' argument missing/.exec(e.message)?.[1];
+    // `--vault-dir` at the end, or followed by another flag (`--vault-dir --socket x`, "ambiguous").
+    const missing = /^Option '--([a-z-]+)(?: <value>)?' argument (?:missing|is ambiguous)/.exec(e.message)?.[1];
     const flag = missing === undefined ? undefined : spec.flags[missing];
     if (flag?.type === 'string') fail(`--${missing} needs a value (${flag.value}).`);
     fail(escapeControl(e.message.replace(/\n/g, ' ')));

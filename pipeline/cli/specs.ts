@@ -6,7 +6,7 @@
 import { AUTH_MODES } from '../schema/manifest.ts';
 import { didYouMean } from '../validate/suggest.ts';
 import { escapeControl } from '../validate/terminal-text.ts';
-import { PROGRAM, defineCommand, helpText, synopsis, wantsHelp, type CommandSpec } from './command-line.ts';
+import { EXIT_CODES, PROGRAM, defineCommand, helpText, synopsis, wantsHelp, type CommandSpec } from './command-line.ts';
 import { UsageError } from './errors.ts';
 
 /** --database-url and --data-dir: where plan, sync, licences and doctor find the registry. */
@@ -145,7 +145,7 @@ export const USAGE = `Usage: ${PROGRAM} <command> [options]        (${PROGRAM} <
 Commands:
 ${COMMAND_SPECS.map((c) => `  ${synopsis(c)}\n      ${c.summary}`).join('\n')}
 
-Exit codes: 0 success (warnings allowed), 1 invalid input or a failed check, 2 usage error.`;
+${EXIT_CODES}`;
 
 /** What main does with its argv: print some help, or run a command with the rest of the arguments. */
 export type Route = { kind: 'help'; text: string; exitCode: 0 | 2 } | { kind: 'run'; name: CommandName; args: string[] };

@@ -4,33 +4,20 @@
  * minutes (default 5), edits, adds and removes connectors the ways people do (rename-over saves,
  * in-place writes, new folders, deleted folders), sampling the factory's RSS. Then it waits for the
  * factory to settle and asks `plan` (through the factory's registry): it must report no changes,
- * and the RSS must not grow after the first minute. Exit 1 when either fails.
+ * and the RSS must not grow after the first minute. Exit 1 when either fails. Flags: SOAK in args.ts.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadCatalog, DEFAULT_SEED } from '../bench/generate.ts';
 import { AUTHORED, manifestYaml } from '../schema/manifest-yaml.ts';
 import { seededRandom } from '../bench/random.ts';
 import { syntheticManifest, syntheticSlug } from '../bench/synthetic.ts';
 import { addSyntheticConnectors, copyRepo } from '../start/test/helpers.ts';
-
-const { values } = parseArgs({
-  options: { connectors: { type: 'string' }, minutes: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  strict: true,
-});
-if (values.help) {
-  process.stdout.write('Usage: npm run soak -- [--connectors N (2000)] [--minutes M (5)] [--json]\n');
-  process.exit(0);
-}
-const CONNECTORS = Number(values.connectors ?? 2000);
-const MINUTES = Number(values.minutes ?? 5);
-if (!Number.isInteger(CONNECTORS) || CONNECTORS < 1 || !(MINUTES > 0)) {
-  process.stderr.write('soak: --connectors must be a positive integer and --minutes a positive number\n');
-  process.exit(2);
-}
+import { helpText, wantsHelp } from '../cli/command-line.ts';
+import { exitCodeFor } from '../cli/errors.ts';
+import { SOAK, parseSoakArgs } from './args.ts';
 
 const say = (line: string) => process.stderr.write(`soak: ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -49,7 +36,12 @@ function median(xs: number[]): number {
   return s.length ? s[Math.floor(s.length / 2)]! : NaN;
 }
 
-async function main(): Promise<number> {
+async function main(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(helpText(SOAK));
+    return 0;
+  }
+  const { connectors: CONNECTORS, minutes: MINUTES, json } = parseSoakArgs(argv);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'cf-soak-'));
   chmodSync(tmp, 0o700);
   const work = path.join(tmp, 'repo');
@@ -178,7 +170,7 @@ async function main(): Promise<number> {
   rmSync(tmp, { recursive: true, force: true });
 
   const ok = clean && growthPct <= 10 && stopped && crashes.length === 0;
-  if (values.json) process.stdout.write(`${JSON.stringify({ ok, ...figures })}\n`);
+  if (json) process.stdout.write(`${JSON.stringify({ ok, ...figures })}\n`);
   else {
     for (const [k, v] of Object.entries(figures)) process.stdout.write(`${k.padEnd(30)} ${Array.isArray(v) ? v.join(' ') : String(v)}\n`);
     process.stdout.write(ok ? 'soak: passed\n' : `soak: FAILED${clean ? '' : `\nlast plan:\n${planOutput.slice(0, 4000)}`}\n`);
@@ -186,10 +178,10 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-main().then(
+main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (err: unknown) => {
     process.stderr.write(`soak: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
+    process.exitCode = exitCodeFor(err);
   },
 );

@@ -3,22 +3,20 @@
  * starts the agent, prints where it listens, and stops cleanly on SIGINT/SIGTERM (removing the
  * socket). Exit codes: 0 after a clean stop, 1 when it cannot start, 2 for a usage error.
  */
-import { parseArgs, USAGE } from './args.ts';
+import { helpText, wantsHelp } from '../../pipeline/cli/command-line.ts';
+import { UsageError, exitCodeFor } from '../../pipeline/cli/errors.ts';
+import { VAULT_AGENT, parseVaultAgentArgs } from './args.ts';
 import { watchLifeline } from './lifeline.ts';
 import { readProofKey } from './proof.ts';
 import { startVaultAgent, VaultAgentStartError, type RunningVaultAgent } from './server.ts';
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  if (!args.ok) {
-    console.error(`${args.message}\n\n${USAGE}`);
-    process.exitCode = 2;
+  const argv = process.argv.slice(2);
+  if (wantsHelp(argv)) {
+    process.stdout.write(helpText(VAULT_AGENT));
     return;
   }
-  if (args.help) {
-    console.log(USAGE);
-    return;
-  }
+  const args = parseVaultAgentArgs(argv);
   // Started by npm start: the key that lets it prove it is the child npm start spawned (proof.ts).
   const proof = readProofKey();
   if (!proof.ok) {
@@ -58,6 +56,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    console.error(`vault-agent: ${err.message}`);
+    process.exitCode = exitCodeFor(err);
+    return;
+  }
   console.error(err instanceof VaultAgentStartError ? err.message : `vault-agent failed: ${err instanceof Error ? err.name : String(err)}`);
   process.exitCode = 1;
 });

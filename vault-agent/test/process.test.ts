@@ -86,8 +86,11 @@ test('SIGINT also stops it cleanly and removes the socket; a usage error exits 2
   child.proc.kill('SIGINT');
   expect(await child.exited).toEqual({ code: 0, signal: null });
   await expect(fs.lstat(sock)).rejects.toMatchObject({ code: 'ENOENT' });
-  const bad = spawn(process.execPath, ['--import', 'tsx', MAIN, '--vault-dri', 'x'], { stdio: 'ignore' });
+  const bad = spawn(process.execPath, ['--import', 'tsx', MAIN, '--vault-dri', 'x'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  bad.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   expect(await new Promise((r) => bad.once('exit', r))).toBe(2);
+  expect(stderr).toMatch(/^vault-agent: vault-agent has no option --vault-dri\. Did you mean --vault-dir\?\nUsage: npm run vault-agent -- \[--vault-dir DIR\] \[--socket PATH\]\n/);
 });
 
 test('a writer killed with SIGKILL mid-writes leaves every key old or new, never torn; the next start removes temp files', async () => {

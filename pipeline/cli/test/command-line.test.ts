@@ -6,9 +6,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { helpText, parseCommandLine, synopsis, type CommandSpec } from '../command-line.ts';
+import { VAULT_AGENT } from '../../../vault-agent/src/args.ts';
+import { BENCH } from '../../bench/args.ts';
+import { SOAK } from '../../soak/args.ts';
+import { EXIT_CODES, defineCommand, helpText, parseCommandLine, synopsis, usageLine, type CommandSpec } from '../command-line.ts';
 import { EXIT, UsageError, exitCodeFor } from '../errors.ts';
-import { COMMAND_SPECS, LICENCES, NEW, PLAN, SYNC, VALIDATE, route } from '../specs.ts';
+import { COMMAND_SPECS, LICENCES, NEW, PLAN, START, SYNC, VALIDATE, route } from '../specs.ts';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 
 const usageError = (fn: () => unknown): UsageError => {
   try {
@@ -50,6 +55,33 @@ describe('every command is defined once', () => {
   });
 });
 
+/** The other entry points, each with the file(s) that read its flags. */
+const ENTRY_POINTS = [
+  [START, ['pipeline/cli/start.ts']],
+  [BENCH, ['pipeline/bench/args.ts', 'pipeline/bench/main.ts']],
+  [SOAK, ['pipeline/soak/args.ts', 'pipeline/soak/main.ts']],
+  [VAULT_AGENT, ['vault-agent/src/args.ts', 'vault-agent/src/main.ts']],
+] as const satisfies readonly (readonly [CommandSpec, readonly string[]])[];
+
+describe('every entry point is parsed by the same parser', () => {
+  it.each(ENTRY_POINTS.map(([spec, files]) => [spec.program, spec as CommandSpec, files] as const))(
+    '%s: --help lists exactly the flags its parser accepts, and no file of it parses by hand',
+    (_, spec, files) => {
+      expect(helpFlags(helpText(spec))).toEqual(Object.keys(spec.flags).map((f) => `--${f}`));
+      expect(helpText(spec)).toMatch(/^ {2}-h, --help +show this help$/m);
+      const parses = files.map((f) => readFileSync(path.join(REPO_ROOT, f), 'utf8'));
+      expect(parses.some((source) => /parseCommandLine\([A-Z_]+, argv\)/.test(source))).toBe(true);
+      for (const source of parses) expect(source).not.toMatch(/node:util|parseArgs\(|USAGE/);
+    },
+  );
+
+  it.each(ENTRY_POINTS.map(([spec]) => [spec.program, spec as CommandSpec] as const))('%s: an unknown flag is one line, then the synopsis, exit 2', (program, spec) => {
+    const e = usageError(() => parseCommandLine(spec, ['--bogus']));
+    expect(e.message.split('\n')).toEqual([`${spec.name} has no option --bogus.`, usageLine(spec), `Run ${program} --help for every option.`]);
+    expect(usageLine(spec)).toMatch(new RegExp(`^Usage: ${program!.replace(/[-]/g, '\\-')} \\[--`));
+  });
+});
+
 describe('the parser', () => {
   it('returns typed values and positionals', () => {
     const r = parseCommandLine(VALIDATE, ['--json', 'connectors/a', 'connectors/b']);
@@ -71,6 +103,9 @@ describe('the parser', () => {
 
   it('a flag without its value, or with an empty one, is a usage error', () => {
     expect(usageError(() => parseCommandLine(PLAN, ['--data-dir'])).message).toMatch(/^--data-dir needs a value \(DIR\)\.\nUsage: /);
+    // Followed by another flag, the value is missing too (parseArgs calls it "ambiguous").
+    expect(usageError(() => parseCommandLine(PLAN, ['--data-dir', '--full'])).message).toMatch(/^--data-dir needs a value \(DIR\)\.\nUsage: /);
+    expect(parseCommandLine(PLAN, ['--data-dir=--odd']).values['data-dir']).toBe('--odd');
     expect(usageError(() => parseCommandLine(PLAN, ['--data-dir', ''])).message).toMatch(/^--data-dir needs a value \(DIR\)\./);
     expect(usageError(() => parseCommandLine(LICENCES, ['--connector='])).message).toMatch(/^--connector needs a value \(SLUG\)\./);
   });
@@ -80,6 +115,13 @@ describe('the parser', () => {
     expect(usageError(() => parseCommandLine(LICENCES, ['grant'])).message).toMatch(/^licences takes no arguments \(got "grant"\): it only lists\./);
     expect(usageError(() => parseCommandLine(NEW, [])).message).toMatch(/^new needs <slug>: it is missing\./);
     expect(usageError(() => parseCommandLine(NEW, ['a_b', 'c_d'])).message).toMatch(/^new takes one <slug> \(got "a_b c_d"\)\./);
+  });
+
+  it("--help ends with the command's exit codes: the CLI's unless the entry point says its own", () => {
+    expect(helpText(PLAN).trimEnd().split('\n').at(-1)).toBe(EXIT_CODES);
+    const own = defineCommand({ name: 'x', program: 'npm run x --', summary: 's', flags: {}, exitCodes: 'Exit codes: 0 ran, 2 usage error.' });
+    expect(helpText(own).trimEnd().split('\n').at(-1)).toBe('Exit codes: 0 ran, 2 usage error.');
+    expect(helpText(own)).not.toContain(EXIT_CODES);
   });
 
   it('control characters in what was typed are shown escaped', () => {
