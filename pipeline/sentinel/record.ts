@@ -9,11 +9,9 @@
  * line of a registry error). Never a problem's message (it may quote manifest text), never a
  * secret value: a sync never holds one.
  */
-import type pg from 'pg';
+import type { Queryable } from '../registry/db.ts';
 import type { Problem, ValidationResult } from '../validate/types.ts';
-
-/** What a sync needs of the database: a pg.Pool does. */
-type Db = Pick<pg.Pool, 'connect'>;
+import { transaction, type Db } from './connection.ts';
 
 /** How many problems a failed sync keeps the location of. */
 export const FIRST_PROBLEMS = 5;
@@ -72,53 +70,44 @@ export interface FailedSync {
  * row's finished_at moves and its `attempts` count grows.
  */
 export async function recordFailedSync(db: Db, failure: FailedSync, log?: (line: string) => void): Promise<number | null> {
-  let client: pg.PoolClient | undefined;
-  let broken = false;
   try {
-    client = await db.connect();
-    await client.query('BEGIN');
-    const { rows: cols } = await client.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_attribute
-        WHERE attrelid = to_regclass('registry_syncs') AND attname IN ('worktree_dirty', 'problems') AND NOT attisdropped`,
-    );
-    if (cols[0]?.n !== 2) {
-      await client.query('ROLLBACK');
-      return null;
-    }
-    const summary = JSON.stringify(failure.summary);
-    const { rows: again } = await client.query<{ id: string }>(
-      `UPDATE registry_syncs s
-          SET finished_at = clock_timestamp(),
-              problems = jsonb_set(s.problems, '{attempts}', to_jsonb(coalesce((s.problems->>'attempts')::int, 1) + 1))
-        WHERE s.id = (SELECT max(id) FROM registry_syncs)
-          AND s.outcome = 'failed' AND (s.problems - 'attempts') = $1::jsonb
-          AND s.commit_sha IS NOT DISTINCT FROM $2 AND s.worktree_dirty IS NOT DISTINCT FROM $3 AND s.actor = $4
-        RETURNING s.id`,
-      [summary, failure.commitSha, failure.worktreeDirty, failure.actor],
-    );
-    let id = again[0] ? Number(again[0].id) : null;
-    if (id === null) {
-      const { rows } = await client.query<{ id: string }>(
-        `INSERT INTO registry_syncs (started_at, finished_at, commit_sha, worktree_dirty, actor, outcome, counts, problems)
-         VALUES ($1, clock_timestamp(), $2, $3, $4, 'failed', '{}'::jsonb, $5::jsonb) RETURNING id`,
-        [failure.startedAt, failure.commitSha, failure.worktreeDirty, failure.actor, summary],
-      );
-      id = Number(rows[0]!.id);
-      await client.query(`INSERT INTO registry_events (kind, actor, sync_id, details) VALUES ('sync', $1, $2, $3::jsonb)`, [
-        failure.actor,
-        id,
-        JSON.stringify({ outcome: 'failed', commit_sha: failure.commitSha, worktree_dirty: failure.worktreeDirty, problems: failure.summary }),
-      ]);
-    }
-    await client.query('COMMIT');
-    return id;
+    return await transaction(db, (client) => recordIn(client, failure));
   } catch (err) {
-    await client?.query('ROLLBACK').catch(() => {
-      broken = true;
-    });
     log?.(`sync: the failed sync could not be recorded in the registry (${summarizeError(err).error})`);
     return null;
-  } finally {
-    client?.release(broken);
   }
+}
+
+/** recordFailedSync inside its transaction. */
+async function recordIn(client: Queryable, failure: FailedSync): Promise<number | null> {
+  const { rows: cols } = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_attribute
+      WHERE attrelid = to_regclass('registry_syncs') AND attname IN ('worktree_dirty', 'problems') AND NOT attisdropped`,
+  );
+  // Nothing written: the transaction ends with nothing to commit.
+  if (cols[0]?.n !== 2) return null;
+  const summary = JSON.stringify(failure.summary);
+  const { rows: again } = await client.query<{ id: string }>(
+    `UPDATE registry_syncs s
+        SET finished_at = clock_timestamp(),
+            problems = jsonb_set(s.problems, '{attempts}', to_jsonb(coalesce((s.problems->>'attempts')::int, 1) + 1))
+      WHERE s.id = (SELECT max(id) FROM registry_syncs)
+        AND s.outcome = 'failed' AND (s.problems - 'attempts') = $1::jsonb
+        AND s.commit_sha IS NOT DISTINCT FROM $2 AND s.worktree_dirty IS NOT DISTINCT FROM $3 AND s.actor = $4
+      RETURNING s.id`,
+    [summary, failure.commitSha, failure.worktreeDirty, failure.actor],
+  );
+  if (again[0]) return Number(again[0].id);
+  const { rows } = await client.query<{ id: string }>(
+    `INSERT INTO registry_syncs (started_at, finished_at, commit_sha, worktree_dirty, actor, outcome, counts, problems)
+     VALUES ($1, clock_timestamp(), $2, $3, $4, 'failed', '{}'::jsonb, $5::jsonb) RETURNING id`,
+    [failure.startedAt, failure.commitSha, failure.worktreeDirty, failure.actor, summary],
+  );
+  const id = Number(rows[0]!.id);
+  await client.query(`INSERT INTO registry_events (kind, actor, sync_id, details) VALUES ('sync', $1, $2, $3::jsonb)`, [
+    failure.actor,
+    id,
+    JSON.stringify({ outcome: 'failed', commit_sha: failure.commitSha, worktree_dirty: failure.worktreeDirty, problems: failure.summary }),
+  ]);
+  return id;
 }

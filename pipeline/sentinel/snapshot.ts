@@ -10,7 +10,9 @@ import { emptySnapshot, providersNeedingDetail } from './plan.ts';
 import type { CatalogEntrySnapshot, KpiMappingRow, ProviderDetail, ProviderHead, RegistrySnapshot, ScopeRow, SecretRow } from './types.ts';
 import type { ValidConnector } from '../validate/types.ts';
 import type { KnownSources } from '../validate/unchanged.ts';
-import type { Queryable } from '../registry/db.ts';
+import type pg from 'pg';
+import { inTransaction, type Queryable } from '../registry/db.ts';
+import { READ_ONLY } from './connection.ts';
 
 
 /** Provider rows read earlier, with the registry generation they were read at (registry_generation). */
@@ -73,21 +75,18 @@ export interface RegistryMemory {
  * The validator's known sources and the provider rows, from one read of connector_providers in one
  * REPEATABLE READ transaction with the generation. What readKnownSources gives, plus the rows.
  */
-export async function readRegistryMemory(client: Queryable): Promise<RegistryMemory> {
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  try {
-    if (!(await registryHasSchema(client))) return {};
-    const columns = await sourceColumns(client);
-    const fingerprint = columns.hashes ? await lastFingerprint(client) : null;
-    const generation = await readGeneration(client);
-    const rows = await readHeads(client);
+export async function readRegistryMemory(client: pg.ClientBase): Promise<RegistryMemory> {
+  return inTransaction(client, async (tx) => {
+    if (!(await registryHasSchema(tx))) return {};
+    const columns = await sourceColumns(tx);
+    const fingerprint = columns.hashes ? await lastFingerprint(tx) : null;
+    const generation = await readGeneration(tx);
+    const rows = await readHeads(tx);
     return {
       known: fingerprint === null ? undefined : knownFromHeads(fingerprint, rows),
       heads: generation === null ? undefined : { rows, generation },
     };
-  } finally {
-    await client.query('COMMIT');
-  }
+  }, { begin: READ_ONLY });
 }
 
 async function readCatalog(client: Queryable, table: 'firearm_types' | 'core_kpis', unit: string): Promise<CatalogEntrySnapshot[]> {
