@@ -5,9 +5,8 @@
  */
 import pg from 'pg';
 import { inTransaction, redactUrl } from '../registry/db.ts';
-import { computePlan, emptySnapshot } from '../sentinel/plan.ts';
-import { declaredKeyNames, keyConflicts, readKeyOwners, refuseKeyConflicts } from '../sentinel/key-owners.ts';
-import { readSnapshot } from '../sentinel/snapshot.ts';
+import { READ_ONLY } from '../sentinel/connection.ts';
+import { planRegistry, type Planned } from '../sentinel/planning.ts';
 import type { ValidationResult } from '../validate/types.ts';
 import type { PlanOutcome } from './check.ts';
 
@@ -17,8 +16,7 @@ import type { PlanOutcome } from './check.ts';
  * the connector claiming it is left out of the plan, exactly as `sync` would refuse it.
  */
 export async function planAgainstRegistry(url: string | null, full: ValidationResult, root = '.'): Promise<PlanOutcome> {
-  const desired = { connectors: full.connectors, catalog: full.catalog };
-  if (!url) return { ok: true, plan: computePlan(desired, emptySnapshot()) };
+  if (!url) return outcome(await planRegistry({ validation: full, repoRoot: root }), full);
 
   const client = new pg.Client({
     connectionString: url,
@@ -30,22 +28,19 @@ export async function planAgainstRegistry(url: string | null, full: ValidationRe
   client.on('error', () => {});
   try {
     await client.connect();
-    const { snapshot, conflicts } = await inTransaction(
-      client,
-      async (tx) => ({
-        snapshot: await readSnapshot(tx, full.connectors),
-        conflicts: keyConflicts(full.connectors, await readKeyOwners(tx, declaredKeyNames(full.connectors))),
-      }),
-      { begin: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' },
-    );
-    if (conflicts.length === 0) return { ok: true, plan: computePlan(desired, snapshot) };
-    const refused = await refuseKeyConflicts(full, conflicts, root);
-    const problems = refused.errors.filter((e) => !full.errors.includes(e));
-    return { ok: true, plan: computePlan({ connectors: refused.connectors, catalog: full.catalog }, snapshot), problems };
+    return outcome(await planRegistry({ validation: full, repoRoot: root, read: (fn) => inTransaction(client, fn, { begin: READ_ONLY }) }), full);
   } catch (err) {
     const reason = redactUrl((err as Error).message || String(err), url, 'REGISTRY_DATABASE_URL');
     return { ok: false, message: `the registry could not be read (${reason}); check the REGISTRY_DATABASE_URL secret` };
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/** The plan, with what only the registry knows is wrong (a key name taken) as problems of their own. */
+function outcome(planned: Planned | undefined, full: ValidationResult): PlanOutcome {
+  // A PR's validation skips nothing as unchanged, so nothing it planned can have moved.
+  if (!planned?.plan) return { ok: false, message: 'the registry changed while it was read; run the check again' };
+  const problems = planned.validation.errors.filter((e) => !full.errors.includes(e));
+  return problems.length > 0 ? { ok: true, plan: planned.plan, problems } : { ok: true, plan: planned.plan };
 }

@@ -1,5 +1,6 @@
 /**
- * Applies a plan inside the caller's transaction with set-based statements: rows travel as JSON
+ * Applies a plan inside the caller's transaction, reading nothing but the plan: each change
+ * carries the rows it writes (plan.ts makes them from the manifests). Set-based statements: rows travel as JSON
  * arrays (jsonb_to_recordset) in batches of bounded size (json-batches.ts: a few statements per
  * table for a small change, a few dozen for a cold sync of 100,000 connectors) or as parallel
  * arrays (unnest), and nothing is sent for providers whose digest is unchanged. Upserts carry `WHERE ... IS DISTINCT FROM`, so a row whose values are
@@ -9,38 +10,36 @@
  * named in the plan with their connector_scopes, kpi_mappings and connector_secrets rows (and the
  * connector_approved_files of revived ones). connector_files is files.ts's.
  */
-import type { Catalog } from '../schema/manifest.ts';
-import type { ParsedConnector, ValidConnector } from '../validate/types.ts';
+import type { ValidConnector } from '../validate/types.ts';
 import { APPLY_BATCHES, sendJsonBatches, type ApplyBatches } from './json-batches.ts';
-import { kpiRows, scopeRows, secretRows } from './plan.ts';
-import type { Plan, ProviderChange, ProviderHead } from './types.ts';
+import type { Plan, ProviderChange, ProviderHead, ProviderWrites } from './types.ts';
 import type { Queryable } from '../registry/db.ts';
 
 
 const json = (rows: unknown[]) => JSON.stringify(rows);
 
-export async function applyCatalog(client: Queryable, plan: Plan, catalog: Catalog): Promise<void> {
+export async function applyCatalog(client: Queryable, plan: Plan): Promise<void> {
   const fa = plan.catalog.firearm_types;
-  const upsertFirearms = new Set([...fa.added, ...fa.changed.map((c) => c.after)].map((r) => r.id));
-  if (upsertFirearms.size > 0) {
+  const upsertFirearms = [...fa.added, ...fa.changed.map((c) => c.after)];
+  if (upsertFirearms.length > 0) {
     await client.query(
       `INSERT INTO firearm_types AS t (id, label, description)
        SELECT id, label, description FROM jsonb_to_recordset($1::jsonb) AS r(id text, label text, description text)
        ON CONFLICT (id) DO UPDATE SET label = EXCLUDED.label, description = EXCLUDED.description, retired_at = NULL, updated_at = now()
        WHERE (t.label, t.description, t.retired_at) IS DISTINCT FROM (EXCLUDED.label, EXCLUDED.description, NULL)`,
-      [json(catalog.firearmTypes.filter((e) => upsertFirearms.has(e.id)))],
+      [json(upsertFirearms)],
     );
   }
   const ck = plan.catalog.core_kpis;
-  const upsertKpis = new Set([...ck.added, ...ck.changed.map((c) => c.after)].map((r) => r.id));
-  if (upsertKpis.size > 0) {
+  const upsertKpis = [...ck.added, ...ck.changed.map((c) => c.after)];
+  if (upsertKpis.length > 0) {
     await client.query(
       `INSERT INTO core_kpis AS t (id, label, description, unit)
        SELECT id, label, description, unit FROM jsonb_to_recordset($1::jsonb) AS r(id text, label text, description text, unit text)
        ON CONFLICT (id) DO UPDATE SET label = EXCLUDED.label, description = EXCLUDED.description, unit = EXCLUDED.unit,
                                       retired_at = NULL, updated_at = now()
        WHERE (t.label, t.description, t.unit, t.retired_at) IS DISTINCT FROM (EXCLUDED.label, EXCLUDED.description, EXCLUDED.unit, NULL)`,
-      [json(catalog.coreKpis.filter((e) => upsertKpis.has(e.id)).map((e) => ({ ...e, unit: e.unit ?? null })))],
+      [json(upsertKpis)],
     );
   }
   // Removed entries are retired, not deleted: tombstoned scopes and mappings still reference them.
@@ -56,51 +55,35 @@ export async function applyCatalog(client: Queryable, plan: Plan, catalog: Catal
   }
 }
 
-/** `batches`: how many rows go in one statement (default APPLY_BATCHES; tests cut them small). */
-export async function applyProviders(client: Queryable, plan: Plan, connectors: ValidConnector[], batches: ApplyBatches = APPLY_BATCHES): Promise<void> {
-  // Only parsed connectors can be added or changed: an unchanged one is, by definition, unchanged.
-  const bySlug = new Map(connectors.filter((c): c is ParsedConnector => c.kind === 'parsed').map((c) => [c.slug, c]));
-  const of = (kind: ProviderChange['kind']) => plan.providers.filter((p) => p.kind === kind);
-  const providerRow = (p: ProviderChange) => {
-    const c = bySlug.get(p.slug);
-    if (!c) throw new Error(`applyProviders: the plan names "${p.slug}" but no parsed valid connector has that slug`);
-    const m = c.manifest;
-    return {
-      slug: c.slug,
-      display_name: m.display_name,
-      description: m.description ?? null,
-      auth_mode: m.auth_mode,
-      docs_url: m.docs_url ?? null,
-      status: p.status_after,
-      file: c.file,
-      digest: c.digest,
-      source_sha256: c.source_sha256 ?? null,
-      // New bytes: remembered by a tree id only when git vouched for exactly these (changed-folders.ts).
-      source_tree: c.source_tree ?? null,
-      manifest: m,
-    };
-  };
+/** A change that writes its rows: added, changed or revived. */
+type Writing = ProviderChange & { writes: ProviderWrites };
 
+/** `batches`: how many rows go in one statement (default APPLY_BATCHES; tests cut them small). */
+export async function applyProviders(client: Queryable, plan: Plan, batches: ApplyBatches = APPLY_BATCHES): Promise<void> {
+  const of = <K extends ProviderChange['kind']>(kind: K) => plan.providers.filter((p): p is ProviderChange & { kind: K } => p.kind === kind);
   const added = of('added');
-  await sendJsonBatches(lazy(added, providerRow), batches.providers, (rows) =>
+  const updated: Writing[] = [...of('changed'), ...of('revived')];
+  const revived = of('revived').map((p) => p.slug);
+  const retired = of('retired').map((p) => p.slug);
+
+  await sendJsonBatches(lazy(added, (p) => p.writes.provider), batches.providers, (rows) =>
     client.query(
       `INSERT INTO connector_providers (provider_slug, display_name, description, auth_mode, docs_url, status, manifest_path, manifest_digest, manifest,
                                         source_sha256, source_tree)
-       SELECT slug, display_name, description, auth_mode, docs_url, status, file, digest, manifest, source_sha256, source_tree
+       SELECT provider_slug, display_name, description, auth_mode, docs_url, status, manifest_path, manifest_digest, manifest, source_sha256, source_tree
          FROM jsonb_to_recordset($1::jsonb)
-           AS r(slug text, display_name text, description text, auth_mode text, docs_url text, status text, file text, digest text, manifest jsonb,
-                source_sha256 text, source_tree text)`,
+           AS r(provider_slug text, display_name text, description text, auth_mode text, docs_url text, status text, manifest_path text,
+                manifest_digest text, manifest jsonb, source_sha256 text, source_tree text)`,
       [rows],
     ),
   );
 
-  const updated = [...of('changed'), ...of('revived')];
   if (updated.length > 0) {
     // A revived provider starts over as a draft: its old approval is of a connector that was gone.
-    await sendJsonBatches(lazy(updated, (p) => ({ ...providerRow(p), revived: p.kind === 'revived' })), batches.providers, (rows) => client.query(
+    await sendJsonBatches(lazy(updated, (p) => ({ ...p.writes.provider, revived: p.kind === 'revived' })), batches.providers, (rows) => client.query(
       `UPDATE connector_providers AS p SET
           display_name = r.display_name, description = r.description, auth_mode = r.auth_mode, docs_url = r.docs_url,
-          status = r.status, manifest_path = r.file, manifest_digest = r.digest, manifest = r.manifest,
+          status = r.status, manifest_path = r.manifest_path, manifest_digest = r.manifest_digest, manifest = r.manifest,
           source_sha256 = r.source_sha256, source_tree = r.source_tree,
           approved_digest   = CASE WHEN r.revived THEN NULL ELSE p.approved_digest END,
           approved_manifest = CASE WHEN r.revived THEN NULL ELSE p.approved_manifest END,
@@ -108,12 +91,11 @@ export async function applyProviders(client: Queryable, plan: Plan, connectors: 
           approved_by       = CASE WHEN r.revived THEN NULL ELSE p.approved_by END,
           retired_at = NULL, updated_at = now()
          FROM jsonb_to_recordset($1::jsonb)
-           AS r(slug text, display_name text, description text, auth_mode text, docs_url text, status text, file text, digest text,
-                manifest jsonb, source_sha256 text, source_tree text, revived boolean)
-        WHERE p.provider_slug = r.slug`,
+           AS r(provider_slug text, display_name text, description text, auth_mode text, docs_url text, status text, manifest_path text,
+                manifest_digest text, manifest jsonb, source_sha256 text, source_tree text, revived boolean)
+        WHERE p.provider_slug = r.provider_slug`,
       [rows],
     ));
-    const revived = of('revived').map((p) => p.slug);
     if (revived.length > 0) {
       await client.query(
         `UPDATE kpi_mappings SET approved_at = NULL, approved_by = NULL, updated_at = now()
@@ -125,7 +107,6 @@ export async function applyProviders(client: Queryable, plan: Plan, connectors: 
     }
   }
 
-  const retired = of('retired').map((p) => p.slug);
   if (retired.length > 0) {
     await client.query(
       `UPDATE connector_providers SET status = 'retired', retired_at = now(), updated_at = now()
@@ -134,7 +115,7 @@ export async function applyProviders(client: Queryable, plan: Plan, connectors: 
     );
   }
 
-  const touched = [...added, ...updated].map((p) => bySlug.get(p.slug)!);
+  const touched = [...added, ...updated];
   if (touched.length > 0) await applyChildren(client, plan, touched, batches);
 }
 
@@ -178,7 +159,7 @@ export async function applySourceHashes(
 }
 
 /** Child rows of added, changed and revived providers: delete the removed, upsert the rest. */
-async function applyChildren(client: Queryable, plan: Plan, touched: ParsedConnector[], batches: ApplyBatches): Promise<void> {
+async function applyChildren(client: Queryable, plan: Plan, touched: Writing[], batches: ApplyBatches): Promise<void> {
   const removed = { scopes: [[], []] as string[][], kpis: [[], [], []] as string[][], secrets: [[], []] as string[][] };
   for (const p of plan.providers) {
     // An added provider removes nothing (and its rows are made only when read: plan.ts addedChange).
@@ -210,8 +191,7 @@ async function applyChildren(client: Queryable, plan: Plan, touched: ParsedConne
   }
 
   // Rows are made as they are sent, one batch at a time (json-batches.ts).
-  const scopes = childRows(touched, (c) => scopeRows(c.manifest));
-  await sendJsonBatches(scopes, batches.rows, (rows) =>
+  await sendJsonBatches(childRows(touched, (w) => w.scopes), batches.rows, (rows) =>
     client.query(
       `INSERT INTO connector_scopes AS s (provider_slug, name, description, requires_firearm, firearm_type, access, position)
        SELECT slug, name, description, requires_firearm, firearm_type, access, position
@@ -225,7 +205,7 @@ async function applyChildren(client: Queryable, plan: Plan, touched: ParsedConne
     ),
   );
   // A mapping whose aggregation changed loses its approval: the operator approved another rule.
-  await sendJsonBatches(childRows(touched, (c) => kpiRows(c.manifest)), batches.rows, (rows) =>
+  await sendJsonBatches(childRows(touched, (w) => w.kpi_mappings), batches.rows, (rows) =>
     client.query(
       `INSERT INTO kpi_mappings AS k (provider_slug, raw_metric, core_kpi, aggregation, position)
        SELECT slug, raw_metric, core_kpi, aggregation, position
@@ -238,7 +218,7 @@ async function applyChildren(client: Queryable, plan: Plan, touched: ParsedConne
       [rows],
     ),
   );
-  await sendJsonBatches(childRows(touched, (c) => secretRows(c.manifest)), batches.rows, (rows) =>
+  await sendJsonBatches(childRows(touched, (w) => w.secrets), batches.rows, (rows) =>
     client.query(
       `INSERT INTO connector_secrets AS s (provider_slug, key_name, label, description, optional, position)
        SELECT slug, key_name, label, description, optional, position
@@ -253,11 +233,11 @@ async function applyChildren(client: Queryable, plan: Plan, touched: ParsedConne
   );
 }
 
-/** Each connector's rows with its slug and position, made one at a time. */
-function* childRows<R extends object>(touched: ParsedConnector[], rowsOf: (c: ParsedConnector) => R[]): Generator<R & { slug: string; position: number }> {
-  for (const c of touched) {
+/** Each change's rows of one table with its slug and position (the row's index), made one change at a time. */
+function* childRows<R extends object>(touched: Writing[], rowsOf: (w: ProviderWrites) => R[]): Generator<R & { slug: string; position: number }> {
+  for (const p of touched) {
     let position = 0;
-    for (const r of rowsOf(c)) yield { slug: c.slug, position: position++, ...r };
+    for (const r of rowsOf(p.writes)) yield { slug: p.slug, position: position++, ...r };
   }
 }
 

@@ -60,9 +60,11 @@ export function untouchedFolders(known: KnownSources, git: GitFolders): Set<stri
  * the folder both before it was read and after (asked again for those folders only: a folder
  * edited or committed while it was being read is not remembered by a tree id it may not match),
  * else null. Folders taken unread already carry the registry's tree id. Outside git: left unset.
+ * `recheck: false` (a plan, which writes nothing): git is not asked again; the ids are the ones a
+ * sync of the same checkout remembers.
  */
 export async function stampTrees(
-  connectors: ValidConnector[], git: GitFolders | undefined, opts: Pick<FolderSourceOptions, 'repoRoot' | 'log' | 'runGit'>,
+  connectors: ValidConnector[], git: GitFolders | undefined, opts: Pick<FolderSourceOptions, 'repoRoot' | 'log' | 'runGit'> & { recheck?: boolean },
 ): Promise<void> {
   if (!git) return;
   const clean: ValidConnector[] = [];
@@ -72,7 +74,7 @@ export async function stampTrees(
     else clean.push(c);
   }
   if (clean.length === 0) return;
-  const again = await readGitFolders(opts.repoRoot, { folders: clean.map((c) => c.slug), log: opts.log, run: opts.runGit });
+  const again = opts.recheck === false ? git : await readGitFolders(opts.repoRoot, { folders: clean.map((c) => c.slug), log: opts.log, run: opts.runGit });
   for (const c of clean) {
     const tree = git.trees.get(c.slug)!;
     c.source_tree = again && cleanTree(again, c.slug) === tree ? tree : null;

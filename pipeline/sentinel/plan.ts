@@ -14,21 +14,41 @@ import type { ParsedConnector, ValidConnector } from '../validate/types.ts';
 import type {
   CatalogEntrySnapshot,
   CatalogRow,
+  CoreKpiRow,
   KpiMappingRow,
   Plan,
   PlanCounts,
   ProviderChange,
   ProviderHead,
+  ProviderRow,
   ProviderStatus,
+  ProviderWrites,
   RegistrySnapshot,
   RowChanges,
   ScopeRow,
   SecretRow,
 } from './types.ts';
 
+declare const checked: unique symbol;
+/**
+ * Valid connectors whose every one skipped as unchanged was found to be the registry's row as it
+ * stands (unchangedStillHolds says so, and only it makes one).
+ */
+export type CheckedConnectors = ValidConnector[] & { readonly [checked]: true };
+
 export interface DesiredState {
-  connectors: ValidConnector[];
+  /**
+   * Parsed connectors; or connectors checked against the registry's rows, where one skipped as
+   * unchanged (not parsed) is planned as the registry's row, unchanged.
+   */
+  connectors: ParsedConnector[] | CheckedConnectors;
   catalog: Catalog;
+  /**
+   * How many more connectors the repository holds, not listed: folders a sync of a few changed
+   * folders did not read because git and the registry's baseline vouch they are the registry's
+   * rows as they stand. Counted unchanged. Default 0.
+   */
+  unlisted?: number;
 }
 
 export function emptySnapshot(): RegistrySnapshot {
@@ -46,6 +66,27 @@ export function providersNeedingDetail(desired: Pick<ValidConnector, 'slug' | 'd
     .map((h) => h.slug);
 }
 
+/**
+ * The manifest-to-rows mapping: every row a sync writes is made here, from the manifest, and
+ * nowhere else. Child rows come in manifest order: their position column is their index.
+ */
+export function providerRow(c: ParsedConnector, status: ProviderStatus): ProviderRow {
+  const m = c.manifest;
+  return {
+    provider_slug: c.slug,
+    display_name: m.display_name,
+    description: m.description ?? null,
+    auth_mode: m.auth_mode,
+    docs_url: m.docs_url ?? null,
+    status,
+    manifest_path: c.file,
+    manifest_digest: c.digest,
+    manifest: m,
+    source_sha256: c.source_sha256 ?? null,
+    // New bytes: remembered by a tree id only when git vouched for exactly these (changed-folders.ts stampTrees).
+    source_tree: c.source_tree ?? null,
+  };
+}
 export function scopeRows(m: Manifest): ScopeRow[] {
   return m.scopes.map((s) => ({
     name: s.name,
@@ -65,10 +106,11 @@ export function secretRows(m: Manifest): SecretRow[] {
 /**
  * True when every connector the validator skipped as unchanged is still what the registry holds
  * (same digest, same source sha256, not retired, and for a folder taken on git's word without
- * reading it, the same tree id). A sync validates before taking its lock, so another sync may have
- * moved a row in between; then it validates again in full under the lock.
+ * reading it, the same tree id): then the connectors may be planned (CheckedConnectors). A sync
+ * validates before taking its lock, so another sync may have moved a row in between; then it
+ * validates again in full (planning.ts).
  */
-export function unchangedStillHolds(connectors: ValidConnector[], heads: ProviderHead[]): boolean {
+export function unchangedStillHolds(connectors: ValidConnector[], heads: ProviderHead[]): connectors is CheckedConnectors {
   const bySlug = new Map(heads.map((h) => [h.slug, h]));
   return connectors.every((c) => {
     if (c.kind !== 'unchanged') return true;
@@ -78,6 +120,11 @@ export function unchangedStillHolds(connectors: ValidConnector[], heads: Provide
       (!c.unread || (h.source_tree ?? null) === c.source_tree)
     );
   });
+}
+
+/** Checked connectors but those of `slugs` (refused): still checked. */
+export function leaveOut(connectors: CheckedConnectors, slugs: ReadonlySet<string>): CheckedConnectors {
+  return connectors.filter((c) => !slugs.has(c.slug)) as CheckedConnectors;
 }
 
 /** The status a provider gets from this sync. */
@@ -95,13 +142,10 @@ export function computePlan(desired: DesiredState, current: RegistrySnapshot): P
 
   for (const c of desired.connectors) {
     const head = heads.get(c.slug);
-    if (head && head.status !== 'retired' && head.manifest_digest === c.digest) {
+    // One skipped as unchanged is the registry's row (CheckedConnectors); a parsed one may be too.
+    if (c.kind === 'unchanged' || (head && head.status !== 'retired' && head.manifest_digest === c.digest)) {
       unchanged += 1;
       continue;
-    }
-    if (c.kind === 'unchanged') {
-      // The validator skipped it as synced already; the registry says otherwise (it moved under us).
-      throw new Error(`computePlan: "${c.slug}" was skipped as unchanged but the registry's row differs; validate it in full (see unchangedStillHolds)`);
     }
     providers.push(providerChange(c, head, head ? current.details[c.slug] : undefined));
   }
@@ -120,39 +164,45 @@ export function computePlan(desired: DesiredState, current: RegistrySnapshot): P
       scopes: noRows(),
       kpi_mappings: noRows(),
       secrets: noRows(),
+      writes: null,
     });
   }
   providers.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
 
-  const catalog = {
-    firearm_types: catalogChanges(desired.catalog.firearmTypes, current.firearm_types),
-    core_kpis: catalogChanges(desired.catalog.coreKpis, current.core_kpis),
-  };
-  return {
+  return makePlan({
     against_empty_registry: !current.has_schema,
     providers,
-    unchanged,
-    catalog,
-    counts: countPlan(providers, unchanged, catalog),
-  };
+    unchanged: unchanged + (desired.unlisted ?? 0),
+    catalog: {
+      firearm_types: catalogChanges(desired.catalog.firearmTypes, current.firearm_types, (e) => ({ id: e.id, label: e.label, description: e.description })),
+      core_kpis: catalogChanges(desired.catalog.coreKpis, current.core_kpis, (e) => ({ id: e.id, label: e.label, description: e.description, unit: e.unit ?? null })),
+    },
+  });
+}
+
+/**
+ * A plan and its counts. Default: nothing changes. A sync on its baseline, where nothing can have
+ * changed, plans `makePlan({ unchanged: n })`.
+ */
+export function makePlan(parts: Partial<Pick<Plan, 'against_empty_registry' | 'providers' | 'unchanged' | 'catalog'>> = {}): Plan {
+  const { against_empty_registry = false, providers = [], unchanged = 0 } = parts;
+  const catalog = parts.catalog ?? { firearm_types: noRows(), core_kpis: noRows() };
+  return { against_empty_registry, providers, unchanged, catalog, counts: countPlan(providers, unchanged, catalog) };
 }
 
 function providerChange(c: ParsedConnector, head: ProviderHead | undefined, detail: RegistrySnapshot['details'][string] | undefined): ProviderChange {
-  const m = c.manifest;
   if (!head) return addedChange(c);
-  const base = {
+  if (!detail) throw new Error(`computePlan: the snapshot lacks the rows of "${c.slug}" (see providersNeedingDetail)`);
+  const m = c.manifest;
+  const before = { display_name: head.display_name, description: detail.description, auth_mode: head.auth_mode, docs_url: detail.docs_url };
+  const after = { display_name: m.display_name, description: m.description ?? null, auth_mode: m.auth_mode, docs_url: m.docs_url ?? null };
+  const change = {
     slug: c.slug,
     display_name: m.display_name,
     auth_mode: m.auth_mode,
     status_after: nextStatus(head, c.digest),
     digest_after: c.digest,
-  };
-  if (!detail) throw new Error(`computePlan: the snapshot lacks the rows of "${c.slug}" (see providersNeedingDetail)`);
-  const before = { display_name: head.display_name, description: detail.description, auth_mode: head.auth_mode, docs_url: detail.docs_url };
-  const after = { display_name: m.display_name, description: m.description ?? null, auth_mode: m.auth_mode, docs_url: m.docs_url ?? null };
-  return {
-    ...base,
-    kind: head.status === 'retired' ? 'revived' : 'changed',
+    kind: head.status === 'retired' ? ('revived' as const) : ('changed' as const),
     status_before: head.status,
     digest_before: head.manifest_digest,
     fields_changed: (Object.keys(after) as (keyof typeof after)[]).filter((k) => before[k] !== after[k]),
@@ -160,36 +210,56 @@ function providerChange(c: ParsedConnector, head: ProviderHead | undefined, deta
     kpi_mappings: diffRows(detail.kpi_mappings, kpiRows(m), (r) => `${r.raw_metric}\u0000${r.core_kpi}`),
     secrets: diffRows(detail.secrets, secretRows(m), (r) => r.key_name),
   };
+  Object.defineProperty(change, CONNECTOR, { value: c });
+  Object.defineProperty(change, 'writes', WRITES);
+  return change as unknown as ProviderChange;
 }
 
 /**
- * An added provider's child rows are all of its manifest's: they are made from it whenever they
- * are read (rendered, printed as JSON, counted), not kept. Measured on a cold sync of 20,000
- * connectors, the 360,000 rows held at once were 42 MB of live heap (2 KB a connector, so 210 MB
- * at 100,000) on top of the manifests the validation result already holds. Read, they are plain
- * data, the same each time: JSON, spreads and structured clones see ordinary properties.
+ * What a change writes, and an added provider's child rows (all of its manifest's), are made from
+ * its connector whenever they are read (rendered, printed as JSON, counted, applied), not kept.
+ * Measured on a cold sync of 20,000 connectors, the 360,000 child rows held at once were 42 MB of
+ * live heap (2 KB a connector, so 210 MB at 100,000); the provider rows, with their manifests,
+ * would be more. A change keeps its connector, which the validation result holds anyway, and
+ * nothing made from it. Read, the rows are plain data, the same each time: JSON, spreads and
+ * structured clones see ordinary properties.
  */
-const MANIFEST = Symbol('manifest');
-type AddedChange = { [MANIFEST]: Manifest };
-/** The manifest an added change was made from; undefined for any other change. */
-const addedManifest = (p: object): Manifest | undefined => (p as Partial<AddedChange>)[MANIFEST];
+const CONNECTOR = Symbol('connector');
+type Sourced = { [CONNECTOR]: ParsedConnector; status_after: ProviderStatus };
+/** The manifest an added change was made from (read anew); undefined for any other change. */
+const addedManifest = (p: ProviderChange): Manifest | undefined => (p.kind === 'added' ? (p as Partial<Sourced>)[CONNECTOR]?.manifest : undefined);
 const addedRows = <T>(rows: (m: Manifest) => T[]): PropertyDescriptor => ({
   enumerable: true,
-  get(this: AddedChange): RowChanges<T> {
-    return { added: rows(this[MANIFEST]), changed: [], removed: [] };
+  get(this: Sourced): RowChanges<T> {
+    return { added: rows(this[CONNECTOR].manifest), changed: [], removed: [] };
   },
 });
 const ADDED_ROWS = { scopes: addedRows(scopeRows), kpi_mappings: addedRows(kpiRows), secrets: addedRows(secretRows) };
+const WRITES: PropertyDescriptor = {
+  enumerable: true,
+  get(this: Sourced): ProviderWrites {
+    const c = this[CONNECTOR];
+    const status = this.status_after;
+    // Each part made only when read: apply reads one table's rows at a time.
+    return {
+      get provider() { return providerRow(c, status); },
+      get scopes() { return scopeRows(c.manifest); },
+      get kpi_mappings() { return kpiRows(c.manifest); },
+      get secrets() { return secretRows(c.manifest); },
+    };
+  },
+};
 
 /**
  * Written out, not spread, and its getters defined one by one: then every added change shares one
  * hidden class (measured: 225 bytes and 4 µs a change, against 750 bytes and 25 µs spread).
  */
 function addedChange(c: ParsedConnector): ProviderChange {
+  const m = c.manifest;
   const change = {
     slug: c.slug,
-    display_name: c.manifest.display_name,
-    auth_mode: c.manifest.auth_mode,
+    display_name: m.display_name,
+    auth_mode: m.auth_mode,
     status_after: nextStatus(undefined, c.digest),
     digest_after: c.digest,
     kind: 'added' as const,
@@ -198,10 +268,11 @@ function addedChange(c: ParsedConnector): ProviderChange {
     fields_changed: [],
   };
   // Not enumerable and keyed by a symbol: JSON, spreads, clones and comparisons never see it.
-  Object.defineProperty(change, MANIFEST, { value: c.manifest });
+  Object.defineProperty(change, CONNECTOR, { value: c });
   Object.defineProperty(change, 'scopes', ADDED_ROWS.scopes);
   Object.defineProperty(change, 'kpi_mappings', ADDED_ROWS.kpi_mappings);
   Object.defineProperty(change, 'secrets', ADDED_ROWS.secrets);
+  Object.defineProperty(change, 'writes', WRITES);
   return change as unknown as ProviderChange;
 }
 
@@ -225,23 +296,24 @@ function sameFields(a: object, b: object): boolean {
   return Object.keys(y).every((k) => x[k] === y[k]) && Object.keys(x).every((k) => k in y);
 }
 
-function catalogChanges(
+/** `row`: the table's row of an entry, as written (from the catalogue) or as it stands (from the registry). */
+function catalogChanges<R extends CatalogRow>(
   desired: { id: string; label: string; description: string; unit?: string }[],
   current: CatalogEntrySnapshot[],
-): RowChanges<CatalogRow> {
+  row: (e: { id: string; label: string; description: string; unit?: string | null }) => R,
+): RowChanges<R> {
   const now = new Map(current.map((e) => [e.id, e]));
   const ids = new Set(desired.map((e) => e.id));
-  const changes: RowChanges<CatalogRow> = { added: [], changed: [], removed: [] };
+  const changes: RowChanges<R> = { added: [], changed: [], removed: [] };
   for (const e of desired) {
     const prev = now.get(e.id);
-    const row = { id: e.id, label: e.label };
     // A retired id that is back counts as added: it is available to manifests again.
-    if (!prev || prev.retired) changes.added.push(row);
+    if (!prev || prev.retired) changes.added.push(row(e));
     else if (prev.label !== e.label || prev.description !== e.description || (prev.unit ?? null) !== (e.unit ?? null)) {
-      changes.changed.push({ before: { id: prev.id, label: prev.label }, after: row });
+      changes.changed.push({ before: row(prev), after: row(e) });
     }
   }
-  for (const e of current) if (!e.retired && !ids.has(e.id)) changes.removed.push({ id: e.id, label: e.label });
+  for (const e of current) if (!e.retired && !ids.has(e.id)) changes.removed.push(row(e));
   return changes;
 }
 

@@ -11,21 +11,22 @@
 import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
-import { migrateWithClient, registryHasSchema } from '../registry/migrate.ts';
+import { migrateWithClient } from '../registry/migrate.ts';
 import { isConnectionLost } from '../registry/pool.ts';
 import { readKeptTexts } from '../validate/connector-folder.ts';
 import { validateRepo } from '../validate/index.ts';
 import type { ValidationResult } from '../validate/types.ts';
-import type { KnownSources } from '../validate/unchanged.ts';
-import { loadCatalog } from '../validate/catalog.ts';
+import { loadCatalog, type LoadedCatalog } from '../validate/catalog.ts';
 import { validationFingerprint } from '../validate/unchanged.ts';
 import { analyzeAfterSync } from './analyze.ts';
 import { dirtyFoldersHold, matchesBaseline, readBaseline, vouchedRoots, writeBaseline } from './baseline.ts';
 import { applyCatalog, applyProviders, applySourceHashes } from './apply.ts';
 import { readFolderSources, stampTrees } from './changed-folders.ts';
+import { withConnection, type Db } from './connection.ts';
 import { applyConnectorFiles, foldersToRecord, recordApprovedFiles } from './files.ts';
 import { declaredKeyNames, keyConflicts, readKeyOwners, refuseKeyConflicts } from './key-owners.ts';
-import { computePlan, emptySnapshot, planIsEmpty, unchangedStillHolds } from './plan.ts';
+import { makePlan, planIsEmpty } from './plan.ts';
+import { defaultValidate, planRegistry, planSync, validateStamped, type PlanOptions } from './planning.ts';
 import { changedEntries, CONNECTORS_DIR, readGitFolders, type GitFolders } from './git-folders.ts';
 import { defaultActor, detectCommit, worktreeDirtyFrom } from './provenance.ts';
 import { recordFailedSync, summarizeError, summarizeValidation, type FailureSummary } from './record.ts';
@@ -36,26 +37,12 @@ import { SYNC_LOCK } from '../registry/db.ts';
 /** The sync lock key, re-exported for callers of the sentinel. */
 export { SYNC_LOCK };
 
-/** What a sync needs of the database: a pg.Pool does. */
-export type Db = Pick<pg.Pool, 'connect'>;
-/**
- * `known`: what the registry remembers of the last sync; a validator may accept manifests whose
- * bytes it synced as unchanged without parsing them (validateRepo does). Absent: validate in full.
- */
-export type Validate = (args: { repoRoot: string; known?: KnownSources }) => Promise<ValidationResult>;
-
-export interface PlanOptions {
-  db: Db;
-  repoRoot: string;
-  /** Default: validateRepo from pipeline/validate. */
-  validate?: Validate;
-  /** Validate every manifest, even those whose bytes the registry already synced (`sync --full`). */
-  fullValidation?: boolean;
-  /** Where a sync says what it could not do but worked around (git failing: every folder is read). */
-  log?: (line: string) => void;
-}
+export { planSync };
+export type { Db };
+export type { PlanOptions, PlanOutcome, Validate } from './planning.ts';
 
 export interface SyncOptions extends PlanOptions {
+  db: Db;
   /** Who runs the sync; default GITHUB_ACTOR or the OS user. */
   actor?: string;
   /** Default: GITHUB_SHA, else `git rev-parse HEAD` in repoRoot, else null. */
@@ -69,59 +56,12 @@ export interface SyncOptions extends PlanOptions {
   beforeCommit?: (client: pg.PoolClient) => Promise<void>;
 }
 
-export interface PlanOutcome {
-  validation: ValidationResult;
-  /** Absent when validation failed. */
-  plan?: Plan;
-}
-
 export interface SyncOutcome {
   validation: ValidationResult;
   /** Absent when validation failed: no registry content was written. */
   result?: SyncResult;
   /** When validation failed: the registry_syncs row recording the failure (record.ts), or null when none could be written. */
   failed_sync_id?: number | null;
-}
-
-const defaultValidate: Validate = (args) => validateRepo({ repoRoot: args.repoRoot, known: args.known });
-
-/**
- * Validates and plans; never writes. On a database without the schema, plans against an empty registry.
- * Validation runs outside the read transaction (on the embedded registry an open transaction holds
- * up every other client); if a sync moved a row the validator skipped meanwhile, it validates again.
- */
-export async function planSync(opts: PlanOptions): Promise<PlanOutcome> {
-  const validate = opts.validate ?? defaultValidate;
-  // In a git checkout only the folders git does not vouch for are read (changed-folders.ts).
-  let memory: RegistryMemory = {};
-  const readKnown = async () => (memory = await withClient(opts.db, readRegistryMemory)).known;
-  const { known } = await readFolderSources({ ...opts, full: opts.fullValidation, readKnown });
-  let validation = await validate({ repoRoot: opts.repoRoot, known });
-  if (!validation.ok) return { validation };
-  const client = await opts.db.connect();
-  try {
-    for (;;) {
-      // One consistent read, even while a sync commits in between our queries.
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const snapshot = (await registryHasSchema(client)) ? await readSnapshot(client, validation.connectors, memory.heads) : emptySnapshot();
-      const owners = await readKeyOwners(client, declaredKeyNames(validation.connectors));
-      await client.query('COMMIT');
-      if (unchangedStillHolds(validation.connectors, snapshot.providers)) {
-        // A key name another connector owns in the registry: an error, not a plan (key-owners.ts).
-        const conflicts = keyConflicts(validation.connectors, owners);
-        if (conflicts.length > 0) return { validation: await refuseKeyConflicts(validation, conflicts, opts.repoRoot) };
-        return { validation, plan: computePlan(validation, snapshot) };
-      }
-      validation = await validate({ repoRoot: opts.repoRoot });
-      if (!validation.ok) return { validation };
-      memory = {};
-    }
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
 }
 
 /** Who ran a sync and what it read, for its registry_syncs row. */
@@ -182,40 +122,31 @@ async function attemptSync(
   // Read-only, before any migration: an invalid repository must not change the database at all.
   // In a git checkout only the folders git does not vouch for are read (changed-folders.ts).
   let memory: RegistryMemory = {};
-  const readKnown = async () => (memory = await withClient(opts.db, readRegistryMemory)).known;
+  const readKnown = async () => (memory = await withConnection(opts.db, readRegistryMemory)).known;
   const { known, git } = await readFolderSources({ ...opts, full: opts.fullValidation, readKnown, git: gitAnswer });
   answered();
-  let validation = await validate({ repoRoot: opts.repoRoot, known });
+  const { repoRoot } = opts;
+  const validation = await validateStamped(validate, { repoRoot, known }, git, opts);
   if (!validation.ok) return { validation };
-  await stampTrees(validation.connectors, git, opts);
   // Likewise a key name another connector owns (checked again under the lock below).
   const keyNames = declaredKeyNames(validation.connectors);
   if (keyNames.length > 0) {
-    const conflicts = keyConflicts(validation.connectors, await withClient(opts.db, (c) => readKeyOwners(c, keyNames)));
-    if (conflicts.length > 0) return { validation: await refuseKeyConflicts(validation, conflicts, opts.repoRoot) };
+    const conflicts = keyConflicts(validation.connectors, await withConnection(opts.db, (c) => readKeyOwners(c, keyNames)));
+    if (conflicts.length > 0) return { validation: await refuseKeyConflicts(validation, conflicts, repoRoot) };
   }
 
   return underSyncLock(opts, async (client) => {
-    // The provider rows read before validating, unless anything was committed since (the generation says).
-    let snapshot = await readSnapshot(client, validation.connectors, memory.heads);
-    if (!unchangedStillHolds(validation.connectors, snapshot.providers)) {
-      // Another sync moved rows the validator skipped, between our validation and the lock: rare, so
-      // simply validate everything again under the lock.
-      validation = await validate({ repoRoot: opts.repoRoot });
-      if (!validation.ok) {
-        await client.query('ROLLBACK');
-        return { validation };
-      }
-      await stampTrees(validation.connectors, git, opts);
-      snapshot = await readSnapshot(client, validation.connectors);
-    }
-    const conflicts = keyConflicts(validation.connectors, await readKeyOwners(client, declaredKeyNames(validation.connectors)));
-    if (conflicts.length > 0) {
+    const planned = await planRegistry({
+      validation, repoRoot, read: (fn) => fn(client), heads: memory.heads,
+      // Under the lock nothing moves again: validating everything once more settles it.
+      revalidate: () => validateStamped(validate, { repoRoot }, git, opts),
+    });
+    if (!planned.plan || !planned.validation.ok) {
       await client.query('ROLLBACK');
-      return { validation: await refuseKeyConflicts(validation, conflicts, opts.repoRoot) };
+      return { validation: planned.validation };
     }
-    const plan = computePlan(validation, snapshot);
-    return { validation, result: await writePlan(client, opts, { plan, validation, snapshot, git, prov, startedAt }) };
+    const { plan, snapshot } = planned;
+    return { validation: planned.validation, result: await writePlan(client, opts, { plan, validation: planned.validation, snapshot, git, prov, startedAt }) };
   });
 }
 
@@ -258,8 +189,8 @@ async function writePlan(
   const { actor, commitSha, worktreeDirty } = args.prov;
   const outcome = planIsEmpty(plan) ? 'noop' : 'applied';
   if (outcome === 'applied') {
-    await applyCatalog(client, plan, validation.catalog);
-    await applyProviders(client, plan, validation.connectors);
+    await applyCatalog(client, plan);
+    await applyProviders(client, plan);
   }
   const hashes = await applySourceHashes(client, plan, validation.connectors, snapshot.providers);
   const recording = foldersToRecord(plan, validation.connectors, snapshot.providers);
@@ -270,10 +201,7 @@ async function writePlan(
   await opts.beforeCommit?.(client);
   await commitOrSayUnknown(client);
   const analyzed = await analyzeAfterSync(client, plan, hashes, opts.log, filesRecorded);
-  return {
-    plan, sync_id: syncId, outcome, dry_run: false, commit_sha: commitSha, worktree_dirty: worktreeDirty, actor,
-    source_hashes_updated: hashes, files_recorded: filesRecorded, analyzed,
-  };
+  return { ...syncResult(plan, syncId, args.prov), source_hashes_updated: hashes, files_recorded: filesRecorded, analyzed };
 }
 
 /**
@@ -293,7 +221,7 @@ async function syncOnBaseline(
   const loaded = await loadCatalog(opts.repoRoot);
   if (loaded.errors.length > 0) return undefined;
   const fingerprint = validationFingerprint(loaded.catalog);
-  const seen = await withClient(opts.db, readBaseline);
+  const seen = await withConnection(opts.db, readBaseline);
   if (!matchesBaseline(seen, git, fingerprint) || !dirtyFoldersHold(opts.repoRoot, seen)) return undefined;
   answered();
   return underSyncLock(opts, async (client) => {
@@ -303,38 +231,13 @@ async function syncOnBaseline(
       return undefined;
     }
     const n = baseline.connectors;
-    const none = () => ({ added: 0, changed: 0, removed: 0 });
-    const plan: Plan = {
-      against_empty_registry: false,
-      providers: [],
-      unchanged: n,
-      catalog: { firearm_types: { added: [], changed: [], removed: [] }, core_kpis: { added: [], changed: [], removed: [] } },
-      counts: {
-        providers: { added: 0, changed: 0, unchanged: n, retired: 0, revived: 0 },
-        scopes: none(), kpi_mappings: none(), secrets: none(), firearm_types: none(), core_kpis: none(),
-      },
-    };
-    const { actor, commitSha, worktreeDirty } = prov;
-    const syncId = await recordSync(client, { plan, outcome: 'noop', actor, commitSha, worktreeDirty, startedAt, fingerprint });
+    const plan = makePlan({ unchanged: n });
+    const syncId = await recordSync(client, { plan, outcome: 'noop', ...prov, startedAt, fingerprint });
     await opts.beforeCommit?.(client);
     await commitOrSayUnknown(client);
-    const validation: ValidationResult = {
-      ok: true,
-      checked: loaded.checked + n,
-      checked_files: { manifests: n, catalogues: loaded.checked },
-      errors: [],
-      warnings: [],
-      connectors: [],
-      catalog: loaded.catalog,
-      fingerprint,
-      skipped_unchanged: n,
-    };
     return {
-      validation,
-      result: {
-        plan, sync_id: syncId, outcome: 'noop', dry_run: false, commit_sha: commitSha, worktree_dirty: worktreeDirty, actor,
-        source_hashes_updated: 0, files_recorded: 0, analyzed: [],
-      },
+      validation: catalogueValidation(loaded, n),
+      result: { ...syncResult(plan, syncId, prov), source_hashes_updated: 0, files_recorded: 0, analyzed: [] },
     };
   });
 }
@@ -364,7 +267,7 @@ async function syncChangedFolders(
   const git = await gitAnswer;
   const roots = vouchedRoots(git);
   if (!git || !roots) return undefined;
-  const seen = await withClient(opts.db, readBaseline);
+  const seen = await withConnection(opts.db, readBaseline);
   if (!seen || seen.catalog_tree !== roots.catalog) return undefined;
   const names = await changedEntries(opts.repoRoot, seen.connectors_tree, roots.connectors);
   if (!names) return undefined;
@@ -379,21 +282,21 @@ async function syncChangedFolders(
   }
   const slugs = [...changed].sort();
   // What the registry synced from the changed folders, for the validator's unchanged-bytes path.
-  const heads = await withClient(opts.db, (c) => readSnapshot(c, [], undefined, slugs));
+  const heads = await withConnection(opts.db, (c) => readSnapshot(c, [], undefined, slugs));
   const sources = new Map<string, { sha256: string; digest: string; tree: string | null }>();
   for (const h of heads.providers) {
     if (h.status !== 'retired' && h.source_sha256) sources.set(h.slug, { sha256: h.source_sha256, digest: h.manifest_digest, tree: h.source_tree ?? null });
   }
   const validation: ValidationResult = present.length > 0
     ? await validateRepo({ repoRoot: opts.repoRoot, paths: present.map((f) => `${CONNECTORS_DIR}/${f}`), othersVouched: true, known: { fingerprint: seen.fingerprint, sources } })
-    : await catalogueOnly(opts.repoRoot);
+    : catalogueValidation(await loadCatalog(opts.repoRoot), 0);
   // Invalid input, or a key name another connector owns: rare, so the errors are those of a full
   // validation (every folder read: the other side of a cross-file rule is reported too).
   if (!validation.ok) return 'full';
   if (validation.fingerprint !== seen.fingerprint) return undefined;
   await stampTrees(validation.connectors, git, opts);
   const keyNames = declaredKeyNames(validation.connectors);
-  if (keyNames.length > 0 && keyConflicts(validation.connectors, await withClient(opts.db, (c) => readKeyOwners(c, keyNames))).length > 0) return 'full';
+  if (keyNames.length > 0 && keyConflicts(validation.connectors, await withConnection(opts.db, (c) => readKeyOwners(c, keyNames))).length > 0) return 'full';
   answered();
 
   return underSyncLock(opts, async (client) => {
@@ -403,20 +306,14 @@ async function syncChangedFolders(
       await client.query('ROLLBACK');
       return undefined;
     }
-    const snapshot = await readSnapshot(client, validation.connectors, undefined, slugs);
-    if (!unchangedStillHolds(validation.connectors, snapshot.providers)) {
-      await client.query('ROLLBACK');
-      return undefined;
-    }
     // At the baseline the providers not retired were exactly its connectors: those outside the changed folders are unchanged.
-    const carried = seen.connectors - snapshot.providers.filter((h) => h.status !== 'retired').length;
-    if (carried < 0) {
+    const planned = await planRegistry({ validation, repoRoot: opts.repoRoot, read: (fn) => fn(client), only: { slugs, live: seen.connectors } });
+    if (!planned?.plan || !planned.validation.ok) {
       await client.query('ROLLBACK');
-      return undefined;
+      // A key name taken meanwhile: the errors are a full validation's.
+      return planned ? 'full' : undefined;
     }
-    const plan = computePlan(validation, snapshot);
-    plan.unchanged += carried;
-    plan.counts.providers.unchanged += carried;
+    const { plan, snapshot, unlisted: carried } = planned;
     const result = await writePlan(client, opts, { plan, validation, snapshot, git, prov, startedAt, carried });
     validation.checked += carried;
     validation.checked_files = { manifests: (validation.checked_files?.manifests ?? 0) + carried, catalogues: validation.checked_files?.catalogues ?? 0 };
@@ -425,13 +322,23 @@ async function syncChangedFolders(
   });
 }
 
-/** The validation of the catalogues alone (a sync whose changed folders were all deleted). */
-async function catalogueOnly(repoRoot: string): Promise<ValidationResult> {
-  const loaded = await loadCatalog(repoRoot);
+/**
+ * The validation of the catalogues alone, with `unchanged` connectors taken as unchanged unread (a
+ * sync on its baseline) or none (a sync whose changed folders were all deleted).
+ */
+function catalogueValidation(loaded: LoadedCatalog, unchanged: number): ValidationResult {
   const ok = loaded.errors.length === 0;
   return {
-    ok, checked: loaded.checked, checked_files: { manifests: 0, catalogues: loaded.checked }, errors: loaded.errors, warnings: [],
-    connectors: [], catalog: loaded.catalog, fingerprint: ok ? validationFingerprint(loaded.catalog) : undefined, skipped_unchanged: 0,
+    ok, checked: loaded.checked + unchanged, checked_files: { manifests: unchanged, catalogues: loaded.checked }, errors: loaded.errors, warnings: [],
+    connectors: [], catalog: loaded.catalog, fingerprint: ok ? validationFingerprint(loaded.catalog) : undefined, skipped_unchanged: unchanged,
+  };
+}
+
+/** What every sync that wrote its record says of itself. */
+function syncResult(plan: Plan, syncId: number, prov: Provenance): SyncResult {
+  return {
+    plan, sync_id: syncId, outcome: planIsEmpty(plan) ? 'noop' : 'applied', dry_run: false,
+    commit_sha: prov.commitSha, worktree_dirty: prov.worktreeDirty, actor: prov.actor,
   };
 }
 
@@ -454,16 +361,6 @@ async function commitOrSayUnknown(client: pg.PoolClient): Promise<void> {
         'Run `npm run connectors -- plan` to see what is left; running the sync again is safe.',
       // No `cause`: this is not "lost before anything was written" (isConnectionLost follows causes).
     );
-  }
-}
-
-/** A connection from the pool for one read outside any transaction of ours. */
-async function withClient<T>(db: Db, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await db.connect();
-  try {
-    return await fn(client);
-  } finally {
-    client.release();
   }
 }
 

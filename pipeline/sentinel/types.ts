@@ -3,7 +3,7 @@
  * the catalogues and the registry's current rows; printed by `plan`, applied by `sync`, rendered
  * into the PR comment and job summary by pipeline/github.
  */
-import type { Aggregation, AuthMode, ScopeAccess } from '../schema/manifest.ts';
+import type { Aggregation, AuthMode, Manifest, ScopeAccess } from '../schema/manifest.ts';
 
 export type ProviderStatus = 'draft' | 'approved' | 'changed' | 'retired';
 
@@ -26,9 +26,44 @@ export interface SecretRow {
   description: string | null;
   optional: boolean;
 }
+/** A firearm_types row as a sync writes it (and, with `unit`, a core_kpis row). */
 export interface CatalogRow {
   id: string;
   label: string;
+  description: string;
+}
+export interface CoreKpiRow extends CatalogRow {
+  unit: string | null;
+}
+
+/** The connector_providers row a sync writes, column by column (approval and timestamps are the registry's). */
+export interface ProviderRow {
+  provider_slug: string;
+  display_name: string;
+  description: string | null;
+  auth_mode: AuthMode;
+  docs_url: string | null;
+  status: ProviderStatus;
+  manifest_path: string;
+  manifest_digest: string;
+  /** The parsed manifest, stored as jsonb. */
+  manifest: Manifest;
+  /** sha256 of the folder's files (null: validated from text, not from a folder). */
+  source_sha256: string | null;
+  /** The folder's git tree id when git vouched for exactly these bytes, else null. */
+  source_tree: string | null;
+}
+
+/**
+ * Everything a sync writes for one provider: its row, and every child row in manifest order (the
+ * position column is the index). A child row of the provider not listed here is deleted: the
+ * `removed` rows of its change.
+ */
+export interface ProviderWrites {
+  provider: ProviderRow;
+  scopes: ScopeRow[];
+  kpi_mappings: KpiMappingRow[];
+  secrets: SecretRow[];
 }
 
 /** Rows added, changed (before and after) and removed for one kind of child row. */
@@ -40,11 +75,19 @@ export interface RowChanges<T> {
 
 export type ProviderChangeKind = 'added' | 'changed' | 'retired' | 'revived';
 
-export interface ProviderChange {
+/**
+ * One provider the sync changes: what a reviewer reads (the status, the fields and rows that
+ * differ) and what apply writes (`writes`). A retired provider writes nothing but its status: its
+ * rows stay as a tombstone.
+ */
+export type ProviderChange =
+  | (ProviderChangeFields & { kind: 'added' | 'changed' | 'revived'; writes: ProviderWrites })
+  | (ProviderChangeFields & { kind: 'retired'; writes: null });
+
+interface ProviderChangeFields {
   slug: string;
   display_name: string;
   auth_mode: AuthMode;
-  kind: ProviderChangeKind;
   status_before: ProviderStatus | null;
   status_after: ProviderStatus;
   /** The registry's manifest digest before (null when added) and after the sync (the one to approve). */
@@ -64,9 +107,10 @@ export interface Plan {
   /** Every provider that changes, in slug order; unchanged ones are only counted. */
   providers: ProviderChange[];
   unchanged: number;
+  /** Added and changed entries are upserted as they are here; removed ones are retired, not deleted. */
   catalog: {
     firearm_types: RowChanges<CatalogRow>;
-    core_kpis: RowChanges<CatalogRow>;
+    core_kpis: RowChanges<CoreKpiRow>;
   };
   counts: PlanCounts;
 }

@@ -5,12 +5,10 @@
  * Without any registry, or on one with no schema yet, it plans against an empty registry and says
  * so first, loudly, and again at the end: every connector then shows as new.
  */
-import { computePlan, emptySnapshot, planSync } from '../../sentinel/index.ts';
+import { planSync } from '../../sentinel/index.ts';
 import { renderPlan, renderSkipped, renderValidationFailure, renderWarnings } from '../../sentinel/render.ts';
-import type { Plan } from '../../sentinel/types.ts';
-import { formatGithubCommands, validateRepo } from '../../validate/index.ts';
+import { formatGithubCommands } from '../../validate/index.ts';
 import { escapeControl } from '../../validate/terminal-text.ts';
-import type { ValidationResult } from '../../validate/types.ts';
 import { parseCommandLine } from '../command-line.ts';
 import { EXIT } from '../errors.ts';
 import { findRepoRoot, locateRegistry, printJson, registryFlags, withRegistry, type RegistryLocation } from '../options.ts';
@@ -22,13 +20,9 @@ export async function run(args: string[]): Promise<number> {
   const repoRoot = findRepoRoot();
   const where = locateRegistry(flags, repoRoot);
 
-  // With a registry, planSync validates (skipping manifests whose bytes it synced, unless --full).
-  const outcome =
-    where.kind === 'none'
-      ? await planWithoutRegistry(repoRoot)
-      : await withRegistry(flags, repoRoot, ({ pool }) =>
-          planSync({ db: pool, repoRoot, fullValidation: values.full === true, log: (line) => process.stderr.write(`${line}\n`) }),
-        );
+  // planSync validates (with a registry, skipping manifests whose bytes it synced, unless --full).
+  const opts = { repoRoot, fullValidation: values.full === true, log: (line: string) => process.stderr.write(`${line}\n`) };
+  const outcome = where.kind === 'none' ? await planSync(opts) : await withRegistry(flags, repoRoot, ({ pool }) => planSync({ ...opts, db: pool }));
   const { validation, plan } = outcome;
   if (!validation.ok || !plan) {
     if (flags.json) printJson({ ok: false, checked: validation.checked, errors: validation.errors, warnings: validation.warnings });
@@ -48,11 +42,6 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${empty?.banner ?? ''}${renderPlan(plan, { emptyRegistryNote: false })}${renderSkipped(validation, 'plan')}${empty?.reminder ?? ''}`);
   }
   return EXIT.ok;
-}
-
-async function planWithoutRegistry(repoRoot: string): Promise<{ validation: ValidationResult; plan?: Plan }> {
-  const validation = await validateRepo({ repoRoot });
-  return validation.ok ? { validation, plan: computePlan(validation, emptySnapshot()) } : { validation };
 }
 
 /**

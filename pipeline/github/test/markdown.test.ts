@@ -32,7 +32,7 @@ function hostileReport() {
     secrets: { ...none(), added: [{ key_name: 'PROVIDER_EVIL_KEY', label: LABEL, description: null, optional: false }] },
   });
   return report({
-    plan: plan([evil], { catalog: { firearm_types: { ...none(), added: [{ id: 'REFUND_ISSUE', label: CATALOG_LABEL }] }, core_kpis: none() } }),
+    plan: plan([evil], { catalog: { firearm_types: { ...none(), added: [{ id: 'REFUND_ISSUE', label: CATALOG_LABEL, description: 'x' }] }, core_kpis: none() } }),
     validation: { ok: false, checked: 1, errors: [{ file: 'connectors/evil/manifest.yaml', line: 3, column: 1, path: 'scopes[0].@mallory', code: 'unknown_field', message: MESSAGE }], warnings: [] },
   });
 }

@@ -12,6 +12,7 @@ const sum = (rs: RowChanges<unknown>[]) =>
     removed: 0,
   });
 
+/** The renderers read what a reviewer reads; what apply writes (`writes`) is left out of these. */
 export function provider(p: Partial<ProviderChange> & Pick<ProviderChange, 'slug' | 'kind'>): ProviderChange {
   return {
     display_name: p.slug,
@@ -24,8 +25,9 @@ export function provider(p: Partial<ProviderChange> & Pick<ProviderChange, 'slug
     scopes: none(),
     kpi_mappings: none(),
     secrets: none(),
+    writes: null,
     ...p,
-  };
+  } as ProviderChange;
 }
 
 export function plan(providers: ProviderChange[], extra: Partial<Plan> = {}): Plan {
@@ -101,8 +103,8 @@ export function busyPlan(): Plan {
     {
       unchanged: 7,
       catalog: {
-        firearm_types: { ...none(), added: [{ id: 'PAYROLL_RUN', label: 'Run payroll' }] },
-        core_kpis: { ...none(), removed: [{ id: 'mer', label: 'Marketing efficiency ratio' }] },
+        firearm_types: { ...none(), added: [{ id: 'PAYROLL_RUN', label: 'Run payroll', description: 'Runs payroll.' }] },
+        core_kpis: { ...none(), removed: [{ id: 'mer', label: 'Marketing efficiency ratio', description: 'Revenue per marketing spend.', unit: null }] },
       },
     },
   );

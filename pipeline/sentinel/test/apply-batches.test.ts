@@ -11,8 +11,8 @@ import { validateRepo } from '../../validate/repo.ts';
 import type { ParsedConnector } from '../../validate/types.ts';
 import { applyCatalog, applyProviders, applySourceHashes } from '../apply.ts';
 import { sendJsonBatches } from '../json-batches.ts';
-import { computePlan, kpiRows, scopeRows, secretRows } from '../plan.ts';
-import { readSnapshot } from '../snapshot.ts';
+import { kpiRows, scopeRows, secretRows } from '../plan.ts';
+import { planRegistry } from '../planning.ts';
 import { makeRepo, type TestRepo } from './helpers.ts';
 
 describe('sendJsonBatches', () => {
@@ -76,10 +76,11 @@ describe.each(testBackends())('a sync applied in batches of a few rows (%s)', (b
     try {
       await migrateWithClient(client);
       await client.query('BEGIN');
-      const snapshot = await readSnapshot(client, validation.connectors);
-      const plan = computePlan(validation, snapshot);
-      await applyCatalog(client, plan, validation.catalog);
-      await applyProviders(client, plan, validation.connectors, tiny);
+      const planned = await planRegistry({ validation, repoRoot: repo.root, read: (fn) => fn(client) });
+      if (!planned?.plan) throw new Error('no plan');
+      const { plan, snapshot } = planned;
+      await applyCatalog(client, plan);
+      await applyProviders(client, plan, tiny);
       expect(await applySourceHashes(client, plan, validation.connectors, snapshot.providers, tiny)).toBe(0);
       await client.query('COMMIT');
     } finally {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { manifestDigest } from '../../schema/digest.ts';
 import { manifestSchema, type Catalog } from '../../schema/manifest.ts';
-import type { ValidConnector } from '../../validate/types.ts';
+import type { ParsedConnector, ValidConnector } from '../../validate/types.ts';
 import { computePlan, diffRows, emptySnapshot, nextStatus, providersNeedingDetail, unchangedStillHolds } from '../plan.ts';
 import type { ProviderHead, RegistrySnapshot } from '../types.ts';
 
@@ -10,7 +10,7 @@ const catalog: Catalog = {
   coreKpis: [{ id: 'gross_sales', label: 'Gross sales', description: 'Sales' }],
 };
 
-function connector(slug: string, display_name = `Svc ${slug}`): ValidConnector {
+function connector(slug: string, display_name = `Svc ${slug}`): ParsedConnector {
   const manifest = manifestSchema.parse({
     schema_version: 1,
     provider_slug: slug,
@@ -87,10 +87,36 @@ describe('computePlan (pure)', () => {
     expect(json.providers[0]).toEqual({ ...p });
     expect(Object.keys(json.providers[0]!)).toEqual([
       'slug', 'display_name', 'auth_mode', 'status_after', 'digest_after', 'kind', 'status_before', 'digest_before', 'fields_changed',
-      'scopes', 'kpi_mappings', 'secrets',
+      'scopes', 'kpi_mappings', 'secrets', 'writes',
     ]);
     expect(json.providers[0]!.scopes).toEqual(scopes);
     expect(structuredClone(p).scopes).toEqual(scopes);
+  });
+
+  it('each change carries the rows it writes: its provider row and every child row, in manifest order; a retired one none', () => {
+    const edited = connector('edited', 'New name');
+    const snapshot: RegistrySnapshot = {
+      ...emptySnapshot(),
+      has_schema: true,
+      providers: [head('edited'), head('back', { status: 'retired' }), head('gone')],
+      details: Object.fromEntries(['edited', 'back'].map((s) => [s, { description: null, docs_url: null, scopes: [], kpi_mappings: [], secrets: [] }])),
+    };
+    const plan = computePlan({ connectors: [connector('added'), edited, connector('back')], catalog }, snapshot);
+    const writes = Object.fromEntries(plan.providers.map((p) => [`${p.slug} ${p.kind}`, p.writes]));
+    expect(Object.keys(writes)).toEqual(['added added', 'back revived', 'edited changed', 'gone retired']);
+    expect(writes['gone retired']).toBeNull();
+    expect(writes['edited changed']).toEqual({
+      provider: {
+        provider_slug: 'edited', display_name: 'New name', description: null, auth_mode: 'none', docs_url: null, status: 'draft',
+        manifest_path: 'connectors/edited/manifest.yaml', manifest_digest: edited.digest, manifest: edited.manifest, source_sha256: null, source_tree: null,
+      },
+      scopes: [{ name: 'read', description: 'Read', requires_firearm: false, firearm_type: null, access: null }],
+      kpi_mappings: [],
+      secrets: [],
+    });
+    expect(writes['back revived']!.provider.status).toBe('draft');
+    // Made when read, not kept: the same rows each time, and in JSON.
+    expect(JSON.parse(JSON.stringify(plan.providers)).map((p: { writes: unknown }) => p.writes)).toEqual(Object.values(writes));
   });
 
   it('diffRows matches rows by key and reports field changes', () => {
@@ -109,16 +135,16 @@ describe('computePlan (pure)', () => {
     });
   });
 
-  it('an unchanged (unparsed) connector is counted unchanged without its manifest, and refused when the registry moved', () => {
+  it('an unchanged (unparsed) connector is counted unchanged without its manifest, and planned only once checked against the registry', () => {
     const c = connector('acme');
-    const skipped: ValidConnector = { kind: 'unchanged', slug: 'acme', file: c.file, digest: c.digest, source_sha256: 'a'.repeat(64) };
+    const connectors: ValidConnector[] = [{ kind: 'unchanged', slug: 'acme', file: c.file, digest: c.digest, source_sha256: 'a'.repeat(64) }];
     const snapshot: RegistrySnapshot = { ...emptySnapshot(), has_schema: true, providers: [head('acme', { source_sha256: 'a'.repeat(64) })] };
-    expect(unchangedStillHolds([skipped], snapshot.providers)).toBe(true);
-    expect(computePlan({ connectors: [skipped], catalog }, snapshot).counts.providers.unchanged).toBe(1);
+    // computePlan takes unparsed connectors only as unchangedStillHolds lets them through (CheckedConnectors).
+    if (!unchangedStillHolds(connectors, snapshot.providers)) throw new Error('expected to hold');
+    expect(computePlan({ connectors, catalog }, snapshot).counts.providers.unchanged).toBe(1);
     const moved = [head('acme', { manifest_digest: 'other', source_sha256: 'a'.repeat(64) })];
-    expect(unchangedStillHolds([skipped], moved)).toBe(false);
-    expect(unchangedStillHolds([skipped], [head('acme', { source_sha256: 'b'.repeat(64) })])).toBe(false);
-    expect(unchangedStillHolds([skipped], [head('acme', { status: 'retired', source_sha256: 'a'.repeat(64) })])).toBe(false);
-    expect(() => computePlan({ connectors: [skipped], catalog }, { ...snapshot, providers: moved })).toThrow(/skipped as unchanged/);
+    expect(unchangedStillHolds(connectors, moved)).toBe(false);
+    expect(unchangedStillHolds(connectors, [head('acme', { source_sha256: 'b'.repeat(64) })])).toBe(false);
+    expect(unchangedStillHolds(connectors, [head('acme', { status: 'retired', source_sha256: 'a'.repeat(64) })])).toBe(false);
   });
 });

@@ -13,6 +13,7 @@ import { computePlan, emptySnapshot } from '../../sentinel/plan.ts';
 import { formatHuman, formatProblem } from '../format.ts';
 import { validateManifestText } from '../manifest.ts';
 import { clip, escapeControl, terminalJson } from '../terminal-text.ts';
+import type { ParsedConnector } from '../types.ts';
 import { REPO_ROOT, VALID, edit, realCatalog } from './helpers.ts';
 import { makeRepo, manifestFor, type TempRepo } from './fs-helpers.ts';
 
@@ -65,7 +66,7 @@ describe('formatProblem and the plan renderer are safe at the source', () => {
     const clean = edit(VALID, 'display_name: Acme Shop', `display_name: ${JSON.stringify(SHADY)}`);
     const r = validateManifestText(clean, 'connectors/acme/manifest.yaml', realCatalog(), 'acme');
     expect(r.errors).toEqual([]);
-    const out = renderPlan(computePlan({ connectors: [r.connector!], catalog: realCatalog() }, emptySnapshot()));
+    const out = renderPlan(computePlan({ connectors: [r.connector as ParsedConnector], catalog: realCatalog() }, emptySnapshot()));
     expect(out).not.toMatch(RAW);
     expect(out).toContain('Acme \\u202eevil\\u202c \\x1b[31mred\\x9b2J');
   });
