@@ -11,6 +11,7 @@ import { formatGithubCommands } from '../../validate/index.ts';
 import { escapeControl } from '../../validate/terminal-text.ts';
 import { parseCommandLine } from '../command-line.ts';
 import { EXIT } from '../errors.ts';
+import { writeJsonLine } from '../../sentinel/plan-json.ts';
 import { findRepoRoot, locateRegistry, printJson, registryFlags, withRegistry, type RegistryLocation } from '../options.ts';
 import { PLAN } from '../specs.ts';
 
@@ -37,7 +38,7 @@ export async function run(args: string[]): Promise<number> {
   const empty = plan.against_empty_registry ? emptyRegistryWords(where) : undefined;
   if (flags.json) {
     if (empty) process.stderr.write(empty.banner);
-    printJson(plan);
+    writeJsonLine(plan, stdout);
   } else {
     process.stdout.write(`${empty?.banner ?? ''}${renderPlan(plan, { emptyRegistryNote: false })}${renderSkipped(validation, 'plan')}${empty?.reminder ?? ''}`);
   }
@@ -71,3 +72,5 @@ export function emptyRegistryWords(where: RegistryLocation): { banner: string; r
     reminder: `${escapeControl(`Reminder: planned against an EMPTY registry (${reason}): everything above shows as new.`)}\n`,
   };
 }
+
+const stdout = (text: string) => process.stdout.write(text);

@@ -11,6 +11,7 @@ import { formatGithubCommands, validateRepo } from '../../validate/index.ts';
 import type { ValidationResult } from '../../validate/types.ts';
 import { parseCommandLine } from '../command-line.ts';
 import { EXIT } from '../errors.ts';
+import { writeJsonLine } from '../../sentinel/plan-json.ts';
 import { noRegistryYet, printJson, findRepoRoot, registryFlags, withRegistry } from '../options.ts';
 import { SYNC } from '../specs.ts';
 
@@ -37,7 +38,7 @@ export async function run(args: string[]): Promise<number> {
   if (!validation.ok) return failed(validation, flags.json, outcome.failed_sync_id);
   process.stderr.write(renderWarnings(validation));
   if (!result) throw new Error('sync: validation passed but no result came back (a bug: please report it)');
-  if (flags.json) printJson(result);
+  if (flags.json) writeJsonLine(result, stdout);
   else process.stdout.write(`${renderSyncResult(result)}${renderSkipped(validation, 'sync')}`);
   return EXIT.ok;
 }
@@ -51,3 +52,5 @@ function failed(validation: ValidationResult, json: boolean, failedSyncId?: numb
   }
   return EXIT.failed;
 }
+
+const stdout = (text: string) => process.stdout.write(text);
