@@ -18,11 +18,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveKpiMapping, approveProvider } from '../../pipeline/registry/approvals.ts';
 import { testBackends } from '../../pipeline/registry/testing.ts';
 import { runSync } from '../../pipeline/sentinel/index.ts';
+import { testManifest } from '../../pipeline/schema/test/test-manifest.ts';
 import type { PipelineProblem, PipelineStateView } from '../src/lib/ports.ts';
 import { launchChromium } from './helpers/chromium.ts';
 import { startFixture, type SiteFixture } from './helpers/fixture.ts';
 import { makeRepo, sync, writeManifest } from './helpers/repo.ts';
-import { sampleManifest } from './helpers/seed.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -131,14 +131,14 @@ describe(`accessibility and the operator's page furniture, in Chromium (${backen
   beforeAll(async () => {
     f = await startFixture(backend, { pipelineState: () => pipeline });
     const repo = await makeRepo(path.join(f.tmp, 'repo'));
-    const acme = sampleManifest('acme_shop', { display_name: 'Acme Shop', docs_url: LONG_DOCS });
+    const acme = testManifest('acme_shop', { display_name: 'Acme Shop', docs_url: LONG_DOCS });
     acme.scopes.push(
       { name: LONG_SCOPE, description: 'Read fulfillment orders and returns managed by the merchant', requires_firearm: false },
       { name: URL_SCOPE, description: 'Manage the YouTube account', requires_firearm: true, firearm_type: 'SOCIAL_PUBLISH' },
     );
     await writeManifest(repo, acme);
-    await writeManifest(repo, sampleManifest('beta_crm', { display_name: 'Beta CRM', auth_mode: 'oauth_and_byok' }));
-    await writeManifest(repo, sampleManifest('gamma_code', { display_name: 'Gamma Code' }));
+    await writeManifest(repo, testManifest('beta_crm', { display_name: 'Beta CRM', auth_mode: 'oauth_and_byok' }));
+    await writeManifest(repo, testManifest('gamma_code', { display_name: 'Gamma Code' }));
     await code(repo, 'gamma_code/server.ts', 'export function start() {\n  return { tools: [] };\n}\n');
     await sync(f.db, repo);
     const digestOf = async (slug: string) =>

@@ -9,12 +9,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBackends } from '../../pipeline/registry/testing.ts';
 import { recordFailedSync } from '../../pipeline/sentinel/record.ts';
+import { testManifest } from '../../pipeline/schema/test/test-manifest.ts';
 import { recordKeyEvent } from '../src/lib/queries/events.ts';
 import { ACTIVITY_PAGE_SIZE } from '../src/lib/queries/activity.ts';
 import { launchChromium } from './helpers/chromium.ts';
 import { startFixture, type SiteFixture } from './helpers/fixture.ts';
 import { request } from './helpers/http.ts';
-import { sampleManifest, seedCatalog, seedConnectors } from './helpers/seed.ts';
+import { seedCatalog, seedConnectors } from './helpers/seed.ts';
 
 const SHA = 'abc1234567'.padEnd(40, '0');
 /** How many key_set events beta_crm gets: enough for three pages. */
@@ -52,8 +53,8 @@ describe.each(testBackends())('/activity (%s)', (backend) => {
   beforeAll(async () => {
     f = await startFixture(backend);
     await seedCatalog(f.db);
-    await seedConnectors(f.db, [sampleManifest('acme_shop', { display_name: 'Acme Shop' })], 'approved');
-    await seedConnectors(f.db, [sampleManifest('beta_crm', { display_name: 'Beta CRM' })], 'draft');
+    await seedConnectors(f.db, [testManifest('acme_shop', { display_name: 'Acme Shop' })], 'approved');
+    await seedConnectors(f.db, [testManifest('beta_crm', { display_name: 'Beta CRM' })], 'draft');
     // The oldest events: many keys set on beta_crm, for the pages.
     await f.db.query(
       `INSERT INTO registry_events (provider_slug, kind, actor, details)

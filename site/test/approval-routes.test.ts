@@ -15,10 +15,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBackends } from '../../pipeline/registry/testing.ts';
 import { checkAndConsume } from '../../pipeline/registry/licences.ts';
+import { testManifest } from '../../pipeline/schema/test/test-manifest.ts';
 import { launchChromium } from './helpers/chromium.ts';
 import { csrfFrom, dumpAllTables, startFixture, type SiteFixture } from './helpers/fixture.ts';
 import { everythingSeen, form, request, type Reply } from './helpers/http.ts';
-import { sampleManifest, seedCatalog, seedConnectors } from './helpers/seed.ts';
+import { seedCatalog, seedConnectors } from './helpers/seed.ts';
 
 const CANARY = `replace-canary-${Math.random().toString(36).slice(2)}-K3y`;
 const ACME_KEY = 'PROVIDER_ACME_SHOP_API_KEY';
@@ -26,8 +27,8 @@ const BETA_KEY = 'PROVIDER_BETA_CRM_API_KEY';
 const WALK_KEY = 'PROVIDER_WALK_SHOP_API_KEY';
 const sha = (c: string) => c.repeat(64);
 
-const acme = sampleManifest('acme_shop', { display_name: 'Acme Shop' });
-const beta = sampleManifest('beta_crm', {
+const acme = testManifest('acme_shop', { display_name: 'Acme Shop' });
+const beta = testManifest('beta_crm', {
   display_name: 'Beta CRM',
   scopes: [
     { name: 'read_contacts', description: 'Read contacts', requires_firearm: false },
@@ -35,8 +36,8 @@ const beta = sampleManifest('beta_crm', {
     { name: 'delete_contacts', description: 'Delete contacts for good', requires_firearm: true, firearm_type: 'CODE_DELETE' },
   ],
 });
-const delta = sampleManifest('delta_ads', { display_name: 'Delta Ads' });
-const kappa = sampleManifest('kappa_shop', {
+const delta = testManifest('delta_ads', { display_name: 'Delta Ads' });
+const kappa = testManifest('kappa_shop', {
   display_name: 'Kappa Shop',
   kpis: [
     { raw: 'total_sales', standard: 'gross_sales', aggregation: 'sum' },
@@ -44,7 +45,7 @@ const kappa = sampleManifest('kappa_shop', {
     { raw: 'spend', standard: 'ad_spend', aggregation: 'max' },
   ],
 });
-const walk = sampleManifest('walk_shop', { display_name: 'Walk Shop' });
+const walk = testManifest('walk_shop', { display_name: 'Walk Shop' });
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 

@@ -8,10 +8,10 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBackends } from '../../pipeline/registry/testing.ts';
+import { testManifest } from '../../pipeline/schema/test/test-manifest.ts';
 import { launchChromium } from './helpers/chromium.ts';
 import { dumpAllTables, startFixture, type SiteFixture } from './helpers/fixture.ts';
 import { makeRepo, sync, writeManifest } from './helpers/repo.ts';
-import { sampleManifest } from './helpers/seed.ts';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/site');
 const KEY = 'PROVIDER_ACME_SHOP_API_KEY';
@@ -26,15 +26,15 @@ describe(`operator walk in Chromium (${backend})`, () => {
   let browser: Browser;
   let page: Page;
   let repo: string;
-  const sample = sampleManifest('acme_shop');
+  const sample = testManifest('acme_shop');
   // read_orders says access: read; refund_orders (a firearm) says nothing, so it shows as Write.
-  const acme = sampleManifest('acme_shop', { display_name: 'Acme Shop', scopes: [{ ...sample.scopes[0]!, access: 'read' }, sample.scopes[1]!] });
+  const acme = testManifest('acme_shop', { display_name: 'Acme Shop', scopes: [{ ...sample.scopes[0]!, access: 'read' }, sample.scopes[1]!] });
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
     f = await startFixture(backend);
     repo = await makeRepo(path.join(f.tmp, 'repo'));
-    for (const m of [acme, sampleManifest('beta_crm', { display_name: 'Beta CRM', auth_mode: 'oauth_and_byok' }), sampleManifest('gamma_ads', { display_name: 'Gamma Ads', scopes: [{ name: 'read_reports', description: 'Read reports', requires_firearm: false }] })]) {
+    for (const m of [acme, testManifest('beta_crm', { display_name: 'Beta CRM', auth_mode: 'oauth_and_byok' }), testManifest('gamma_ads', { display_name: 'Gamma Ads', scopes: [{ name: 'read_reports', description: 'Read reports', requires_firearm: false }] })]) {
       await writeManifest(repo, m);
     }
     await sync(f.db, repo);

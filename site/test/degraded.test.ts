@@ -5,9 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineStateView } from '../src/lib/ports.ts';
 import { testBackends } from '../../pipeline/registry/testing.ts';
+import { testManifest } from '../../pipeline/schema/test/test-manifest.ts';
 import { csrfFrom, startFixture, type SiteFixture } from './helpers/fixture.ts';
 import { form, request } from './helpers/http.ts';
-import { sampleManifest, seedCatalog, seedConnectors } from './helpers/seed.ts';
+import { seedCatalog, seedConnectors } from './helpers/seed.ts';
 
 const KEY = 'PROVIDER_ACME_SHOP_API_KEY';
 
@@ -21,7 +22,7 @@ describe.each(testBackends())('degraded states (%s)', (backend) => {
   beforeAll(async () => {
     f = await startFixture(backend, { pipelineState: () => pipeline });
     await seedCatalog(f.db);
-    await seedConnectors(f.db, [sampleManifest('acme_shop'), sampleManifest('old_tool')]);
+    await seedConnectors(f.db, [testManifest('acme_shop'), testManifest('old_tool')]);
     await f.db.query(`UPDATE connector_providers SET status = 'retired', retired_at = now() WHERE provider_slug = 'old_tool'`);
     csrf = csrfFrom((await request(`${f.url}/`)).body);
   });

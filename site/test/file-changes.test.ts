@@ -10,10 +10,10 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBackends } from '../../pipeline/registry/testing.ts';
+import { testManifest } from '../../pipeline/schema/test/test-manifest.ts';
 import { launchChromium } from './helpers/chromium.ts';
 import { startFixture, type SiteFixture } from './helpers/fixture.ts';
 import { makeRepo, sync, writeManifest } from './helpers/repo.ts';
-import { sampleManifest } from './helpers/seed.ts';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/site');
 const backend = testBackends()[0]!;
@@ -48,7 +48,7 @@ describe(`files changed since approval, in Chromium (${backend})`, () => {
     await mkdir(ARTIFACTS, { recursive: true });
     f = await startFixture(backend);
     repo = await makeRepo(path.join(f.tmp, 'repo'));
-    await writeManifest(repo, sampleManifest(SLUG, { display_name: 'Acme Code' }));
+    await writeManifest(repo, testManifest(SLUG, { display_name: 'Acme Code' }));
     await put('server.ts', SERVER_V1);
     await put('lib/handlers.ts', 'export const handlers = {};\n');
     await put('old.ts', 'export const old = true;\n');

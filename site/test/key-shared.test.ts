@@ -7,9 +7,10 @@
 import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBackends } from '../../pipeline/registry/testing.ts';
+import { testManifest } from '../../pipeline/schema/test/test-manifest.ts';
 import { csrfFrom, startFixture, type SiteFixture } from './helpers/fixture.ts';
 import { form, request } from './helpers/http.ts';
-import { sampleManifest, seedCatalog, seedConnectors } from './helpers/seed.ts';
+import { seedCatalog, seedConnectors } from './helpers/seed.ts';
 
 const SHARED = 'PROVIDER_DUMMY_SERVICE_API_KEY';
 const CANARY = 'canary-value-5b1e7-never-stored';
@@ -28,8 +29,8 @@ describe.each(testBackends())('a key declared by more than one connector (%s)', 
   beforeAll(async () => {
     f = await startFixture(backend);
     await seedCatalog(f.db);
-    const owner = sampleManifest('dummy_service'); // declares PROVIDER_DUMMY_SERVICE_API_KEY
-    const claimant = sampleManifest('dummy_service_api', {
+    const owner = testManifest('dummy_service'); // declares PROVIDER_DUMMY_SERVICE_API_KEY
+    const claimant = testManifest('dummy_service_api', {
       secrets: [{ key: SHARED, label: 'API key', optional: false }, { key: 'PROVIDER_DUMMY_SERVICE_API_TOKEN', label: 'Token', optional: false }],
     });
     // The state a registry held before key names were unique (the claim trigger came with the

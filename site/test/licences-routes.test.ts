@@ -10,13 +10,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBackends } from '../../pipeline/registry/testing.ts';
 import { recordRequest, recordUse, type FirearmCall } from '../../pipeline/registry/licences.ts';
+import { testManifest } from '../../pipeline/schema/test/test-manifest.ts';
 import { csrfFrom, dumpAllTables, startFixture, type SiteFixture } from './helpers/fixture.ts';
 import { everythingSeen, form, request, type Reply } from './helpers/http.ts';
-import { sampleManifest, seedCatalog, seedConnectors } from './helpers/seed.ts';
+import { seedCatalog, seedConnectors } from './helpers/seed.ts';
 
 const ARG_CANARY = `arg-canary-${Math.random().toString(36).slice(2)}`;
 
-const acme = sampleManifest('acme_shop', {
+const acme = testManifest('acme_shop', {
   display_name: 'Acme Shop',
   scopes: [
     { name: 'read_orders', description: 'Read orders', requires_firearm: false },
@@ -25,7 +26,7 @@ const acme = sampleManifest('acme_shop', {
     { name: 'delete_data', description: 'Delete data', requires_firearm: true, firearm_type: 'CODE_DELETE' },
   ],
 });
-const beta = sampleManifest('beta_crm', { display_name: 'Beta CRM' });
+const beta = testManifest('beta_crm', { display_name: 'Beta CRM' });
 
 /** A firearm call as the connector runtime records it, through the registry module on its own connection. */
 function call(slug: string, tool: string, scope: string, firearmType: string, args: unknown): FirearmCall & { arguments: unknown } {

@@ -9,10 +9,11 @@ import { mkdir } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBackends } from '../../pipeline/registry/testing.ts';
+import { testManifest } from '../../pipeline/schema/test/test-manifest.ts';
 import type { PipelineStateView } from '../src/lib/ports.ts';
 import { launchChromium } from './helpers/chromium.ts';
 import { startFixture, type SiteFixture } from './helpers/fixture.ts';
-import { sampleManifest, seedCatalog, seedConnectors } from './helpers/seed.ts';
+import { seedCatalog, seedConnectors } from './helpers/seed.ts';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/site');
 // One backend: the queries are tested on both in list-query.test.ts.
@@ -41,7 +42,7 @@ describe(`the list at scale in Chromium (${backend})`, () => {
     await seedCatalog(f.db);
     await seedConnectors(
       f.db,
-      Array.from({ length: 400 }, (_, i) => sampleManifest(`acme_ads_${i + 1}`, { display_name: `Acme Ads ${i + 1}` })),
+      Array.from({ length: 400 }, (_, i) => testManifest(`acme_ads_${i + 1}`, { display_name: `Acme Ads ${i + 1}` })),
     );
     // Acme Ads 400 was updated last.
     await f.db.query(`UPDATE connector_providers SET updated_at = now() + interval '1 hour' WHERE provider_slug = 'acme_ads_400'`);

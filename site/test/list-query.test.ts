@@ -9,10 +9,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, testBackends, type FreshDatabase } from '../../pipeline/registry/testing.ts';
 import { migrateRegistry } from '../../pipeline/registry/migrate.ts';
+import { testManifest } from '../../pipeline/schema/test/test-manifest.ts';
 import { PAGE_SIZE, SORTS, parseListParams } from '../src/lib/list-params.ts';
 import { listConnectors } from '../src/lib/queries/list.ts';
 import type { Queryable } from '../src/lib/ports.ts';
-import { sampleManifest, seedCatalog, seedConnectors } from './helpers/seed.ts';
+import { seedCatalog, seedConnectors } from './helpers/seed.ts';
 
 /** What connector_list should hold, computed from the tables; and its differences from what it holds. */
 const READ_MODEL_DRIFT = `
@@ -54,13 +55,13 @@ describe.each(testBackends())('list queries (%s)', (backend) => {
     pool = new pg.Pool({ connectionString: database.url, max: 2 });
     db = { query: (text, values) => (queries++, pool.query(text, values)) as never };
     await seedCatalog(pool);
-    const filler = Array.from({ length: 117 }, (_, i) => sampleManifest(`filler_${String(i).padStart(3, '0')}`));
+    const filler = Array.from({ length: 117 }, (_, i) => testManifest(`filler_${String(i).padStart(3, '0')}`));
     await seedConnectors(pool, [
-      sampleManifest('alpha_ads', { display_name: 'Alpha Ads', auth_mode: 'oauth', secrets: [], scopes: [{ name: 'read', description: 'Read', requires_firearm: false }] }),
-      sampleManifest('zeta_pay', { display_name: 'Zeta 100%_Pay' }),
-      sampleManifest('acme_ads_5824', { display_name: 'Acme Ads 5824' }),
-      sampleManifest('acme_ads_64', { display_name: 'Acme Ads 64' }),
-      sampleManifest('acme_ads_7', { display_name: 'acme ads 7' }),
+      testManifest('alpha_ads', { display_name: 'Alpha Ads', auth_mode: 'oauth', secrets: [], scopes: [{ name: 'read', description: 'Read', requires_firearm: false }] }),
+      testManifest('zeta_pay', { display_name: 'Zeta 100%_Pay' }),
+      testManifest('acme_ads_5824', { display_name: 'Acme Ads 5824' }),
+      testManifest('acme_ads_64', { display_name: 'Acme Ads 64' }),
+      testManifest('acme_ads_7', { display_name: 'acme ads 7' }),
       ...filler,
     ]);
     await pool.query(`UPDATE connector_providers SET status = 'retired', retired_at = now() WHERE provider_slug = 'filler_000'`);
@@ -167,7 +168,7 @@ describe.each(testBackends())('list queries (%s)', (backend) => {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
-      await seedConnectors(client, [sampleManifest('new_one', { display_name: 'New One 2' })]);
+      await seedConnectors(client, [testManifest('new_one', { display_name: 'New One 2' })]);
       // Many statements, one commit step: the work waits, queued per statement, for one trigger.
       for (let i = 0; i < 40; i++) await client.query(`UPDATE connector_providers SET updated_at = now() + ${i} * interval '1 second' WHERE provider_slug = 'new_one'`);
       expect((await client.query('SELECT count(*)::int AS n FROM connector_list_pending')).rows[0].n).toBeGreaterThan(40);

@@ -13,11 +13,12 @@ import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBackends } from '../../pipeline/registry/testing.ts';
+import { testManifest } from '../../pipeline/schema/test/test-manifest.ts';
 import { launchChromium } from './helpers/chromium.ts';
 import { csrfFrom, dumpAllTables, startFixture, type SiteFixture } from './helpers/fixture.ts';
 import { everythingSeen, form, request } from './helpers/http.ts';
 import { loginInBrowser, loginOverHttp } from './helpers/login.ts';
-import { sampleManifest, seedCatalog, seedConnectors } from './helpers/seed.ts';
+import { seedCatalog, seedConnectors } from './helpers/seed.ts';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/site');
 const KEY = 'PROVIDER_ACME_SHOP_API_KEY';
@@ -51,7 +52,7 @@ describe(`operator login (${backend})`, () => {
     f = await startFixture(backend);
     token = new URL(f.loginUrl).searchParams.get('token')!;
     await seedCatalog(f.db);
-    await seedConnectors(f.db, [sampleManifest('acme_shop')]);
+    await seedConnectors(f.db, [testManifest('acme_shop')]);
   });
   afterAll(() => f?.close());
 
@@ -177,7 +178,7 @@ describe(`operator login in Chromium (${backend})`, () => {
     await mkdir(ARTIFACTS, { recursive: true });
     f = await startFixture(backend);
     await seedCatalog(f.db);
-    await seedConnectors(f.db, [sampleManifest('acme_shop')]);
+    await seedConnectors(f.db, [testManifest('acme_shop')]);
     browser = await launchChromium({ loggedIn: false }); // contexts start as a stranger's browser
   });
   afterAll(async () => {
@@ -263,7 +264,7 @@ describe(`another OS user against the site (${backend})`, () => {
   beforeAll(async () => {
     f = await startFixture(backend);
     await seedCatalog(f.db);
-    await seedConnectors(f.db, [sampleManifest('acme_shop')]);
+    await seedConnectors(f.db, [testManifest('acme_shop')]);
     // The attacker's script must be readable by `nobody`: a 0755 directory of its own.
     dir = await mkdtemp(path.join(os.tmpdir(), 'site-attacker-'));
     await chmod(dir, 0o755);

@@ -12,12 +12,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBackends } from '../../pipeline/registry/testing.ts';
 import type { Manifest } from '../../pipeline/schema/manifest.ts';
+import { testManifest } from '../../pipeline/schema/test/test-manifest.ts';
 import { createVaultClient } from '../../vault-agent/src/client.ts';
 import { startMockProvider, type MockProvider } from '../../vault-agent/test/oauth-provider.ts';
 import { csrfFrom, dumpAllTables, startFixture, type SiteFixture } from './helpers/fixture.ts';
 import { everythingSeen, form, request, type Reply } from './helpers/http.ts';
 import { loginOverHttp } from './helpers/login.ts';
-import { sampleManifest, seedCatalog, seedConnectors } from './helpers/seed.ts';
+import { seedCatalog, seedConnectors } from './helpers/seed.ts';
 
 const SLUG = 'acme_video';
 const ID_KEY = 'PROVIDER_ACME_VIDEO_CLIENT_ID';
@@ -26,7 +27,7 @@ const REFRESH_KEY = 'PROVIDER_ACME_VIDEO_REFRESH_TOKEN';
 
 export function oauthManifest(slug: string, provider: MockProvider, extra: Partial<Manifest> = {}): Manifest {
   const upper = slug.toUpperCase();
-  return sampleManifest(slug, {
+  return testManifest(slug, {
     auth_mode: 'oauth',
     secrets: [
       { key: `PROVIDER_${upper}_CLIENT_ID`, label: 'OAuth client ID', optional: false },

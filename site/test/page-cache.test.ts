@@ -5,11 +5,11 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBackends } from '../../pipeline/registry/testing.ts';
+import { testManifest } from '../../pipeline/schema/test/test-manifest.ts';
 import { createVaultClient } from '../../vault-agent/src/client.ts';
 import { csrfFrom, startFixture, type SiteFixture } from './helpers/fixture.ts';
 import { form, request } from './helpers/http.ts';
 import { makeRepo, sync, writeManifest } from './helpers/repo.ts';
-import { sampleManifest } from './helpers/seed.ts';
 
 const KEY = 'PROVIDER_ACME_SHOP_API_KEY';
 const CANARY = `cache-canary-${Math.random().toString(36).slice(2)}-S3cr3t`;
@@ -18,7 +18,7 @@ const DIRECT_CANARY = `direct-${CANARY}`;
 describe.each(testBackends())('page cache (%s)', (backend) => {
   let f: SiteFixture;
   let repo: string;
-  const acme = sampleManifest('acme_shop', { display_name: 'Acme Shop' });
+  const acme = testManifest('acme_shop', { display_name: 'Acme Shop' });
   const page = (p: string) => request(`${f.url}${p}`);
   const cacheOf = (reply: { headers: Record<string, unknown> }) => reply.headers['x-page-cache'];
   /** Loads a page twice: the second load must come from the cache, or the test proves nothing. */
@@ -33,7 +33,7 @@ describe.each(testBackends())('page cache (%s)', (backend) => {
     f = await startFixture(backend);
     repo = await makeRepo(path.join(f.tmp, 'repo'));
     await writeManifest(repo, acme);
-    await writeManifest(repo, sampleManifest('beta_crm', { display_name: 'Beta CRM' }));
+    await writeManifest(repo, testManifest('beta_crm', { display_name: 'Beta CRM' }));
     await sync(f.db, repo);
   });
   afterAll(() => f?.close());
@@ -54,7 +54,7 @@ describe.each(testBackends())('page cache (%s)', (backend) => {
     expect((await cached('/connectors/acme_shop')).body).toContain('Read orders');
     expect((await cached('/syncs')).body.match(/data-sync=/g)).toHaveLength(1);
 
-    await writeManifest(repo, sampleManifest('gamma_ads', { display_name: 'Gamma Ads' }));
+    await writeManifest(repo, testManifest('gamma_ads', { display_name: 'Gamma Ads' }));
     await writeManifest(repo, { ...acme, scopes: [{ name: 'read_everything', description: 'Read everything', requires_firearm: false }] });
     await sync(f.db, repo);
 
@@ -146,7 +146,7 @@ describe('page cache bounds', () => {
   beforeAll(async () => {
     f = await startFixture(backend, { pageCache: { maxEntries: 3, maxBytes: 64 * 1024 } });
     const repo = await makeRepo(path.join(f.tmp, 'repo'));
-    await writeManifest(repo, sampleManifest('acme_shop'));
+    await writeManifest(repo, testManifest('acme_shop'));
     await sync(f.db, repo);
   });
   afterAll(() => f?.close());

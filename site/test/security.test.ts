@@ -6,10 +6,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBackends } from '../../pipeline/registry/testing.ts';
+import { testManifest } from '../../pipeline/schema/test/test-manifest.ts';
 import { createCsrfTokens } from '../http/csrf.ts';
 import { csrfFrom, dumpAllTables, startFixture, type SiteFixture } from './helpers/fixture.ts';
 import { everythingSeen, form, request } from './helpers/http.ts';
-import { sampleManifest, seedCatalog, seedConnectors } from './helpers/seed.ts';
+import { seedCatalog, seedConnectors } from './helpers/seed.ts';
 
 const KEY = 'PROVIDER_ACME_SHOP_API_KEY';
 const OTHER_KEY = 'PROVIDER_BETA_CRM_API_KEY';
@@ -28,7 +29,7 @@ describe.each(testBackends())('site security (%s)', (backend) => {
   beforeAll(async () => {
     f = await startFixture(backend);
     await seedCatalog(f.db);
-    await seedConnectors(f.db, [sampleManifest('acme_shop'), sampleManifest('beta_crm')]);
+    await seedConnectors(f.db, [testManifest('acme_shop'), testManifest('beta_crm')]);
     csrf = csrfFrom((await page('/connectors/acme_shop')).body);
   });
   afterAll(() => f?.close());

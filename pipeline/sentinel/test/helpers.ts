@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { PROJECT_ROOT } from '../../registry/connect.ts';
-import { manifestYaml as writeManifest } from '../../schema/manifest-yaml.ts';
+import { testManifestYaml } from '../../schema/test/test-manifest.ts';
 
 export { PROJECT_ROOT };
 
@@ -21,20 +21,25 @@ export interface ManifestInput {
   kpis?: { raw: string; standard: string; aggregation?: string }[];
 }
 
-/** A valid manifest for `slug`; override any part (pipeline/schema/manifest-yaml.ts writes it). */
+/**
+ * A valid manifest for `slug`, with any part of `input` in place of the default: the one test
+ * manifest (schema/test/test-manifest.ts) with the rows these tests pin: "Service <slug>", no
+ * description or docs URL, one key (none for auth_mode none), read_items and purge_items
+ * (CODE_DELETE), one KPI.
+ */
 export function manifestYaml(slug: string, input: ManifestInput = {}): string {
-  const upper = slug.toUpperCase();
-  return writeManifest({
-    provider_slug: slug,
-    display_name: input.display_name ?? `Service ${slug}`,
-    ...(input.description !== undefined ? { description: input.description } : {}),
-    auth_mode: input.auth_mode ?? 'byok',
-    secrets: input.secrets ?? (input.auth_mode === 'none' ? [] : [{ key: `PROVIDER_${upper}_API_KEY`, label: 'API key' }]),
-    scopes: input.scopes ?? [
+  const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as ManifestInput;
+  return testManifestYaml(slug, {
+    display_name: `Service ${slug}`,
+    description: undefined,
+    docs_url: undefined,
+    secrets: input.auth_mode === 'none' ? [] : [{ key: `PROVIDER_${slug.toUpperCase()}_API_KEY`, label: 'API key' }],
+    scopes: [
       { name: 'read_items', description: 'Read items', requires_firearm: false },
       { name: 'purge_items', description: 'Permanently delete items', requires_firearm: true, firearm_type: 'CODE_DELETE' },
     ],
-    kpis: input.kpis ?? [{ raw: 'total_sales', standard: 'gross_sales', aggregation: 'sum' }],
+    kpis: [{ raw: 'total_sales', standard: 'gross_sales', aggregation: 'sum' }],
+    ...given,
   });
 }
 

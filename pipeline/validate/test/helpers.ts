@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Catalog } from '../../schema/manifest.ts';
-import { manifestYaml } from '../../schema/manifest-yaml.ts';
+import { testManifestYaml } from '../../schema/test/test-manifest.ts';
 import { validateCatalogText } from '../catalog.ts';
 import type { Problem } from '../types.ts';
 
@@ -17,29 +17,12 @@ export function realCatalog(): Catalog {
   };
 }
 
-/** A valid manifest for connectors/<slug>/ (display name Acme Shop whatever the slug), by the one manifest writer. */
+/**
+ * A valid manifest for connectors/<slug>/: the one test manifest (schema/test/test-manifest.ts),
+ * named Acme Shop whatever the slug, since these tests find their lines by text.
+ */
 export function manifestFor(slug: string): string {
-  const upper = slug.toUpperCase();
-  return manifestYaml({
-    provider_slug: slug,
-    display_name: 'Acme Shop',
-    description: 'A test shop.',
-    auth_mode: 'byok',
-    docs_url: `https://${slug}.example/docs`,
-    secrets: [
-      { key: `PROVIDER_${upper}_API_KEY`, label: 'API key', description: 'Settings > API' },
-      { key: `PROVIDER_${upper}_WEBHOOK_SECRET`, label: 'Webhook secret', optional: true },
-    ],
-    scopes: [
-      { name: 'read_orders', description: 'Read orders', requires_firearm: false },
-      { name: 'refund_orders', description: 'Refund orders', requires_firearm: true, firearm_type: 'REFUND_ISSUE' },
-    ],
-    // The first says its aggregation, the second leaves the default to the schema.
-    kpis: [
-      { raw: 'total_sales', standard: 'gross_sales', aggregation: 'sum' },
-      { raw: 'order_count', standard: 'orders' },
-    ],
-  });
+  return testManifestYaml(slug, { display_name: 'Acme Shop' });
 }
 
 /** A valid manifest for connectors/acme/; tests edit it with replace(). */

@@ -5,9 +5,9 @@
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import { stringify } from 'yaml';
 import { runSync } from '../../../pipeline/sentinel/index.ts';
 import type { Manifest } from '../../../pipeline/schema/manifest.ts';
+import { manifestYaml } from '../../../pipeline/schema/manifest-yaml.ts';
 
 const PROJECT_CATALOG = path.resolve(import.meta.dirname, '../../../pipeline/catalog');
 
@@ -18,10 +18,11 @@ export async function makeRepo(root: string): Promise<string> {
   return root;
 }
 
+/** Writes `manifest` (e.g. testManifest's) as connectors/<slug>/manifest.yaml, by the one manifest writer. */
 export async function writeManifest(root: string, manifest: Manifest): Promise<void> {
   const dir = path.join(root, 'connectors', manifest.provider_slug);
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'manifest.yaml'), stringify(manifest));
+  await writeFile(path.join(dir, 'manifest.yaml'), manifestYaml(manifest));
 }
 
 /** Runs the real sentinel; fails the test with the validation errors if the repo is invalid. */

@@ -1,7 +1,8 @@
 /**
  * Test data written straight into the registry tables (set-based, so 10,000 connectors take one
  * round trip per table). Used where a test needs many connectors or a state the sentinel does not
- * produce directly; the walk-through tests register connectors through the real sentinel.
+ * produce directly; the walk-through tests register connectors through the real sentinel. The
+ * manifests come from the one test manifest, testManifest (pipeline/schema/test/test-manifest.ts).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -86,32 +87,4 @@ export async function seedConnectors(db: Db, manifests: Manifest[], status: 'dra
     `INSERT INTO registry_syncs (started_at, actor, outcome, counts) VALUES (now(), 'seed', 'applied', $1::jsonb)`,
     [JSON.stringify({ providers: { added: manifests.length, changed: 0, unchanged: 0, retired: 0, revived: 0 } })],
   );
-}
-
-/** A valid manifest for tests; `n` varies the names so many can coexist. */
-export function sampleManifest(slug: string, overrides: Partial<Manifest> = {}): Manifest {
-  const upper = slug.toUpperCase();
-  return {
-    schema_version: 1,
-    provider_slug: slug,
-    display_name: slug
-      .split('_')
-      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-      .join(' '),
-    description: `Test connector ${slug}.`,
-    auth_mode: 'byok',
-    secrets: [
-      { key: `PROVIDER_${upper}_API_KEY`, label: 'API key', description: 'Settings > API', optional: false },
-      { key: `PROVIDER_${upper}_WEBHOOK_SECRET`, label: 'Webhook secret', optional: true },
-    ],
-    scopes: [
-      { name: 'read_orders', description: 'Read orders', requires_firearm: false },
-      { name: 'refund_orders', description: 'Refund an order', requires_firearm: true, firearm_type: 'REFUND_ISSUE' },
-    ],
-    kpis: [
-      { raw: 'total_sales', standard: 'gross_sales', aggregation: 'sum' },
-      { raw: 'order_count', standard: 'orders', aggregation: 'sum' },
-    ],
-    ...overrides,
-  };
 }
