@@ -79,7 +79,7 @@ describe('the embedded registry vouches for its files only after a clean stop', 
     } finally {
       await next.close();
     }
-  });
+  }, 180_000); // three registry starts and a holder process: 64 s on a two-core machine at load 12
 });
 
 describe('the watcher picture, kept up to date path by path', () => {
