@@ -3,10 +3,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { tsImport } from 'tsx/esm/api';
 
-const { checkChunkForWire } = await tsImport('./pool.ts', import.meta.url);
+const { checkConnectorFolderSync } = await tsImport('./check-file.ts', import.meta.url);
 const { catalog, known, keep } = workerData;
 
 parentPort.on('message', ({ chunk, repoRoot, folders }) => {
-  const { reply, transfer } = checkChunkForWire(repoRoot, folders, catalog, { known, keep });
-  parentPort.postMessage({ chunk, ...reply }, transfer);
+  const results = folders.map((folder) => checkConnectorFolderSync(repoRoot, folder, catalog, { known, keep }));
+  parentPort.postMessage({ chunk, results });
 });
