@@ -19,13 +19,24 @@ export function copyRepo(into: string): void {
   symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(into, 'node_modules'));
 }
 
-/** Polls `fn` until it returns a value (not undefined), or fails naming what it waited for. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
+/**
+ * Polls `fn` until it returns a value (not undefined), or fails naming what it waited for and,
+ * when `printed` is given, the last lines of what the process printed (where a start-up stopped).
+ */
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  ms = 60_000,
+  printed?: () => string,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await fn();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const tail = printed?.().split('\n').slice(-40).join('\n');
+      throw new Error(`timed out after ${ms / 1000} s waiting for ${what}${tail === undefined ? '' : `; it had printed:\n${tail}`}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }
