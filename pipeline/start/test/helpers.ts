@@ -1,22 +1,36 @@
-import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
+const copied = (src: string) => !src.includes(`${path.sep}node_modules`) && !src.includes(`${path.sep}.astro`);
+
 /**
  * Copies what a newcomer's checkout holds (not .git, .data or node_modules, which is linked),
- * keeping timestamps so the copy's built site stays fresh and is not rebuilt.
+ * keeping timestamps so the copy's built site stays fresh and is not rebuilt: every npm start
+ * test rebuilding it at once (an astro build each, on two cores) made vault-agent miss its start-up
+ * limit in CI. cpSync's preserveTimestamps keeps files' times only; a directory would be dated
+ * now, newer than the build (site/build.ts counts a directory's time: a deleted file), so
+ * directories get their times back too.
  */
 export function copyRepo(into: string): void {
   for (const entry of ['package.json', 'tsconfig.json', 'connectors', '_template', 'pipeline', 'site', 'vault-agent']) {
-    cpSync(path.join(REPO_ROOT, entry), path.join(into, entry), {
-      recursive: true,
-      preserveTimestamps: true,
-      filter: (src) => !src.includes(`${path.sep}node_modules`) && !src.includes(`${path.sep}.astro`),
-    });
+    const from = path.join(REPO_ROOT, entry);
+    cpSync(from, path.join(into, entry), { recursive: true, preserveTimestamps: true, filter: copied });
+    keepDirectoryTimes(from, path.join(into, entry));
   }
   symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(into, 'node_modules'));
+}
+
+function keepDirectoryTimes(from: string, to: string): void {
+  const info = statSync(from);
+  if (!info.isDirectory()) return;
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const child = path.join(from, entry.name);
+    if (entry.isDirectory() && copied(child)) keepDirectoryTimes(child, path.join(to, entry.name));
+  }
+  utimesSync(to, info.atime, info.mtime);
 }
 
 /**

@@ -66,6 +66,11 @@ describe('npm start', () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
+  it('a checkout whose site is built (by the global setup here) starts without building it again', () => {
+    expect(output).toContain('✓ sync connectors/');
+    expect(output).not.toContain('building the site');
+  });
+
   it('prints the login URL and the vault; the URL logs in and the site serves the registry it synced', async () => {
     const loginUrl = printedLoginUrl(output)!;
     expect(loginUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{22,}$/); // 22 base64url characters: 128 bits
