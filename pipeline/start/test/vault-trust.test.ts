@@ -79,6 +79,29 @@ describe('npm start and its vault-agent', () => {
     port.close();
   });
 
+  it('accepts its child when this process was held past the time limit (PGlite starting on the same thread), not only when it could look', async () => {
+    // The embedded registry's start holds npm start's event loop in WebAssembly for seconds at a
+    // time (17-27 s in CI at load): wall-clock time passed while nobody could ask the agent, and
+    // npm start gave up on a healthy agent ("did not answer ... within the time limit").
+    const runDir = path.join(tmp, 'held', 'data', 'run');
+    const hold = (ms: number) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until); // busy, as WebAssembly is: no timer, no socket is served meanwhile
+    };
+    let settled = false;
+    const started = startVaultProcess({ repoRoot: REPO_ROOT, runDir, vaultDir: path.join(tmp, 'held', 'vault'), log, timeoutMs: 1_500 }).finally(() => (settled = true));
+    const holder = setInterval(() => !settled && hold(2_000), 20);
+    try {
+      const vault = await started;
+      running.push(vault);
+      const port = createVaultPort(vault.socketPath);
+      expect(await port.put('HELD_KEY', 'a-value')).toMatchObject({ ok: true });
+      port.close();
+    } finally {
+      clearInterval(holder);
+    }
+  });
+
   it('a socket planted at the configured path by another process stops it with one message, and the impostor gets no request', async () => {
     const runDir = path.join(tmp, 'planted', 'run');
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
