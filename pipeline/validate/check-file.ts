@@ -7,11 +7,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { connectorDigest } from '../schema/digest.ts';
+import { connectorDigestOfJson } from '../schema/digest.ts';
 import type { Catalog } from '../schema/manifest.ts';
 import { folderSourceSha256, readConnectorFolderSync, type FolderRead } from './connector-folder.ts';
 import { tooLargeProblem } from './decode.ts';
 import { validateManifestBytes, type ManifestResult } from './manifest.ts';
+import { detached, manifestJsonOf } from './parsed-connector.ts';
 import type { ReadOutcome } from './read-file.ts';
 import { ManifestNotAFile, MissingManifest, OldManifestName, type ProblemCode } from './problem-codes.ts';
 import type { Problem } from './types.ts';
@@ -78,13 +79,13 @@ function judge(read: FolderRead, repoRoot: string, folder: string, catalog: Cata
         };
       }
       // The connector digest below covers the manifest digest: not computed twice.
-      const result = (opts.validateBytes ?? validateManifestBytes)(read.manifest.bytes, file, catalog, folder, { digest: false });
+      const result = withDetachedNames((opts.validateBytes ?? validateManifestBytes)(read.manifest.bytes, file, catalog, folder, { digest: false }));
       const connector = result.connector;
       if (fileProblems.length > 0) return { ...result, errors: [...result.errors, ...fileProblems], connector: undefined };
       if (connector?.kind === 'parsed') {
         connector.source_sha256 = sha256;
         connector.files = read.files;
-        connector.digest = connectorDigest(connector.manifest, read.files);
+        connector.digest = connectorDigestOfJson(manifestJsonOf(connector), read.files);
       }
       return result;
     }
@@ -97,23 +98,20 @@ function judge(read: FolderRead, repoRoot: string, folder: string, catalog: Cata
 function judgeProblems(read: FolderRead, repoRoot: string, folder: string, catalog: Catalog, opts: FolderCheckOptions): ManifestResult {
   const file = `connectors/${folder}/${MANIFEST_NAME}`;
   if (read.manifest.kind !== 'bytes') return unreadable(read.manifest, read.problems, repoRoot, folder, file);
-  const { errors, warnings, declaredSlug, declaredKeys } = (opts.validateBytes ?? validateManifestBytes)(read.manifest.bytes, file, catalog, folder, { digest: false });
-  return {
-    errors: read.problems.length > 0 ? [...errors, ...read.problems] : errors,
-    warnings,
-    // Kept to the end for the cross-file rules: copies, so they do not keep the manifest's text alive.
-    declaredSlug: declaredSlug && { ...declaredSlug, slug: detached(declaredSlug.slug) },
-    declaredKeys: declaredKeys?.map((k) => ({ key: detached(k.key), index: k.index })),
-  };
+  const { errors, warnings, declaredSlug, declaredKeys } = withDetachedNames(
+    (opts.validateBytes ?? validateManifestBytes)(read.manifest.bytes, file, catalog, folder, { digest: false, connector: false }),
+  );
+  return { errors: read.problems.length > 0 ? [...errors, ...read.problems] : errors, warnings, declaredSlug, declaredKeys };
 }
 
 /**
- * A copy of `s` that holds no reference to a larger string. A substring of the manifest's text
- * (what the parsers return) may be a view into the whole text, which would keep every manifest's
- * text in memory as long as its slug is kept: about 3 KB per connector, 300 MB at 100,000.
+ * The declared slug and key names are kept to the end of validateRepo for the cross-file rules:
+ * as copies, so that they do not keep the manifest's text alive (parsed-connector.ts detached).
  */
-function detached(s: string): string {
-  return s.length < 13 ? s : (` ${s}`).slice(1);
+function withDetachedNames(r: ManifestResult): ManifestResult {
+  if (r.declaredSlug) r.declaredSlug = { ...r.declaredSlug, slug: detached(r.declaredSlug.slug) };
+  if (r.declaredKeys) r.declaredKeys = r.declaredKeys.map((k) => ({ key: detached(k.key), index: k.index }));
+  return r;
 }
 
 /** A manifest that could not be read as bytes: one problem for it, then the folder's. */

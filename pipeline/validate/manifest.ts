@@ -3,9 +3,10 @@
  * Pure: no file system, so tests, the worker pool and other parts call it directly.
  */
 import { manifestSchema, type Catalog, type Manifest } from '../schema/manifest.ts';
-import { manifestDigest } from '../schema/digest.ts';
+import { canonicalJson, connectorDigestOfJson } from '../schema/digest.ts';
 import { decodeManifestBytes } from './decode.ts';
 import { NO_POSITIONS, fastParse } from './fast-path.ts';
+import { parsedConnector } from './parsed-connector.ts';
 import { manifestRules } from './rules.ts';
 import { shapeProblems } from './shape.ts';
 import { newSuggestBudget } from './suggest.ts';
@@ -15,7 +16,7 @@ import type { Problem, ValidConnector } from './types.ts';
 export interface ManifestResult {
   errors: Problem[];
   warnings: Problem[];
-  /** Present when the manifest has no errors. */
+  /** Present when the manifest has no errors (unless the caller asked for none: TextCheckOptions.connector). */
   connector?: ValidConnector;
   /**
    * provider_slug as written (when it is a string), for the cross-file duplicate check. Line 0 for
@@ -43,9 +44,20 @@ export interface TextCheckOptions {
    * Without it a valid connector's `digest` is the empty string.
    */
   digest?: boolean;
+  /**
+   * Make the connector of a valid manifest (default true). False (a caller keeping only problems):
+   * no connector, so no canonical JSON is made; the problems and declared names are the same.
+   */
+  connector?: boolean;
 }
 
-const digestOf = (manifest: Manifest, opts: TextCheckOptions) => (opts.digest === false ? '' : manifestDigest(manifest));
+/** The connector of a valid manifest (parsed-connector.ts: held as its canonical JSON), unless the caller keeps only problems. */
+function connectorOf(manifest: Manifest, file: string, opts: TextCheckOptions): ValidConnector | undefined {
+  if (opts.connector === false) return undefined;
+  const json = canonicalJson(manifest);
+  // A manifest alone (no other file) has the manifest digest.
+  return parsedConnector({ slug: manifest.provider_slug, file, digest: opts.digest === false ? '' : connectorDigestOfJson(json, []) }, json);
+}
 
 const byPosition = (a: Problem, b: Problem) => a.line - b.line || a.column - b.column || a.code.localeCompare(b.code);
 
@@ -75,8 +87,7 @@ export function validateManifestTextFully(text: string, file: string, catalog: C
   const warnings = rules.warnings.sort(byPosition);
   if (errors.length) return { errors, warnings, declaredSlug, declaredKeys };
 
-  const manifest = shape.data as Manifest;
-  return { errors, warnings, declaredSlug, declaredKeys, connector: { kind: 'parsed', slug: manifest.provider_slug, file, manifest, digest: digestOf(manifest, opts) } };
+  return { errors, warnings, declaredSlug, declaredKeys, connector: connectorOf(shape.data as Manifest, file, opts) };
 }
 
 /** A clean manifest without positions (see fast-path.ts), or undefined to run the full validator. */
@@ -93,7 +104,7 @@ function fastAccept(text: string, file: string, catalog: Catalog, folderSlug: st
     errors: [], warnings: [],
     declaredSlug: { slug: manifest.provider_slug, ...lineOf(text, /^provider_slug:[ \t]*["']?/m) },
     declaredKeys: keysOf(manifest.secrets),
-    connector: { kind: 'parsed', slug: manifest.provider_slug, file, manifest, digest: digestOf(manifest, opts) },
+    connector: connectorOf(manifest, file, opts),
   };
 }
 

@@ -3,10 +3,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { tsImport } from 'tsx/esm/api';
 
-const { checkConnectorFolderSync } = await tsImport('./check-file.ts', import.meta.url);
+const { checkChunkForWire } = await tsImport('./pool.ts', import.meta.url);
 const { catalog, known, keep } = workerData;
 
 parentPort.on('message', ({ chunk, repoRoot, folders }) => {
-  const results = folders.map((folder) => checkConnectorFolderSync(repoRoot, folder, catalog, { known, keep }));
-  parentPort.postMessage({ chunk, results });
+  const { reply, transfer } = checkChunkForWire(repoRoot, folders, catalog, { known, keep });
+  parentPort.postMessage({ chunk, ...reply }, transfer);
 });

@@ -18,6 +18,7 @@ import { Worker } from 'node:worker_threads';
 import type { Catalog } from '../schema/manifest.ts';
 import { checkConnectorFolderSync, type FolderCheckOptions } from './check-file.ts';
 import type { ManifestResult } from './manifest.ts';
+import { fromWire, packManifests, toWire, type WireConnector } from './parsed-connector.ts';
 
 /** Above this many folders validateRepo uses the chunked queue (and may start workers). */
 export const POOL_THRESHOLD = 500;
@@ -45,7 +46,28 @@ export interface PoolOptions {
 }
 
 export interface PoolRequest { chunk: number; repoRoot: string; folders: string[] }
-export interface PoolReply { chunk: number; results: ManifestResult[] }
+export interface PoolReply { chunk: number; results: WireResult[] }
+/** A worker's reply and what it moves rather than copies: the buffer of the chunk's manifests. */
+export interface WireChunk { reply: Omit<PoolReply, 'chunk'>; transfer: ArrayBuffer[] }
+/** A result as a worker sends it: its connector as plain data (parsed-connector.ts toWire). */
+export type WireResult = Omit<ManifestResult, 'connector'> & { connector?: WireConnector };
+
+/** A worker's chunk (pool-worker.mjs), in the form it is sent back in. */
+export function checkChunkForWire(repoRoot: string, folders: string[], catalog: Catalog, check: FolderCheckOptions): WireChunk {
+  const { results, packed } = checkChunk(repoRoot, folders, catalog, check);
+  return {
+    reply: { results: results.map((r) => (r.connector ? { ...r, connector: toWire(r.connector) } : (r as WireResult))) },
+    transfer: packed ? [packed] : [],
+  };
+}
+
+/** One chunk, on whichever thread, its valid manifests packed outside the heap (parsed-connector.ts packManifests). */
+function checkChunk(repoRoot: string, folders: string[], catalog: Catalog, check: FolderCheckOptions): { results: ManifestResult[]; packed?: ArrayBuffer } {
+  const results = folders.map((f) => checkConnectorFolderSync(repoRoot, f, catalog, check));
+  return { results, packed: packManifests(results) };
+}
+
+const fromWireResult = (r: WireResult): ManifestResult => (r.connector ? { ...r, connector: fromWire(r.connector) } : (r as ManifestResult));
 
 /** Worker threads besides the main thread: one per extra core, at most MAX_WORKERS. */
 export const defaultWorkerCount = (): number => Math.max(0, Math.min(availableParallelism() - 1, MAX_WORKERS));
@@ -99,7 +121,7 @@ export async function checkFoldersInPool(
       worker.on('message', (reply: PoolReply) => {
         stats.workerChunks++;
         current = undefined;
-        complete(reply.chunk, reply.results);
+        complete(reply.chunk, reply.results.map(fromWireResult));
         feed();
       });
       worker.on('error', handBack);
@@ -120,7 +142,7 @@ export async function checkFoldersInPool(
       continue;
     }
     const before = cpuMs();
-    complete(i, chunks[i]!.map((f) => checkConnectorFolderSync(repoRoot, f, catalog, check)));
+    complete(i, checkChunk(repoRoot, chunks[i]!, catalog, check).results);
     stats.mainChunks++;
     // The first chunk pays for JIT warm-up, so the cost is averaged from the second chunk on.
     if (stats.mainChunks >= 2) {

@@ -42,7 +42,12 @@ interface ConnectorBase {
 /** A manifest that was parsed and passed every rule. */
 export interface ParsedConnector extends ConnectorBase {
   kind: 'parsed';
-  manifest: Manifest;
+  /**
+   * The parsed manifest (defaults applied). From the validator it is held as its canonical JSON and
+   * parsed anew at each read (parsed-connector.ts): read it once per use and do not keep it, so
+   * that a sync of many connectors holds strings, not object trees.
+   */
+  readonly manifest: Manifest;
 }
 
 /**
