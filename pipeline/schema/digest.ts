@@ -29,8 +29,10 @@ const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0
  * Approval is of one exact digest, and the sentinel skips providers whose digest is unchanged.
  */
 export function manifestDigest(manifest: unknown): string {
-  return createHash('sha256').update(canonicalJson(manifest)).digest('hex');
+  return sha256Hex(canonicalJson(manifest));
 }
+
+const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** The manifest's file name inside a connector folder. */
 export const MANIFEST_FILE = 'manifest.yaml';
@@ -51,10 +53,15 @@ export interface FileHash {
  * collide: a manifest has no top-level `files` field.)
  */
 export function connectorDigest(manifest: unknown, files: readonly FileHash[]): string {
+  return connectorDigestOfJson(canonicalJson(manifest), files);
+}
+
+/** The same from the manifest's canonical JSON (canonicalJson), for a caller that holds it already. */
+export function connectorDigestOfJson(manifestJson: string, files: readonly FileHash[]): string {
   const others = files
     .filter((f) => f.path !== MANIFEST_FILE)
     .map((f) => [f.path, f.sha256] as const)
     .sort(([a], [b]) => byCodeUnit(a, b));
-  if (others.length === 0) return manifestDigest(manifest);
-  return createHash('sha256').update(canonicalJson({ manifest: manifestDigest(manifest), files: others })).digest('hex');
+  if (others.length === 0) return sha256Hex(manifestJson);
+  return sha256Hex(canonicalJson({ manifest: sha256Hex(manifestJson), files: others }));
 }
