@@ -76,6 +76,8 @@ export async function readKeyOwners(client: Queryable, keys: string[]): Promise<
 
 /** Pure: each key a parsed connector declares that the registry gives to another connector. */
 export function keyConflicts(connectors: ValidConnector[], owners: KeyOwner[]): KeyConflict[] {
+  // No owner (a first sync): no manifest need be read, each read being a parse (pipeline/validate/parsed-connector.ts).
+  if (owners.length === 0) return [];
   const byKey = new Map<string, KeyOwner[]>();
   for (const o of owners) byKey.set(o.key_name, [...(byKey.get(o.key_name) ?? []), o]);
   const conflicts: KeyConflict[] = [];
