@@ -74,7 +74,7 @@ function judge(read: FolderRead, repoRoot: string, folder: string, catalog: Cata
       if (prior && prior.sha256 === sha256 && fileProblems.length === 0) {
         return {
           errors: [], warnings: [],
-          declaredSlug: { slug: folder, line: 0, column: 0 },
+          declaredSlug: { slug: folder },
           connector: { kind: 'unchanged', slug: folder, file, digest: prior.digest, source_sha256: sha256, files: read.files },
         };
       }

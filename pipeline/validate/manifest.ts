@@ -10,7 +10,7 @@ import { parsedConnector } from './parsed-connector.ts';
 import { manifestRules } from './rules.ts';
 import { shapeProblems } from './shape.ts';
 import { newSuggestBudget } from './suggest.ts';
-import { parseYamlSafely } from './yaml-safe.ts';
+import { parseYamlSafely, type Position } from './yaml-safe.ts';
 import type { Problem, ValidConnector } from './types.ts';
 
 export interface ManifestResult {
@@ -18,11 +18,8 @@ export interface ManifestResult {
   warnings: Problem[];
   /** Present when the manifest has no errors (unless the caller asked for none: TextCheckOptions.connector). */
   connector?: ValidConnector;
-  /**
-   * provider_slug as written (when it is a string), for the cross-file duplicate check. Line 0 for
-   * an unchanged manifest that was not parsed: its slug is its folder's, located only if needed.
-   */
-  declaredSlug?: { slug: string; line: number; column: number };
+  /** provider_slug as written (when it is a string), for the cross-file duplicate check. */
+  declaredSlug?: DeclaredSlug;
   /**
    * secrets[].key as written (the strings that are not placeholders) with their index in secrets,
    * for the cross-file rule that a key name belongs to one connector (secret-keys.ts). Without
@@ -30,6 +27,15 @@ export interface ManifestResult {
    * turns out to be shared.
    */
   declaredKeys?: DeclaredKey[];
+}
+
+export interface DeclaredSlug {
+  slug: string;
+  /**
+   * Where it is written. Absent for an unchanged manifest that was not parsed: its slug is its
+   * folder's, and it is located in the file only if it turns out to be shared (repo.ts).
+   */
+  at?: Position;
 }
 
 export interface DeclaredKey {
@@ -74,7 +80,7 @@ export function validateManifestTextFully(text: string, file: string, catalog: C
   const parsed = parseYamlSafely(text, file);
   if (!parsed.value) return { errors: parsed.problems.sort(byPosition), warnings: [] };
   const slug = parsed.value.provider_slug;
-  const declaredSlug = typeof slug === 'string' ? { slug, ...parsed.locate(['provider_slug']) } : undefined;
+  const declaredSlug = typeof slug === 'string' ? { slug, at: parsed.locate(['provider_slug']) } : undefined;
   const declaredKeys = keysOf(parsed.value.secrets);
 
   // One "did you mean" budget for the whole file: hostile input gets fewer suggestions, not more time.
@@ -102,7 +108,7 @@ function fastAccept(text: string, file: string, catalog: Catalog, folderSlug: st
   const manifest = shape.data;
   return {
     errors: [], warnings: [],
-    declaredSlug: { slug: manifest.provider_slug, ...lineOf(text, /^provider_slug:[ \t]*["']?/m) },
+    declaredSlug: { slug: manifest.provider_slug, at: lineOf(text, /^provider_slug:[ \t]*["']?/m) },
     declaredKeys: keysOf(manifest.secrets),
     connector: connectorOf(manifest, file, opts),
   };
@@ -120,7 +126,7 @@ function keysOf(secrets: unknown): DeclaredKey[] {
 }
 
 /** Line and column just after a match: where provider_slug's value starts. */
-function lineOf(text: string, re: RegExp): { line: number; column: number } {
+function lineOf(text: string, re: RegExp): Position {
   const m = re.exec(text);
   if (!m) return { line: 1, column: 1 };
   const before = text.slice(0, m.index);

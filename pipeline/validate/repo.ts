@@ -9,11 +9,12 @@ import type { Catalog } from '../schema/manifest.ts';
 import { loadCatalog } from './catalog.ts';
 import { checkConnectorFolder, MANIFEST_NAME, type FolderCheckOptions, type ResultsKept } from './check-file.ts';
 import { MAX_MANIFEST_BYTES } from './decode.ts';
-import type { ManifestResult } from './manifest.ts';
+import type { DeclaredSlug, ManifestResult } from './manifest.ts';
 import { POOL_THRESHOLD, checkFoldersInPool, type PoolOptions } from './pool.ts';
 import { scanConnectors } from './scan.ts';
 import { sharedSecretKeys } from './secret-keys.ts';
 import type { Problem, UnchangedConnector, ValidationResult, ValidConnector } from './types.ts';
+import type { Position } from './yaml-safe.ts';
 import { validationFingerprint, type KnownSources } from './unchanged.ts';
 
 export interface ValidateRepoOptions {
@@ -158,25 +159,27 @@ export function sortProblems(list: Problem[]): Problem[] {
 async function duplicateSlugs(
   repoRoot: string, folders: string[], allFolders: string[], results: ManifestResult[], unread: ReadonlySet<string> = new Set(),
 ): Promise<Problem[]> {
-  const owners = new Map<string, { folder: string; line: number; column: number; checked: boolean }[]>();
-  const note = (slug: string, v: { folder: string; line: number; column: number; checked: boolean }) => {
+  /** `at` absent: not located yet (an unchanged manifest, not parsed). */
+  type Owner = { folder: string; at?: Position; checked: boolean };
+  const owners = new Map<string, Owner[]>();
+  const note = (slug: string, v: Owner) => {
     const list = owners.get(slug) ?? [];
     list.push(v);
     owners.set(slug, list);
   };
   folders.forEach((folder, i) => {
     const d = results[i]?.declaredSlug;
-    if (d) note(d.slug, { folder, line: d.line, column: d.column, checked: true });
+    if (d) note(d.slug, { folder, at: d.at, checked: true });
   });
   // An unread folder declares its own name (the registry synced it so); that only matters when a
   // folder read declares the same slug, so only then is it noted (and located in its file below).
-  for (const slug of [...owners.keys()]) if (unread.has(slug)) note(slug, { folder: slug, line: 0, column: 0, checked: true });
+  for (const slug of [...owners.keys()]) if (unread.has(slug)) note(slug, { folder: slug, checked: true });
   const checked = new Set(folders);
   const others = allFolders.filter((f) => !checked.has(f));
   const slugs = await mapLimit(others, READ_CONCURRENCY, (f) => quickSlug(repoRoot, f));
   others.forEach((folder, i) => {
     const s = slugs[i];
-    if (s) note(s.slug, { folder, line: s.line, column: s.column, checked: false });
+    if (s) note(s.slug, { folder, at: s.at, checked: false });
   });
 
   const problems: Problem[] = [];
@@ -185,10 +188,10 @@ async function duplicateSlugs(
     for (const o of list) {
       if (!o.checked) continue;
       // An unchanged manifest was not parsed: find its provider_slug line now that it matters.
-      if (o.line === 0) Object.assign(o, (await quickSlug(repoRoot, o.folder)) ?? { line: 1, column: 1 });
+      const at = o.at ?? (await quickSlug(repoRoot, o.folder))?.at ?? { line: 1, column: 1 };
       const elsewhere = list.filter((x) => x !== o).map((x) => `connectors/${x.folder}/manifest.yaml`);
       problems.push({
-        file: `connectors/${o.folder}/manifest.yaml`, line: o.line, column: o.column, path: 'provider_slug', code: 'duplicate_provider_slug',
+        file: `connectors/${o.folder}/manifest.yaml`, line: at.line, column: at.column, path: 'provider_slug', code: 'duplicate_provider_slug',
         message: `provider_slug "${slug}" is also declared by ${elsewhere.join(', ')}. Each connector has its own slug, equal to its folder name: change one of them.`,
       });
     }
@@ -197,7 +200,7 @@ async function duplicateSlugs(
 }
 
 /** provider_slug from a manifest's text by a line match: enough for the duplicate check of unnamed folders. */
-async function quickSlug(repoRoot: string, folder: string): Promise<{ slug: string; line: number; column: number } | undefined> {
+async function quickSlug(repoRoot: string, folder: string): Promise<DeclaredSlug | undefined> {
   let handle;
   try {
     handle = await open(path.join(repoRoot, 'connectors', folder, 'manifest.yaml'), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -207,7 +210,7 @@ async function quickSlug(repoRoot: string, folder: string): Promise<{ slug: stri
     const m = /^provider_slug:[ \t]*(["']?)([a-z][a-z0-9_]*)\1[ \t]*(#.*)?$/m.exec(text);
     if (!m) return undefined;
     const before = text.slice(0, m.index);
-    return { slug: m[2]!, line: before.split('\n').length, column: m[0].indexOf(m[2]!, 14) + 1 };
+    return { slug: m[2]!, at: { line: before.split('\n').length, column: m[0].indexOf(m[2]!, 14) + 1 } };
   } catch {
     return undefined;
   } finally {

@@ -19,8 +19,8 @@ import { parseYamlSafely, type Position } from './yaml-safe.ts';
 interface Declaration {
   folder: string;
   index: number;
-  line: number;
-  column: number;
+  /** Absent until located: validation keeps no positions for keys (manifest.ts DeclaredKey). */
+  at?: Position;
   /** A folder validated in this run (problems are reported only on those). */
   checked: boolean;
 }
@@ -35,7 +35,7 @@ export async function sharedSecretKeys(repoRoot: string, folders: string[], allF
     else byKey.set(key, [d]);
   };
   folders.forEach((folder, i) => {
-    for (const k of results[i]?.declaredKeys ?? []) note(k.key, { folder, index: k.index, line: 0, column: 0, checked: true });
+    for (const k of results[i]?.declaredKeys ?? []) note(k.key, { folder, index: k.index, checked: true });
   });
   const checked = new Set(folders);
   const others = allFolders.filter((f) => !checked.has(f));
@@ -43,26 +43,27 @@ export async function sharedSecretKeys(repoRoot: string, folders: string[], allF
     const batch = others.slice(i, i + 16);
     const keys = await Promise.all(batch.map((folder) => quickKeys(repoRoot, folder)));
     batch.forEach((folder, j) => {
-      for (const k of keys[j]!) note(k.key, { folder, index: -1, line: k.line, column: k.column, checked: false });
+      for (const k of keys[j]!) note(k.key, { folder, index: -1, at: { line: k.line, column: k.column }, checked: false });
     });
   }
 
   const problems: Problem[] = [];
   const located = new Map<string, Promise<Map<number, Position>>>();
-  const place = async (d: Declaration) => {
-    if (d.line > 0) return;
+  const place = async (d: Declaration): Promise<Position> => {
+    if (d.at) return d.at;
     // Validated without keeping positions (rare to need them): find them now that they matter.
     if (!located.has(d.folder)) located.set(d.folder, locateSecretKeys(repoRoot, d.folder));
-    Object.assign(d, (await located.get(d.folder)!).get(d.index) ?? { line: 1, column: 1 });
+    return (await located.get(d.folder)!).get(d.index) ?? { line: 1, column: 1 };
   };
   for (const [key, list] of byKey) {
     if (list.length < 2 || new Set(list.map((d) => d.folder)).size < 2) continue; // twice in one manifest: duplicate_secret_key says so
-    for (const d of list) await place(d);
+    const at = new Map<Declaration, Position>();
+    for (const d of list) at.set(d, await place(d));
     for (const d of list) {
       if (!d.checked) continue;
-      const elsewhere = list.filter((x) => x.folder !== d.folder).map((x) => `${manifestOf(x.folder)}:${x.line}:${x.column}`);
+      const elsewhere = list.filter((x) => x.folder !== d.folder).map((x) => `${manifestOf(x.folder)}:${at.get(x)!.line}:${at.get(x)!.column}`);
       problems.push({
-        file: manifestOf(d.folder), line: d.line, column: d.column, path: `secrets[${d.index}].key`, code: 'secret_key_shared',
+        file: manifestOf(d.folder), line: at.get(d)!.line, column: at.get(d)!.column, path: `secrets[${d.index}].key`, code: 'secret_key_shared',
         message: `secret key "${key}" is also declared by ${elsewhere.join(', ')}. A key name belongs to one connector: it names one file in the vault, so the other connector would read and overwrite this one's key. Rename the key in one of the manifests (PROVIDER_<SLUG>_<FIELD> with that manifest's own slug and a field name no other connector uses).`,
       });
     }
