@@ -10,9 +10,8 @@
  * named in the plan with their connector_scopes, kpi_mappings and connector_secrets rows (and the
  * connector_approved_files of revived ones). connector_files is files.ts's.
  */
-import type { ValidConnector } from '../validate/types.ts';
 import { APPLY_BATCHES, sendJsonBatches, type ApplyBatches } from './json-batches.ts';
-import type { Plan, ProviderChange, ProviderHead, ProviderWrites } from './types.ts';
+import type { Plan, ProviderChange, ProviderWrites } from './types.ts';
 import type { Queryable } from '../registry/db.ts';
 
 
@@ -120,37 +119,17 @@ export async function applyProviders(client: Queryable, plan: Plan, batches: App
 }
 
 /**
- * Brings the bookkeeping of the connectors the plan leaves alone up to date, so the next sync can
- * skip them: the source sha256 of parsed manifests the plan counts unchanged (a comment or a
- * reformat changed their bytes, not their meaning), and the tree id of every folder this sync read
- * (one synced from uncommitted work and committed since is now remembered by its tree id; one read
- * with uncommitted work in it forgets its tree id). `heads`: the registry's rows under the sync's
- * lock. Not content: updated_at is left alone. Returns the rows updated.
+ * Writes the plan's bookkeeping of the providers it leaves alone (plan.source_updates), so the
+ * next sync can skip them. Not content: updated_at is left alone. Returns the rows updated.
  * Touches only source_sha256 and source_tree of those providers.
  */
-export async function applySourceHashes(
-  client: Queryable, plan: Plan, connectors: ValidConnector[], heads: ProviderHead[], batches: ApplyBatches = APPLY_BATCHES,
-): Promise<number> {
-  const inPlan = new Set(plan.providers.map((p) => p.slug));
-  const before = new Map(heads.map((h) => [h.slug, h]));
-  function* rows() {
-    for (const c of connectors) {
-      // A folder taken unread holds exactly what the registry remembers.
-      if (inPlan.has(c.slug) || c.source_sha256 === undefined || (c.kind === 'unchanged' && c.unread)) continue;
-      const h = before.get(c.slug);
-      const sameBytes = h?.source_sha256 === c.source_sha256;
-      // Outside git (source_tree unset) a remembered tree id stays only while the bytes are still the ones it names.
-      const tree = c.source_tree !== undefined ? c.source_tree : sameBytes ? (h?.source_tree ?? null) : null;
-      if (sameBytes && (h?.source_tree ?? null) === tree) continue;
-      yield { slug: c.slug, sha: c.source_sha256, tree };
-    }
-  }
+export async function applySourceHashes(client: Queryable, plan: Plan, batches: ApplyBatches = APPLY_BATCHES): Promise<number> {
   let updated = 0;
-  await sendJsonBatches(rows(), batches.rows, async (batch) => {
+  await sendJsonBatches(plan.source_updates, batches.rows, async (batch) => {
     const { rowCount } = await client.query(
-      `UPDATE connector_providers AS p SET source_sha256 = r.sha, source_tree = r.tree
-         FROM jsonb_to_recordset($1::jsonb) AS r(slug text, sha text, tree text)
-        WHERE p.provider_slug = r.slug AND (p.source_sha256, p.source_tree) IS DISTINCT FROM (r.sha, r.tree)`,
+      `UPDATE connector_providers AS p SET source_sha256 = r.source_sha256, source_tree = r.source_tree
+         FROM jsonb_to_recordset($1::jsonb) AS r(slug text, source_sha256 text, source_tree text)
+        WHERE p.provider_slug = r.slug AND (p.source_sha256, p.source_tree) IS DISTINCT FROM (r.source_sha256, r.source_tree)`,
       [batch],
     );
     updated += rowCount ?? 0;

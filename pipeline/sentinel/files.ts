@@ -8,39 +8,25 @@
  * Touches only: connector_files of the providers given, and connector_approved_files of approved
  * providers that have no approved file list yet (see recordApprovedFiles).
  */
-import type { ParsedConnector, ValidConnector } from '../validate/types.ts';
-import type { Plan, ProviderHead } from './types.ts';
+import type { FileList, Plan } from './types.ts';
 import type { Queryable } from '../registry/db.ts';
 import { JsonbBatch } from './json-batches.ts';
 
 
 /** Reads the kept texts of a connector's files (path -> text); the sync passes connector-folder.ts readKeptTexts. */
-export type ReadTexts = (c: ParsedConnector) => Map<string, string>;
+export type ReadTexts = (list: FileList) => Map<string, string>;
 
 /** Text bytes per statement: a batch of providers stays far below PostgreSQL's 1 GB parameter limit. */
 const BATCH_TEXT_BYTES = 4 * 1024 * 1024;
 const BATCH_PROVIDERS = 1000;
 
 /**
- * Parsed connectors whose file list this sync records: those the plan adds, changes or revives,
- * and those whose folder bytes changed while their digest did not (a comment in the manifest, or
- * the first sync after file tracking began). Only connectors read from a folder have files.
+ * Replaces the file rows of the plan's file lists (plan.ts fileLists), in batches bounded by text
+ * size. Returns how many providers were recorded. Each file's row goes into the batch's JSON as it
+ * is read (json-batches.ts JsonbBatch), so a batch's texts are held once, as bytes outside the
+ * JavaScript heap, and only until it is sent.
  */
-export function foldersToRecord(plan: Plan, connectors: ValidConnector[], heads: ProviderHead[]): ParsedConnector[] {
-  const written = new Set(plan.providers.filter((p) => p.kind !== 'retired').map((p) => p.slug));
-  const known = new Map(heads.map((h) => [h.slug, h.source_sha256 ?? null]));
-  return connectors.filter(
-    (c): c is ParsedConnector =>
-      c.kind === 'parsed' && c.files !== undefined && (written.has(c.slug) || known.get(c.slug) !== c.source_sha256),
-  );
-}
-
-/**
- * Replaces the file rows of `connectors`, in batches bounded by text size. Returns how many providers
- * were recorded. Each file's row goes into the batch's JSON as it is read (json-batches.ts JsonbBatch),
- * so a batch's texts are held once, as bytes outside the JavaScript heap, and only until it is sent.
- */
-export async function applyConnectorFiles(client: Queryable, connectors: ParsedConnector[], readTexts: ReadTexts): Promise<number> {
+export async function applyConnectorFiles(client: Queryable, plan: Plan, readTexts: ReadTexts): Promise<number> {
   // Texts, escaped as JSON, and the rows around them: about 1.5 times the text bytes, made at that size at once.
   const batch = new JsonbBatch(BATCH_TEXT_BYTES * 1.5);
   let slugs: string[] = [];
@@ -58,18 +44,18 @@ export async function applyConnectorFiles(client: Queryable, connectors: ParsedC
     slugs = [];
     textBytes = 0;
   };
-  for (const c of connectors) {
-    const texts = readTexts(c);
-    for (const f of c.files ?? []) {
+  for (const list of plan.file_lists) {
+    const texts = readTexts(list);
+    for (const f of list.files) {
       const text = texts.get(f.path) ?? null;
       if (text !== null) textBytes += f.size;
-      batch.add({ slug: c.slug, path: f.path, sha256: f.sha256, size: f.size, text });
+      batch.add({ slug: list.slug, path: f.path, sha256: f.sha256, size: f.size, text });
     }
-    slugs.push(c.slug);
+    slugs.push(list.slug);
     if (textBytes >= BATCH_TEXT_BYTES || slugs.length >= BATCH_PROVIDERS) await flush();
   }
   await flush();
-  return connectors.length;
+  return plan.file_lists.length;
 }
 
 /**

@@ -15,6 +15,7 @@ import type {
   CatalogEntrySnapshot,
   CatalogRow,
   CoreKpiRow,
+  FileList,
   KpiMappingRow,
   Plan,
   PlanCounts,
@@ -27,6 +28,7 @@ import type {
   RowChanges,
   ScopeRow,
   SecretRow,
+  SourceUpdate,
 } from './types.ts';
 
 declare const checked: unique symbol;
@@ -177,17 +179,55 @@ export function computePlan(desired: DesiredState, current: RegistrySnapshot): P
       firearm_types: catalogChanges(desired.catalog.firearmTypes, current.firearm_types, (e) => ({ id: e.id, label: e.label, description: e.description })),
       core_kpis: catalogChanges(desired.catalog.coreKpis, current.core_kpis, (e) => ({ id: e.id, label: e.label, description: e.description, unit: e.unit ?? null })),
     },
+    source_updates: sourceUpdates(desired.connectors, heads, providers),
+    file_lists: fileLists(desired.connectors, heads, providers),
   });
+}
+
+/**
+ * The source sha256 and tree id of every connector read whose row the plan leaves alone, where
+ * they differ from the registry's. One taken unread holds exactly what the registry remembers.
+ * Outside git (source_tree unset) a remembered tree id stays only while the bytes are still the
+ * ones it names; one synced from uncommitted work and committed since gets its tree id, and one
+ * read with uncommitted work in it forgets it.
+ */
+function sourceUpdates(connectors: ValidConnector[], heads: ReadonlyMap<string, ProviderHead>, changes: ProviderChange[]): SourceUpdate[] {
+  const inPlan = new Set(changes.map((p) => p.slug));
+  const updates: SourceUpdate[] = [];
+  for (const c of connectors) {
+    if (inPlan.has(c.slug) || c.source_sha256 === undefined || (c.kind === 'unchanged' && c.unread)) continue;
+    const h = heads.get(c.slug);
+    const sameBytes = h?.source_sha256 === c.source_sha256;
+    const tree = c.source_tree !== undefined ? c.source_tree : sameBytes ? (h?.source_tree ?? null) : null;
+    if (sameBytes && (h?.source_tree ?? null) === tree) continue;
+    updates.push({ slug: c.slug, source_sha256: c.source_sha256, source_tree: tree });
+  }
+  return updates;
+}
+
+/**
+ * Connectors read from a folder whose file list the sync records: those it adds, changes or
+ * revives, and those whose folder bytes changed while their digest did not (a comment in the
+ * manifest, or the first sync after file tracking began).
+ */
+function fileLists(connectors: ValidConnector[], heads: ReadonlyMap<string, ProviderHead>, changes: ProviderChange[]): FileList[] {
+  const written = new Set(changes.filter((p) => p.kind !== 'retired').map((p) => p.slug));
+  const lists: FileList[] = [];
+  for (const c of connectors) {
+    if (c.kind !== 'parsed' || c.files === undefined) continue;
+    if (written.has(c.slug) || (heads.get(c.slug)?.source_sha256 ?? null) !== c.source_sha256) lists.push({ slug: c.slug, files: c.files });
+  }
+  return lists;
 }
 
 /**
  * A plan and its counts. Default: nothing changes. A sync on its baseline, where nothing can have
  * changed, plans `makePlan({ unchanged: n })`.
  */
-export function makePlan(parts: Partial<Pick<Plan, 'against_empty_registry' | 'providers' | 'unchanged' | 'catalog'>> = {}): Plan {
-  const { against_empty_registry = false, providers = [], unchanged = 0 } = parts;
+export function makePlan(parts: Partial<Omit<Plan, 'counts'>> = {}): Plan {
+  const { against_empty_registry = false, providers = [], unchanged = 0, source_updates = [], file_lists = [] } = parts;
   const catalog = parts.catalog ?? { firearm_types: noRows(), core_kpis: noRows() };
-  return { against_empty_registry, providers, unchanged, catalog, counts: countPlan(providers, unchanged, catalog) };
+  return { against_empty_registry, providers, unchanged, catalog, source_updates, file_lists, counts: countPlan(providers, unchanged, catalog) };
 }
 
 function providerChange(c: ParsedConnector, head: ProviderHead | undefined, detail: RegistrySnapshot['details'][string] | undefined): ProviderChange {

@@ -23,7 +23,7 @@ import { dirtyFoldersHold, matchesBaseline, readBaseline, vouchedRoots, writeBas
 import { applyCatalog, applyProviders, applySourceHashes } from './apply.ts';
 import { readFolderSources, stampTrees } from './changed-folders.ts';
 import { withConnection, type Db } from './connection.ts';
-import { applyConnectorFiles, foldersToRecord, recordApprovedFiles } from './files.ts';
+import { applyConnectorFiles, recordApprovedFiles } from './files.ts';
 import { declaredKeyNames, keyConflicts, readKeyOwners, refuseKeyConflicts } from './key-owners.ts';
 import { makePlan, planIsEmpty } from './plan.ts';
 import { defaultValidate, planRegistry, planSync, validateStamped, type PlanOptions } from './planning.ts';
@@ -31,7 +31,7 @@ import { changedEntries, CONNECTORS_DIR, readGitFolders, type GitFolders } from 
 import { defaultActor, detectCommit, worktreeDirtyFrom } from './provenance.ts';
 import { recordFailedSync, summarizeError, summarizeValidation, type FailureSummary } from './record.ts';
 import { readRegistryMemory, readSnapshot, type RegistryMemory } from './snapshot.ts';
-import type { Plan, RegistrySnapshot, SyncResult } from './types.ts';
+import type { Plan, SyncResult } from './types.ts';
 import { SYNC_LOCK } from '../registry/db.ts';
 
 /** The sync lock key, re-exported for callers of the sentinel. */
@@ -145,8 +145,7 @@ async function attemptSync(
       await client.query('ROLLBACK');
       return { validation: planned.validation };
     }
-    const { plan, snapshot } = planned;
-    return { validation: planned.validation, result: await writePlan(client, opts, { plan, validation: planned.validation, snapshot, git, prov, startedAt }) };
+    return { validation: planned.validation, result: await writePlan(client, opts, { plan: planned.plan, validation: planned.validation, git, prov, startedAt }) };
   });
 }
 
@@ -183,19 +182,18 @@ async function underSyncLock<T>(opts: SyncOptions, fn: (client: pg.PoolClient) =
  */
 async function writePlan(
   client: pg.PoolClient, opts: SyncOptions,
-  args: { plan: Plan; validation: ValidationResult; snapshot: RegistrySnapshot; git: GitFolders | undefined; prov: Provenance; startedAt: Date; carried?: number },
+  args: { plan: Plan; validation: ValidationResult; git: GitFolders | undefined; prov: Provenance; startedAt: Date; carried?: number },
 ): Promise<SyncResult> {
-  const { plan, validation, snapshot, git, startedAt, carried } = args;
+  const { plan, validation, git, startedAt, carried } = args;
   const { actor, commitSha, worktreeDirty } = args.prov;
   const outcome = planIsEmpty(plan) ? 'noop' : 'applied';
   if (outcome === 'applied') {
     await applyCatalog(client, plan);
     await applyProviders(client, plan);
   }
-  const hashes = await applySourceHashes(client, plan, validation.connectors, snapshot.providers);
-  const recording = foldersToRecord(plan, validation.connectors, snapshot.providers);
-  const filesRecorded = await applyConnectorFiles(client, recording, (c) => readKeptTexts(opts.repoRoot, c.slug, c.files ?? []));
-  await recordApprovedFiles(client, recording.map((c) => c.slug));
+  const hashes = await applySourceHashes(client, plan);
+  const filesRecorded = await applyConnectorFiles(client, plan, (list) => readKeptTexts(opts.repoRoot, list.slug, list.files));
+  await recordApprovedFiles(client, plan.file_lists.map((list) => list.slug));
   const syncId = await recordSync(client, { plan, outcome, actor, commitSha, worktreeDirty, startedAt, fingerprint: validation.fingerprint ?? null });
   await writeBaseline(client, { syncId, git, fingerprint: validation.fingerprint, connectors: validation.connectors, carried });
   await opts.beforeCommit?.(client);
@@ -313,8 +311,8 @@ async function syncChangedFolders(
       // A key name taken meanwhile: the errors are a full validation's.
       return planned ? 'full' : undefined;
     }
-    const { plan, snapshot, unlisted: carried } = planned;
-    const result = await writePlan(client, opts, { plan, validation, snapshot, git, prov, startedAt, carried });
+    const { plan, unlisted: carried } = planned;
+    const result = await writePlan(client, opts, { plan, validation, git, prov, startedAt, carried });
     validation.checked += carried;
     validation.checked_files = { manifests: (validation.checked_files?.manifests ?? 0) + carried, catalogues: validation.checked_files?.catalogues ?? 0 };
     validation.skipped_unchanged = (validation.skipped_unchanged ?? 0) + carried;

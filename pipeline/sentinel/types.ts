@@ -4,6 +4,7 @@
  * into the PR comment and job summary by pipeline/github.
  */
 import type { Aggregation, AuthMode, Manifest, ScopeAccess } from '../schema/manifest.ts';
+import type { FolderFile } from '../validate/connector-folder.ts';
 
 export type ProviderStatus = 'draft' | 'approved' | 'changed' | 'retired';
 
@@ -112,7 +113,30 @@ export interface Plan {
     firearm_types: RowChanges<CatalogRow>;
     core_kpis: RowChanges<CoreKpiRow>;
   };
+  /**
+   * Bookkeeping of providers the plan leaves alone, so the next sync can skip them: the bytes (a
+   * comment or a reformat changed them, not the meaning) or the git tree id it remembers moved.
+   */
+  source_updates: SourceUpdate[];
+  /**
+   * The file lists (connector_files) the sync records: every provider it writes, and those whose
+   * folder bytes changed while their digest did not. The texts of small source and document
+   * files (`text: true`) are read from the folder when written.
+   */
+  file_lists: FileList[];
   counts: PlanCounts;
+}
+
+/** connector_providers.source_sha256 and source_tree of one provider, as the sync leaves them. */
+export interface SourceUpdate {
+  slug: string;
+  source_sha256: string;
+  source_tree: string | null;
+}
+
+export interface FileList {
+  slug: string;
+  files: FolderFile[];
 }
 
 export interface PlanCounts {

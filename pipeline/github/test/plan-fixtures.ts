@@ -42,7 +42,7 @@ export function plan(providers: ProviderChange[], extra: Partial<Plan> = {}): Pl
     firearm_types: n(catalog.firearm_types),
     core_kpis: n(catalog.core_kpis),
   };
-  return { against_empty_registry: false, providers, unchanged, catalog, counts, ...extra };
+  return { against_empty_registry: false, providers, unchanged, catalog, source_updates: [], file_lists: [], counts, ...extra };
 }
 
 export const scope = (name: string, firearm_type: string | null = null): ScopeRow => ({
