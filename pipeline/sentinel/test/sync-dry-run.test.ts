@@ -2,10 +2,11 @@
  * The plan is the only input to apply: each change carries the rows it writes, `sync --dry-run
  * --json` prints them, and a sync then writes exactly those rows, column by column, in their
  * places (the position column is the row's index). In a git checkout, so the tree ids a sync
- * remembers are among them.
+ * remembers are among them, and so is its bookkeeping: the source sha256 and tree ids of
+ * connectors it leaves alone, and the file lists (connector_files) it records.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,5 +135,40 @@ describe.each(testBackends())('sync --dry-run --json shows the rows a sync write
     expect(back.plan.providers[0]!.writes!.provider).toMatchObject({ status: 'draft', description: 'Back again', source_tree: git(repo.root, 'rev-parse', 'HEAD:connectors/beta') });
     await runSync({ db: pool, repoRoot: repo.root, actor: 'test' });
     await expectWritten(back.plan);
+  });
+
+  it("a comment in gamma's manifest and a file beside it, committed: the bookkeeping and file list the dry run printed are what the sync writes", async () => {
+    const manifestFile = path.join(repo.root, 'connectors', 'gamma', 'manifest.yaml');
+    writeFileSync(manifestFile, `# reviewed\n${readFileSync(manifestFile, 'utf8')}`);
+    writeFileSync(path.join(repo.root, 'connectors', 'gamma', 'NOTES.md'), '# Notes\n');
+    commitAll(repo, 'gamma: a comment and notes');
+    const dry = await dryRun();
+    // NOTES.md is part of the connector digest, so gamma changes; a comment alone would not.
+    expect(dry.plan.providers.map((p) => [p.slug, p.kind])).toEqual([['gamma', 'changed']]);
+    expect(dry.plan.file_lists.map((f) => [f.slug, f.files.map((x) => x.path)])).toEqual([['gamma', ['NOTES.md', 'manifest.yaml']]]);
+    await runSync({ db: pool, repoRoot: repo.root, actor: 'test' });
+    await expectWritten(dry.plan);
+    const files = async (slug: string) =>
+      (await pool.query(`SELECT path, sha256, size::int AS size, text IS NOT NULL AS text FROM connector_files WHERE provider_slug = $1 ORDER BY path`, [slug])).rows;
+    expect(await files('gamma')).toEqual(dry.plan.file_lists[0]!.files);
+
+    // A comment alone: gamma's meaning is the same, so only its remembered bytes, tree id and file list move.
+    writeFileSync(manifestFile, `# reviewed twice\n${readFileSync(manifestFile, 'utf8')}`);
+    commitAll(repo, 'gamma: another comment');
+    const comment = await dryRun();
+    expect(comment.plan.providers).toEqual([]);
+    expect(comment.plan.source_updates).toEqual([
+      { slug: 'gamma', source_sha256: expect.stringMatching(/^[0-9a-f]{64}$/), source_tree: git(repo.root, 'rev-parse', 'HEAD:connectors/gamma') },
+    ]);
+    expect(comment.plan.file_lists.map((f) => f.slug)).toEqual(['gamma']);
+    const applied = await runSync({ db: pool, repoRoot: repo.root, actor: 'test' });
+    expect(applied.result).toMatchObject({ source_hashes_updated: 1, files_recorded: 1 });
+    const { rows } = await pool.query(`SELECT provider_slug AS slug, source_sha256, source_tree FROM connector_providers WHERE provider_slug = 'gamma'`);
+    expect(rows).toEqual(comment.plan.source_updates);
+    expect(await files('gamma')).toEqual(comment.plan.file_lists[0]!.files);
+
+    // Nothing moved since: no bookkeeping, no file list.
+    const again = await dryRun();
+    expect([again.plan.source_updates, again.plan.file_lists]).toEqual([[], []]);
   });
 });
