@@ -77,7 +77,7 @@ describe('Ctrl-C during a sync', () => {
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     try {
-      await waitFor('the login URL', () => (/God Config: http/.test(output) ? true : undefined), 180_000, () => output);
+      await waitFor('the login URL', () => (/God Config: http/.test(output) ? true : undefined), 180_000, { child, output: () => output });
       const agent = groupProcesses(child.pid!).find((p) => p.includes('vault-agent/src/main.ts'));
       expect(agent).toBeDefined();
       const agentPid = Number(agent!.trim().split(/\s+/)[1]);

@@ -94,7 +94,7 @@ describe('the production line, scaffold to a working connector', () => {
     });
     factory.stdout!.on('data', (d: Buffer) => (factoryOutput += d.toString()));
     factory.stderr!.on('data', (d: Buffer) => (factoryOutput += d.toString()));
-    loginUrl = await waitFor('the login URL', () => printedLoginUrl(factoryOutput), 120_000, () => factoryOutput);
+    loginUrl = await waitFor('the login URL', () => printedLoginUrl(factoryOutput), 120_000, { child: factory, output: () => factoryOutput });
     url = new URL(loginUrl).origin;
     api = await startStandInApi({ apiKey: CANARY });
     browser = await launchChromium();

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,24 +34,31 @@ function keepDirectoryTimes(from: string, to: string): void {
   utimesSync(to, info.atime, info.mtime);
 }
 
+/** A process a test waits on: what it printed so far, and the process itself. */
+export interface Watched {
+  child: ChildProcess;
+  output(): string;
+}
+
 /**
- * Polls `fn` until it returns a value (not undefined), or fails naming what it waited for and,
- * when `printed` is given, the last lines of what the process printed (where a start-up stopped).
+ * Polls `fn` until it returns a value (not undefined), or fails naming what it waited for. With
+ * `watched`, it fails as soon as that process has exited instead of at the time limit, and either
+ * failure quotes the last lines it printed (where a start-up stopped, and why).
  */
 export async function waitFor<T>(
   what: string,
   fn: () => Promise<T | undefined> | T | undefined,
   ms = 60_000,
-  printed?: () => string,
+  watched?: Watched,
 ): Promise<T> {
   const deadline = Date.now() + ms;
+  const printed = () => (watched ? `; it had printed:\n${watched.output().split('\n').slice(-40).join('\n')}` : '');
   for (;;) {
     const value = await fn();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) {
-      const tail = printed?.().split('\n').slice(-40).join('\n');
-      throw new Error(`timed out after ${ms / 1000} s waiting for ${what}${tail === undefined ? '' : `; it had printed:\n${tail}`}`);
-    }
+    const { exitCode, signalCode } = watched?.child ?? {};
+    if (exitCode != null || signalCode != null) throw new Error(`the process exited (${signalCode ?? `code ${exitCode}`}) before ${what}${printed()}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}${printed()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

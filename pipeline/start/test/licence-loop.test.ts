@@ -115,7 +115,7 @@ describe('firearm licences, from a refused call to a revoked licence, decided in
     });
     factory.stdout!.on('data', (d: Buffer) => (factoryOutput += d.toString()));
     factory.stderr!.on('data', (d: Buffer) => (factoryOutput += d.toString()));
-    const loginUrl = await waitFor('the login URL', () => printedLoginUrl(factoryOutput), 120_000, () => factoryOutput);
+    const loginUrl = await waitFor('the login URL', () => printedLoginUrl(factoryOutput), 120_000, { child: factory, output: () => factoryOutput });
     url = new URL(loginUrl).origin;
     api = await startStandInApi({ apiKey: CANARY, items: ITEMS });
     browser = await launchChromium({ loggedIn: false });

@@ -86,7 +86,7 @@ describe.skipIf(!ADMIN_URL)('a lost registry connection (real PostgreSQL, pg_ter
       },
       60_000,
     );
-    const loginUrl = await waitFor('the login URL', () => printedLoginUrl(output), 120_000, () => output);
+    const loginUrl = await waitFor('the login URL', () => printedLoginUrl(output), 120_000, { child, output: () => output });
     await waitFor('the retried sync', () => (/sync: 306 connector\(s\): 306 added/.test(output) ? true : undefined), 120_000);
     const site = await loginWithFetch(loginUrl);
     const page = await (await site.get('/')).text();

@@ -54,7 +54,7 @@ describe('npm start', () => {
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     // Start-up (a cold PGlite, the site build) can outlast one test on a busy machine: wait here.
-    await waitFor('the login URL', () => printedLoginUrl(output), 120_000, () => output);
+    await waitFor('the login URL', () => printedLoginUrl(output), 120_000, { child, output: () => output });
   });
 
   afterAll(() => {

@@ -50,7 +50,7 @@ describe('one owner per data dir', () => {
   it('a second npm start on the same data dir refuses at once, naming the first one\'s pid and site; the first goes on', async () => {
     const env = { VAULT_DIR: path.join(tmp, 'vault') };
     first = run(work, ['pipeline/cli/start.ts', '--port', '0', '--no-watch'], { ...env, VAULT_AGENT_SOCKET: path.join(tmp, 'run1', 'vault-agent.sock') });
-    const loginUrl = await waitFor('the first npm start\'s login URL', () => printedLoginUrl(first!.output()), 120_000, () => first!.output());
+    const loginUrl = await waitFor('the first npm start\'s login URL', () => printedLoginUrl(first!.output()), 120_000, first);
     const siteUrl = new URL(loginUrl).origin;
     const token = new URL(loginUrl).searchParams.get('token')!;
     const info = JSON.parse(readFileSync(path.join(work, '.data', 'registry.json'), 'utf8')) as Record<string, unknown>;
@@ -118,7 +118,7 @@ describe('one owner per data dir', () => {
     expect(second.output()).not.toContain('✓ registry');
     holder.child.kill('SIGTERM');
     expect(await holder.exited, holder.output()).toBe(0);
-    const loginUrl = await waitFor('the login URL of the npm start that waited', () => printedLoginUrl(second!.output()), 180_000, () => second!.output());
+    const loginUrl = await waitFor('the login URL of the npm start that waited', () => printedLoginUrl(second!.output()), 180_000, second);
     expect(JSON.parse(readFileSync(path.join(dataDir, 'registry.json'), 'utf8'))).toMatchObject({ pid: second.child.pid, kind: 'npm start', site_url: new URL(loginUrl).origin });
     process.kill(-second.child.pid!, 'SIGINT');
     expect(await second.exited).toBe(0);
