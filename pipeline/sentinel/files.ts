@@ -5,7 +5,7 @@
  * folder's bytes changed (whether or not its digest did), so the rows always describe the folder
  * whose digest and source sha256 the provider row holds.
  *
- * Touches only: connector_files of the providers given, and connector_approved_files of approved
+ * Touches only: connector_files of the plan's file lists, and connector_approved_files of approved
  * providers that have no approved file list yet (see recordApprovedFiles).
  */
 import type { FileList, Plan } from './types.ts';
