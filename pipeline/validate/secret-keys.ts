@@ -49,21 +49,19 @@ export async function sharedSecretKeys(repoRoot: string, folders: string[], allF
 
   const problems: Problem[] = [];
   const located = new Map<string, Promise<Map<number, Position>>>();
-  const place = async (d: Declaration): Promise<Position> => {
-    if (d.at) return d.at;
-    // Validated without keeping positions (rare to need them): find them now that they matter.
+  // Validated without keeping positions (rare to need them): found now that they matter.
+  const locate = async (d: Declaration): Promise<Position> => {
     if (!located.has(d.folder)) located.set(d.folder, locateSecretKeys(repoRoot, d.folder));
     return (await located.get(d.folder)!).get(d.index) ?? { line: 1, column: 1 };
   };
   for (const [key, list] of byKey) {
     if (list.length < 2 || new Set(list.map((d) => d.folder)).size < 2) continue; // twice in one manifest: duplicate_secret_key says so
-    const at = new Map<Declaration, Position>();
-    for (const d of list) at.set(d, await place(d));
+    for (const d of list) d.at ??= await locate(d);
     for (const d of list) {
       if (!d.checked) continue;
-      const elsewhere = list.filter((x) => x.folder !== d.folder).map((x) => `${manifestOf(x.folder)}:${at.get(x)!.line}:${at.get(x)!.column}`);
+      const elsewhere = list.filter((x) => x.folder !== d.folder).map((x) => `${manifestOf(x.folder)}:${x.at!.line}:${x.at!.column}`);
       problems.push({
-        file: manifestOf(d.folder), line: at.get(d)!.line, column: at.get(d)!.column, path: `secrets[${d.index}].key`, code: 'secret_key_shared',
+        file: manifestOf(d.folder), line: d.at!.line, column: d.at!.column, path: `secrets[${d.index}].key`, code: 'secret_key_shared',
         message: `secret key "${key}" is also declared by ${elsewhere.join(', ')}. A key name belongs to one connector: it names one file in the vault, so the other connector would read and overwrite this one's key. Rename the key in one of the manifests (PROVIDER_<SLUG>_<FIELD> with that manifest's own slug and a field name no other connector uses).`,
       });
     }
