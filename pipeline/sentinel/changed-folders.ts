@@ -12,6 +12,7 @@
 import type { KnownSources } from '../validate/unchanged.ts';
 import type { ValidConnector } from '../validate/types.ts';
 import { cleanTree, readGitFolders, type GitFolders, type RunGit } from './git-folders.ts';
+import type { GitSource } from './git-since.ts';
 
 export interface FolderSources {
   /** For the validator: what the registry synced, with the folders git vouches for (`untouched`). Undefined: validate everything. */
@@ -64,7 +65,8 @@ export function untouchedFolders(known: KnownSources, git: GitFolders): Set<stri
  * sync of the same checkout remembers.
  */
 export async function stampTrees(
-  connectors: ValidConnector[], git: GitFolders | undefined, opts: Pick<FolderSourceOptions, 'repoRoot' | 'log' | 'runGit'> & { recheck?: boolean },
+  connectors: ValidConnector[], git: GitFolders | undefined,
+  opts: Pick<FolderSourceOptions, 'repoRoot' | 'log' | 'runGit'> & { recheck?: boolean; git?: Pick<GitSource, 'recheck'> },
 ): Promise<void> {
   if (!git) return;
   const clean: ValidConnector[] = [];
@@ -74,7 +76,10 @@ export async function stampTrees(
     else clean.push(c);
   }
   if (clean.length === 0) return;
-  const again = opts.recheck === false ? git : await readGitFolders(opts.repoRoot, { folders: clean.map((c) => c.slug), log: opts.log, run: opts.runGit });
+  const slugs = clean.map((c) => c.slug);
+  const again = opts.recheck === false ? git
+    : opts.git ? await opts.git.recheck(slugs)
+    : await readGitFolders(opts.repoRoot, { folders: slugs, log: opts.log, run: opts.runGit });
   for (const c of clean) {
     const tree = git.trees.get(c.slug)!;
     c.source_tree = again && cleanTree(again, c.slug) === tree ? tree : null;

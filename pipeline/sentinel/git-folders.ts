@@ -68,6 +68,15 @@ export interface GitFolders {
    * Only set when every folder was asked.
    */
   roots?: { connectors: string | null; catalog: string | null; catalogClean: boolean };
+  /** A look at named folders: those of them holding files git was told not to look at (counted in `dirty` too). */
+  flagged?: Set<string>;
+  /**
+   * The dirty folders whose index entries may differ from HEAD's: a staged change, an unmerged
+   * file, a file git was told not to look at, or a HEAD entry that is not a plain folder. Every
+   * other folder's index entries are HEAD's, so its worktree can be compared with HEAD's blobs
+   * without the index (git-since.ts). Set by readGitFolders.
+   */
+  staged?: Set<string>;
 }
 
 /** What else a sync reads from the repository, asked about in the same `git status`: uncommitted work there counts too. */
@@ -100,7 +109,9 @@ export const runGit: RunGit = (args, cwd) =>
     // Ctrl-C in the terminal (sent to the whole foreground group) reaches npm start, which lets a
     // running sync finish, and not git, whose death would make the sync read every folder first
     // (20 s at 100,000). (execFile does not pass `detached` on, hence spawn.)
-    const child = spawn('git', ['--no-optional-locks', '--literal-pathspecs', ...args], {
+    // check-ignore takes paths, not pathspecs, and refuses the option.
+    const literal = args.includes('check-ignore') ? [] : ['--literal-pathspecs'];
+    const child = spawn('git', ['--no-optional-locks', ...literal, ...args], {
       cwd, detached: true, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C', LANGUAGE: '' },
     });
     const out: Buffer[] = [];
@@ -139,6 +150,16 @@ export interface ReadGitOptions {
   run?: RunGit;
   /** false: neither read nor write the walk note (walk-memo.ts); every folder is listed by git. */
   memo?: boolean;
+  /**
+   * With `folders`: pipeline/catalog/ is asked about too, and `roots` set (what a look at every
+   * folder says of it), for a caller that knows every other folder is as it was (git-since.ts).
+   */
+  catalog?: boolean;
+  /**
+   * With `folders`: which of them hold files git was told not to look at, known from an earlier
+   * look at the same index (git-since.ts); the index is then not listed for them.
+   */
+  flagged?: ReadonlySet<string>;
 }
 
 /** At most this many folders are named as pathspecs; more, and all of connectors/ is asked. */
@@ -155,19 +176,29 @@ export async function readGitFolders(repoRoot: string, opts: ReadGitOptions = {}
     if (!head) return undefined;
     const named = opts.folders !== undefined && opts.folders.length <= MAX_PATHSPECS ? opts.folders : undefined;
     if (!named) return await readAll(repoRoot, head, run, opts);
-    if (named.length === 0) return { trees: new Map(), dirty: new Set(), uncommitted: false };
+    if (named.length === 0 && !opts.catalog) return { trees: new Map(), dirty: new Set(), uncommitted: false, staged: new Set() };
     // `connectors/x` names the entry x (folder or not) and everything under it.
     const specs = named.map((f) => `${CONNECTORS_DIR}/${f}`);
-    const [listing, status, flags] = await Promise.all([
+    const none = Promise.resolve(Buffer.alloc(0));
+    const [listing, status, flags, roots] = await Promise.all([
       // No commit yet: HEAD holds no folder, so every folder is new.
-      head.tree ? expectOk(run, ['ls-tree', '-z', head.tree, '--', ...specs], repoRoot) : Promise.resolve(Buffer.alloc(0)),
-      expectOk(run, [...STATUS_IGNORED, '--', ...specs], repoRoot),
-      expectOk(run, ['ls-files', '-v', '-z', '--', ...specs], repoRoot),
+      head.tree && specs.length > 0 ? expectOk(run, ['ls-tree', '-z', head.tree, '--', ...specs], repoRoot) : none,
+      expectOk(run, [...STATUS_IGNORED, '--', ...specs, ...(opts.catalog ? [`${CATALOG_DIR}/`] : [])], repoRoot),
+      specs.length > 0 && !opts.flagged ? expectOk(run, ['ls-files', '-v', '-z', '--', ...specs], repoRoot) : none,
+      head.tree && opts.catalog ? expectOk(run, ['ls-tree', '-z', head.tree, '--', CONNECTORS_DIR, CATALOG_DIR], repoRoot) : none,
     ]);
-    const folders: GitFolders = { trees: new Map(), dirty: new Set(), uncommitted: false };
+    const folders: GitFolders = { trees: new Map(), dirty: new Set(), uncommitted: false, staged: new Set() };
+    const catalog = { entries: 0 };
     parseLsTree(listing, folders);
-    parseStatus(status, folders);
-    parseLsFilesFlags(flags, folders);
+    parseStatus(status, folders, catalog);
+    const flagged: GitFolders = { trees: new Map(), dirty: new Set(), uncommitted: false };
+    parseLsFilesFlags(flags, flagged);
+    folders.flagged = opts.flagged ? new Set(named.filter((f) => opts.flagged!.has(f))) : flagged.dirty;
+    for (const f of folders.flagged) {
+      folders.dirty.add(f);
+      folders.staged!.add(f);
+    }
+    if (opts.catalog) folders.roots = { ...parseRoots(roots), catalogClean: catalog.entries === 0 };
     return folders;
   } catch (err) {
     return failed(err, opts);
@@ -223,11 +254,14 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
     head.tree ? expectOk(run, ['ls-tree', '-z', head.tree, '--', CONNECTORS_DIR, CATALOG_DIR], repoRoot) : Promise.resolve(Buffer.alloc(0)),
     same ? undefined : expectOk(run, ['ls-files', '-v', '-z', '--', ...specs], repoRoot),
   ]);
-  const folders: GitFolders = { trees: new Map(), dirty: new Set(), uncommitted: false };
+  const folders: GitFolders = { trees: new Map(), dirty: new Set(), uncommitted: false, staged: new Set() };
   let layout: IndexLayout;
   if (same) {
     layout = same;
-    for (const f of layout.flagged) folders.dirty.add(f);
+    for (const f of layout.flagged) {
+      folders.dirty.add(f);
+      folders.staged!.add(f);
+    }
   } else {
     layout = indexLayout(flags!, checksum);
     parseLsFilesFlags(flags!, folders);
@@ -271,7 +305,7 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
  * undefined when there is no index or no checksum (index.skipHash writes zeros): then the index
  * is listed. Equal checksums, equal index: the same paths, the same flags.
  */
-async function indexChecksum(file: string): Promise<string | undefined> {
+export async function indexChecksum(file: string): Promise<string | undefined> {
   let handle;
   try {
     handle = await open(file, 'r');
@@ -447,7 +481,7 @@ function untrackedUnder(repoRoot: string, dir: string, headListing: Buffer): num
 const NO_THROW = { throwIfNoEntry: false } as const;
 
 /** `git ls-tree -z <tree> -- connectors pipeline/catalog`: the two tree ids (null when absent or not a folder). */
-function parseRoots(buf: Buffer): { connectors: string | null; catalog: string | null } {
+export function parseRoots(buf: Buffer): { connectors: string | null; catalog: string | null } {
   const out = { connectors: null as string | null, catalog: null as string | null };
   for (const rec of records(buf)) {
     const m = LS_TREE.exec(rec);
@@ -459,7 +493,7 @@ function parseRoots(buf: Buffer): { connectors: string | null; catalog: string |
   return out;
 }
 
-interface Head {
+export interface Head {
   /** HEAD's tree id; null: no commit yet. */
   tree: string | null;
   /** Where the walk note lives (relative to repoRoot, or absolute): in the git directory of this work tree. */
@@ -469,7 +503,7 @@ interface Head {
 }
 
 /** HEAD's tree id and the walk note's path, or undefined when repoRoot is not the root of a git work tree. */
-async function readHead(repoRoot: string, run: RunGit): Promise<Head | undefined> {
+export async function readHead(repoRoot: string, run: RunGit): Promise<Head | undefined> {
   const r = await run(['rev-parse', '--show-toplevel', '--git-path', WALK_MEMO_FILE, '--git-path', 'index', '--verify', '-q', 'HEAD^{tree}'], repoRoot);
   // Not a git repository: outside git, quietly. Any other refusal (a repository git will not
   // open, a corrupt HEAD) is said, by the caller's one log line.
@@ -547,7 +581,10 @@ export function parseLsTree(buf: Buffer, into: GitFolders): void {
       if (m[4] !== `${CONNECTORS_DIR}/${folder}`) throw new GitUnexpected(`git ls-tree printed ${JSON.stringify(m[4]!.slice(0, 200))}, not a folder of ${CONNECTORS_DIR}/`);
       // 120000: a symbolic link in place of the folder; 100644/100755: a file; 160000: a submodule.
       if (m[1] === '040000' && m[2] === 'tree') odd.set(folder, m[3]!);
-      else into.dirty.add(folder);
+      else {
+        into.dirty.add(folder);
+        into.staged?.add(folder);
+      }
     }
     start = end + 1;
   }
@@ -622,6 +659,7 @@ export function parseStatus(buf: Buffer, into: GitFolders, catalog: { entries: n
       const folder = folderOf(m[3]!, 'status');
       into.dirty.add(folder);
       if (m[1] === '?' || ignored) seen.untracked.add(folder);
+      else if (m[1] !== ' ') into.staged?.add(folder); // the index differs from HEAD (a space: only the worktree does)
     }
   }
   return seen;
@@ -642,7 +680,11 @@ export function parseLsFilesFlags(buf: Buffer, into: GitFolders): void {
     const tag = buf[start]!;
     if (buf[start + 1] !== 0x20 || end < start + 3) throw new GitUnexpected(`git ls-files printed an entry it should not: ${JSON.stringify(buf.subarray(start, Math.min(end, start + 200)).toString('utf8'))}`);
     const lower = tag >= 0x61 && tag <= 0x7a;
-    if (lower || tag === 0x53 /* S */) into.dirty.add(folderOf(buf.subarray(start + 2, end).toString('utf8'), 'ls-files'));
+    if (lower || tag === 0x53 /* S */) {
+      const folder = folderOf(buf.subarray(start + 2, end).toString('utf8'), 'ls-files');
+      into.dirty.add(folder);
+      into.staged?.add(folder);
+    }
     else if (tag < 0x41 || tag > 0x5a) throw new GitUnexpected(`git ls-files printed a tag it should not: ${JSON.stringify(String.fromCharCode(tag))}`);
     start = end + 1;
   }
@@ -661,11 +703,30 @@ export function cleanTree(git: GitFolders, folder: string): string | undefined {
 export async function changedEntries(repoRoot: string, from: string, to: string, run: RunGit = runGit): Promise<string[] | undefined> {
   if (!/^[0-9a-f]{40,64}$/.test(from) || !/^[0-9a-f]{40,64}$/.test(to)) return undefined;
   if (from === to) return [];
+  const known = entryDiffs.get(`${from}:${to}`);
+  if (known) return [...known];
   try {
     const r = await run(['diff-tree', '-z', '--name-only', '--no-renames', from, to], repoRoot);
     if (r.code !== 0) return undefined;
     return r.stdout.toString('utf8').split('\0').filter((n) => n.length > 0);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Differences between two tree ids of connectors/ already worked out (git-since.ts), for
+ * changedEntries: a diff of two trees of 100,000 entries takes git 0.3 s, and tree ids are content
+ * addresses, so the answer never goes stale. The last few are kept.
+ */
+const entryDiffs = new Map<string, readonly string[]>();
+const ENTRY_DIFFS_KEPT = 8;
+
+export function rememberChangedEntries(from: string, to: string, names: readonly string[]): void {
+  entryDiffs.delete(`${from}:${to}`);
+  entryDiffs.set(`${from}:${to}`, [...names]);
+  for (const key of entryDiffs.keys()) {
+    if (entryDiffs.size <= ENTRY_DIFFS_KEPT) break;
+    entryDiffs.delete(key);
   }
 }

@@ -28,6 +28,7 @@ import { declaredKeyNames, keyConflicts, readKeyOwners, refuseKeyConflicts } fro
 import { makePlan, planIsEmpty } from './plan.ts';
 import { defaultValidate, planRegistry, planSync, validateStamped, type PlanOptions } from './planning.ts';
 import { changedEntries, CONNECTORS_DIR, readGitFolders, type GitFolders } from './git-folders.ts';
+import type { GitSource } from './git-since.ts';
 import { defaultActor, detectCommit, worktreeDirtyFrom } from './provenance.ts';
 import { recordFailedSync, summarizeError, summarizeValidation, type FailureSummary } from './record.ts';
 import { readRegistryMemory, readSnapshot, type RegistryMemory } from './snapshot.ts';
@@ -54,6 +55,8 @@ export interface SyncOptions extends PlanOptions {
   log?: (line: string) => void;
   /** For tests: runs inside the transaction after the plan was applied, before COMMIT. */
   beforeCommit?: (client: pg.PoolClient) => Promise<void>;
+  /** Where git's view of the checkout comes from (npm start: its watcher, git-since.ts); default: git is asked here. */
+  git?: GitSource;
 }
 
 export interface SyncOutcome {
@@ -87,7 +90,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
   // One look at git serves both the record (uncommitted work?) and which folders to read
   // (changed-folders.ts): at 100,000 folders a `git status` is the largest part of a no-op sync.
   // --full trusts no note of an earlier look either: git lists every folder (git-folders.ts).
-  const git = readGitFolders(opts.repoRoot, { log: opts.log, memo: !opts.fullValidation });
+  const git = opts.git ? opts.git.look() : readGitFolders(opts.repoRoot, { log: opts.log, memo: !opts.fullValidation });
   const [commitSha, worktreeDirty] = await Promise.all([
     opts.commitSha === undefined ? detectCommit(opts.repoRoot) : opts.commitSha,
     opts.worktreeDirty === undefined ? worktreeDirtyFrom(git) : opts.worktreeDirty,

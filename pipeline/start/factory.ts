@@ -12,6 +12,7 @@ import { migrateRegistry } from '../registry/migrate.ts';
 import { damagedAdvice, DataDirError } from '../registry/data-dir-check.ts';
 import { readTablesThrough } from '../registry/integrity.ts';
 import { createPool, isConnectionLost, lostReason } from '../registry/pool.ts';
+import { watchedGit } from '../sentinel/git-since.ts';
 import { escapeControl } from '../validate/terminal-text.ts';
 import { ENTRY_FILE } from '../../site/build.ts';
 import { startSite, ensureSiteBuilt } from '../../site/server.ts';
@@ -153,7 +154,11 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
     let health: RegistryHealth | undefined;
     const pool = createPool(databaseUrl, { max: 6, onLost: (err) => health?.lost(err) });
     cleanups.push(() => pool.end());
-    const runner = createSyncRunner({ pool, repoRoot: opts.repoRoot, log, health: { lost: (err) => health?.lost(err), state: () => health!.state() } });
+    // With the watcher, each sync asks git only about what changed since the last one (git-since.ts).
+    const gitWatch = opts.watch ? watchedGit(opts.repoRoot, { log }) : undefined;
+    const runner = createSyncRunner({
+      pool, repoRoot: opts.repoRoot, log, git: gitWatch, health: { lost: (err) => health?.lost(err), state: () => health!.state() },
+    });
     health = watchRegistryHealth({ pool, log, onBack: () => runner.registryBack() });
     cleanups.push(async () => {
       health?.close();
@@ -172,12 +177,20 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
       let watcher: TreeWatcher | undefined;
       if (opts.watch) {
         const w = watchTrees(watchDirs, async (changed, note) => {
-          if (note.doubt) log(`watcher: ${note.doubt}; re-checking every manifest`);
+          if (note.doubt) {
+            log(`watcher: ${note.doubt}; re-checking every manifest`);
+            gitWatch?.doubt();
+          }
+          gitWatch?.changed(changed);
           if (changed.length > 0) log(`change in ${summarizePaths(opts.repoRoot, changed)}: re-syncing`);
           log(`sync: ${await sync()}`);
         });
         watcher = w;
-        cleanups.push(() => w.close());
+        void w.armed.then(() => gitWatch?.armed());
+        cleanups.push(() => {
+          gitWatch?.doubt(); // no event is seen from here on
+          w.close();
+        });
       }
       const armedEarly = watcher ? await settlesWithin(watcher.armed, 100) : true;
       const first = step('sync connectors/', async () => {

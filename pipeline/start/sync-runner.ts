@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import { isConnectionLost } from '../registry/pool.ts';
 import { runSync } from '../sentinel/index.ts';
+import type { WatchedGit } from '../sentinel/git-since.ts';
 import { CommitUnknownError } from '../sentinel/sync.ts';
 import { formatProblem } from '../validate/format.ts';
 import type { ValidationResult } from '../validate/types.ts';
@@ -35,6 +36,8 @@ export function createSyncRunner(args: {
   repoRoot: string;
   log: (line: string) => void;
   health: Pick<RegistryHealth, 'lost' | 'state'>;
+  /** What git says of the checkout, brought up to date from the watcher's events (git-since.ts); default: runSync asks git. */
+  git?: WatchedGit;
 }): SyncRunner {
   const { log, health } = args;
   const last: Omit<PipelineState, 'registry'> = { validation: null, syncedAt: null, error: null };
@@ -47,7 +50,7 @@ export function createSyncRunner(args: {
     if (closed) return 'not run: npm start is stopping';
     try {
       // log: what the sync worked around (git failing: every folder read) and the migrations it applied.
-      const { validation, result } = await runSync({ db: args.pool, repoRoot: args.repoRoot, actor: 'npm start', log });
+      const { validation, result } = await runSync({ db: args.pool, repoRoot: args.repoRoot, actor: 'npm start', log, git: args.git });
       lostRuns = 0;
       last.validation = validation;
       last.syncedAt = new Date();

@@ -1,0 +1,368 @@
+/**
+ * git's answer for a process that watches the trees (npm start): the last look at the checkout,
+ * brought up to date from what the watcher saw change since, instead of git stat-ing every
+ * tracked file again (about 0.5 s of two cores at 100,000 connectors, however little changed).
+ *
+ * A folder the watcher saw no event under, whose entry in HEAD did not move and whose index
+ * entries did not change, is as the last look found it; the last look found it clean (every
+ * folder it found dirty is asked again), so it is clean still. So each look asks git, by name,
+ * only about
+ *   - the folders the watcher saw a change under since the last look began,
+ *   - the folders the last look found dirty (they may be clean again),
+ *   - when HEAD moved: the folders whose entries differ between the two commits (git diff-tree),
+ *   - when the index file changed (a staged file, git rm --cached, a flag set): the folders whose
+ *     index entries differ from HEAD (git diff-index --cached) and those with files git was told
+ *     not to look at (git ls-files -v),
+ * and always about pipeline/catalog/. The watcher sees nothing of .git/, hence HEAD's tree id and
+ * the index's checksum, compared before and after each look.
+ *
+ * Anything else is a full look (readGitFolders), never a guess: no earlier look, a watcher not
+ * armed when it began or in doubt since (an overflowed queue, a failed watch), connectors/ or
+ * pipeline/catalog/ replaced (their watches follow the old directories), HEAD or the index moving
+ * while git was asked, more folders to ask than pathspecs allow, git failing. Either way the
+ * answer equals what a full look would say of the same checkout (git-since.test.ts).
+ */
+import { createHash } from 'node:crypto';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  CATALOG_DIR, CONNECTORS_DIR, GitUnexpected, indexChecksum, parseLsFilesFlags, parseRoots, readGitFolders, rememberChangedEntries, readHead, runGit,
+  type GitFolders, type RunGit,
+} from './git-folders.ts';
+
+/** At most this many folders are asked about by name (as in git-folders.ts); more, and the look is a full one. */
+const MAX_NAMED = 200;
+
+/** What is compared between two looks besides the worktree: HEAD, the index, and the two watched roots themselves. */
+interface Mark {
+  head: string;
+  index: string;
+  roots: string;
+}
+
+interface Look {
+  folders: GitFolders;
+  mark: Mark;
+  /** The watcher's epoch when the look began (see WatchedGit). */
+  epoch: number;
+  /** The folders holding files git was told not to look at, when known (a full look does not say): each is dirty too. */
+  flagged?: Set<string>;
+}
+
+/** Where a sync's view of git comes from, when not from git directly (runSync's `git` option). */
+export interface GitSource {
+  /** What git says of the checkout now, as readGitFolders with every folder (undefined: outside git, or git failing). */
+  look(): Promise<GitFolders | undefined>;
+  /** What git says now of a few folders the sync read, as readGitFolders with `folders`: a folder changed while read is not clean. */
+  recheck(folders: readonly string[]): Promise<GitFolders | undefined>;
+}
+
+export interface WatchedGit extends GitSource {
+  /** Paths the watcher saw change (absolute, or relative to the repository's root). */
+  changed(paths: readonly string[]): void;
+  /** The watcher may have missed a change (or is not armed yet, or stopped): the next look is a full one. */
+  doubt(): void;
+  /** Every directory is watched from now on: a look begun after this can be the base of the next. */
+  armed(): void;
+  /** Tests: how the last look was made. */
+  lastLook(): 'full' | 'since' | undefined;
+}
+
+export function watchedGit(repoRoot: string, opts: { log?: (line: string) => void; run?: RunGit } = {}): WatchedGit {
+  const run = opts.run ?? runGit;
+  const root = path.resolve(repoRoot);
+  const connectorsDir = path.join(root, CONNECTORS_DIR) + path.sep;
+  const catalogDir = path.join(root, CATALOG_DIR);
+  let touched = new Set<string>();
+  let catalogTouched = false;
+  /** Bumped on every doubt: a look begun in another epoch says nothing of this one. */
+  let epoch = 0;
+  let isArmed = false;
+  let last: Look | undefined;
+  let how: 'full' | 'since' | undefined;
+
+  return {
+    changed(paths) {
+      for (const p of paths) {
+        const abs = path.resolve(root, p);
+        if (abs === catalogDir || abs.startsWith(catalogDir + path.sep)) catalogTouched = true;
+        if (!abs.startsWith(connectorsDir)) continue; // _template/ is no folder of the registry
+        const folder = abs.slice(connectorsDir.length).split(path.sep)[0];
+        if (folder) touched.add(folder);
+      }
+    },
+    doubt() {
+      epoch += 1;
+      last = undefined;
+    },
+    armed() {
+      isArmed = true;
+    },
+    async look() {
+      // Taken before git is asked: an event from here on names its folder in the next look.
+      const since = { folders: touched, catalog: catalogTouched };
+      touched = new Set();
+      catalogTouched = false;
+      const began = { epoch, armed: isArmed };
+      const mark = await readMark(root, run).catch(() => undefined);
+      const base = last && last.epoch === began.epoch && mark ? last : undefined;
+      let folders = base && mark ? await lookSince(root, base, mark, since, run).catch(() => undefined) : undefined;
+      how = folders ? 'since' : 'full';
+      folders ??= await readGitFolders(root, { log: opts.log, run });
+      // The base of the next look only when nothing could have gone unseen since it began.
+      last = folders && mark && began.armed && began.epoch === epoch ? { folders, mark, epoch, flagged: how === 'since' ? folders.flagged : undefined } : undefined;
+      return folders;
+    },
+    async recheck(folders) {
+      const l = last;
+      const mark = await readMark(root, run).catch(() => undefined);
+      const quick = l && mark && sameMark(mark, l.mark) && folders.length <= MAX_NAMED && folders.every((f) => !l.folders.staged?.has(f))
+        ? await recheckBytes(root, l, folders, run).catch(() => undefined) : undefined;
+      return quick ?? readGitFolders(root, { folders, log: opts.log, run });
+    },
+    lastLook: () => how,
+  };
+}
+
+const sameMark = (a: Mark, b: Mark) => a.head === b.head && a.index === b.index && a.roots === b.roots;
+
+/**
+ * WatchedGit.recheck at the look's HEAD and index, for folders it found no staged change in: their
+ * files compared with HEAD's blobs. Undefined when git must say.
+ */
+async function recheckBytes(root: string, l: Look, folders: readonly string[], run: RunGit): Promise<GitFolders | undefined> {
+  const compared = await compareWithHead(root, l.mark.head, folders.map((f) => `${CONNECTORS_DIR}/${f}`), run);
+  const after = await readMark(root, run);
+  if (!after || !sameMark(after, l.mark)) return undefined;
+  const out: GitFolders = { trees: new Map(), dirty: new Set(), uncommitted: false };
+  for (const [dir, c] of compared) {
+    if (c === 'ask') return undefined;
+    if (c === 'clean') continue;
+    out.dirty.add(dir.slice(CONNECTORS_DIR.length + 1));
+    if (c.uncommitted) out.uncommitted = true;
+  }
+  Object.defineProperty(out, 'trees', { enumerable: true, get: () => l.folders.trees });
+  return out;
+}
+
+async function readMark(root: string, run: RunGit): Promise<Mark | undefined> {
+  const head = await readHead(root, run);
+  if (!head?.tree) return undefined;
+  const index = await indexChecksum(path.resolve(root, head.indexPath));
+  if (!index) return undefined;
+  const ino = (dir: string) => lstatSync(path.join(root, dir), { throwIfNoEntry: false, bigint: true })?.ino ?? 'none';
+  return { head: head.tree, index, roots: `${ino(CONNECTORS_DIR)}:${ino(CATALOG_DIR)}` };
+}
+
+/** The last look brought up to date (see the module comment), or undefined when only a full look can say. */
+async function lookSince(root: string, base: Look, now: Mark, since: Touched, run: RunGit): Promise<GitFolders | undefined> {
+  const before = base.folders;
+  if (before.allDirty || !before.roots || !before.staged || now.roots !== base.mark.roots) return undefined;
+  const still = now.head === base.mark.head && now.index === base.mark.index;
+  const named = new Set([...since.folders, ...before.dirty]);
+  // At the base's HEAD and index, what the base knew: which folders have index entries other than
+  // HEAD's, which hold flagged files (every one of them dirty, so named), and HEAD's tree ids.
+  let staged = before.staged;
+  let flagged = base.flagged;
+  let catalogStaged = !before.roots.catalogClean; // not known: git says
+  let roots = before.roots;
+  const moved = new Map<string, string | null>(); // folder -> its tree id in the new HEAD (null: none, or not a plain folder)
+  if (!still) {
+    if (!before.roots.connectors) return undefined;
+    const [headRoots, diff, flags, movedTo] = await Promise.all([
+      gitOut(run, ['ls-tree', '-z', now.head, '--', CONNECTORS_DIR, CATALOG_DIR], root).then(parseRoots),
+      gitOut(run, ['diff-index', '--cached', '-z', '--name-only', '--no-renames', now.head, '--', `${CONNECTORS_DIR}/`, `${CATALOG_DIR}/`], root),
+      gitOut(run, ['ls-files', '-v', '-z', '--', `${CONNECTORS_DIR}/`], root),
+      // HEAD's connectors/ by path (its id comes with ls-tree, at the same time): the diff of two trees of 100,000 entries is the longest part.
+      base.mark.head === now.head ? new Map<string, string | null>() : movedFolders(run, root, before.roots.connectors, `${now.head}:${CONNECTORS_DIR}`),
+    ]);
+    if (!headRoots.connectors || !headRoots.catalog) return undefined;
+    if (base.mark.head !== now.head) rememberChangedEntries(before.roots.connectors, headRoots.connectors, [...movedTo.keys()]); // the sync asks the same (changedEntries)
+    const listed: GitFolders = { trees: new Map(), dirty: new Set(), uncommitted: false };
+    parseLsFilesFlags(flags, listed);
+    flagged = listed.dirty;
+    staged = new Set(flagged);
+    catalogStaged = false;
+    for (const p of diff.toString('utf8').split('\0')) {
+      if (p === '') continue;
+      if (p.startsWith(`${CATALOG_DIR}/`)) catalogStaged = true;
+      else staged.add(folderIn(p, 'diff-index'));
+    }
+    for (const [f, id] of movedTo) {
+      moved.set(f, id);
+      if (id === null) staged.add(f); // gone from HEAD, or no plain folder there: git says
+    }
+    roots = { ...headRoots, catalogClean: before.roots.catalogClean };
+    for (const f of [...staged, ...moved.keys()]) named.add(f);
+  }
+  if (named.size > MAX_NAMED) return undefined;
+  // pipeline/catalog/ is watched too: looked at when something there changed or was not clean, or
+  // HEAD or the index moved (its tree id, its index entries).
+  const catalog = since.catalog || !before.roots.catalogClean || !still;
+  if (!catalog && named.size === 0) return before;
+
+  // A folder whose index entries are HEAD's has its files compared with HEAD's blobs here, without
+  // git reading the index (a fifth of a second at 100,000). What that cannot word goes to git.
+  const bytes = [...named].filter((f) => !staged.has(f)).map((f) => `${CONNECTORS_DIR}/${f}`);
+  if (catalog && !catalogStaged) bytes.push(CATALOG_DIR);
+  const compared = bytes.length > 0 ? await compareWithHead(root, now.head, bytes, run) : new Map<string, Compared>();
+  const byGit = [...named].filter((f) => (compared.get(`${CONNECTORS_DIR}/${f}`) ?? 'ask') === 'ask').sort();
+  const catalogByGit = catalog && (compared.get(CATALOG_DIR) ?? 'ask') === 'ask';
+  const asked = byGit.length > 0 || catalogByGit
+    ? await readGitFolders(root, { folders: byGit, catalog: catalogByGit, flagged, run, memo: false })
+    : { trees: new Map<string, string>(), dirty: new Set<string>(), uncommitted: false, staged: new Set<string>(), flagged: new Set<string>() };
+  if (!asked || asked.allDirty || (catalogByGit && !asked.roots)) return undefined;
+  // HEAD or the index moved while git was asked: the folders not named may have moved with them.
+  const after = await readMark(root, run);
+  if (!after || after.head !== now.head || after.index !== now.index || after.roots !== now.roots) return undefined;
+  // Only the moved folders' entries differ from the base's HEAD; the rest are the base's. (The
+  // base's map is made only when first read, 150 ms at 100,000: a look at the same HEAD passes it on unread.)
+  for (const [f, id] of moved) {
+    if (id === null) before.trees.delete(f);
+    else before.trees.set(f, id);
+  }
+  // Every folder not named was clean in the base look and is still: only the named can be dirty or uncommitted.
+  const out: GitFolders = {
+    trees: new Map(), dirty: asked.dirty, uncommitted: asked.uncommitted, staged: asked.staged, flagged: asked.flagged,
+    // pipeline/catalog/ not looked at: clean in the base, untouched since, at the same HEAD.
+    roots: catalogByGit ? asked.roots! : { ...roots, catalogClean: catalog ? compared.get(CATALOG_DIR) === 'clean' : roots.catalogClean },
+  };
+  for (const [dir, c] of compared) {
+    if (c === 'clean' || c === 'ask') continue;
+    if (c.uncommitted) out.uncommitted = true;
+    if (dir !== CATALOG_DIR) out.dirty.add(dir.slice(CONNECTORS_DIR.length + 1));
+  }
+  Object.defineProperty(out, 'trees', { enumerable: true, get: () => before.trees });
+  return out;
+}
+
+/**
+ * The entries of connectors/ that differ between two of its tree ids, each with its id in the
+ * second (null: gone, or not a plain folder there). `git diff-tree -z` without -r:
+ * `:<old mode> <new mode> <old id> <new id> <status>` NUL `<name>` NUL per entry.
+ */
+async function movedFolders(run: RunGit, root: string, from: string, to: string): Promise<Map<string, string | null>> {
+  const parts = (await gitOut(run, ['diff-tree', '-z', '--no-renames', from, to], root)).toString('utf8').split('\0');
+  const out = new Map<string, string | null>();
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const m = /^:[0-7]{6} ([0-7]{6}) [0-9a-f]{40,64} ([0-9a-f]{40,64}) [A-Z]$/.exec(parts[i]!);
+    const name = parts[i + 1]!;
+    if (!m || name === '' || name.includes('/')) throw new GitUnexpected('git diff-tree printed an entry it should not');
+    out.set(name, m[1] === '040000' ? m[2]! : null);
+  }
+  return out;
+}
+
+/**
+ * A directory's worktree compared with HEAD's tree, byte for byte: 'clean' when it holds exactly
+ * HEAD's files (empty directories aside, as git sees them); dirty, and whether any of that is
+ * uncommitted work (a modified, deleted or untracked file) rather than ignored files only; or
+ * 'ask' when git must say (a symbolic link or submodule in HEAD, an executable bit that differs,
+ * a nested repository, anything but files and directories, too many untracked files).
+ */
+type Compared = 'clean' | 'ask' | { uncommitted: boolean };
+
+/** At most this many untracked files are put to `git check-ignore`; more, and git is asked about their directories. */
+const MAX_EXTRAS = 200;
+
+/** What git quotes in a path it prints even with core.quotePath off: control characters, a double quote, a backslash. */
+const QUOTED = /[\x00-\x1f\x7f"\\]/;
+
+async function compareWithHead(root: string, head: string, dirs: string[], run: RunGit): Promise<Map<string, Compared>> {
+  // Recursive: one entry per file, `<mode> <type> <oid>\t<path>`. Reads HEAD's trees, not the index.
+  const listing = await gitOut(run, ['ls-tree', '-r', '-z', head, '--', ...dirs], root);
+  const inHead = new Map<string, Map<string, { mode: string; oid: string }>>(dirs.map((d) => [d, new Map()]));
+  for (const rec of listing.toString('utf8').split('\0')) {
+    if (rec === '') continue;
+    const m = /^([0-7]{6}) (blob|commit|tree) ([0-9a-f]{40,64})\t(.+)$/s.exec(rec);
+    const dir = m && dirs.find((d) => m[4]!.startsWith(`${d}/`));
+    if (!m || !dir) throw new GitUnexpected('git ls-tree printed an entry it should not');
+    inHead.get(dir)!.set(m[4]!, { mode: m[1]!, oid: m[3]! });
+  }
+  const out = new Map<string, Compared>();
+  const extras = new Map<string, string[]>();
+  for (const dir of dirs) {
+    const files = inHead.get(dir)!;
+    const c = compareDir(root, dir, files);
+    if (c.kind === 'extra') extras.set(dir, c.extras);
+    out.set(dir, c.kind === 'extra' ? { uncommitted: c.changed } : c.kind);
+  }
+  const all = [...extras.values()].flat();
+  if (all.length > MAX_EXTRAS) {
+    for (const dir of extras.keys()) out.set(dir, 'ask');
+    return out;
+  }
+  if (all.length > 0) {
+    // Ignored files are dirt, not uncommitted work. --no-index: none of these is in the index (its
+    // entries here are HEAD's). One path per line (-z needs --stdin): a name git would quote is git's to word.
+    for (const [dir, list] of extras) if (list.some((p) => QUOTED.test(p))) out.set(dir, 'ask');
+    const asked = [...extras].filter(([dir]) => out.get(dir) !== 'ask').flatMap(([, list]) => list);
+    const r = asked.length === 0 ? undefined : await run(['-c', 'core.quotePath=false', 'check-ignore', '--no-index', '--', ...asked], root);
+    if (r && ((r.code !== 0 && r.code !== 1) || r.stderr.trim() !== '')) throw new GitUnexpected(`git check-ignore failed (exit ${r.code})`);
+    const ignored = new Set(r?.stdout.toString('utf8').split('\n'));
+    for (const [dir, list] of extras) if (out.get(dir) !== 'ask' && list.some((p) => !ignored.has(p))) out.set(dir, { uncommitted: true });
+  }
+  return out;
+}
+
+type DirComparison = { kind: 'clean' | 'ask' } | { kind: 'extra'; changed: boolean; extras: string[] };
+
+/** compareWithHead for one directory (relative to root), given HEAD's files under it by path. */
+function compareDir(root: string, dir: string, files: Map<string, { mode: string; oid: string }>): DirComparison {
+  const top = lstatSync(path.join(root, dir), { throwIfNoEntry: false });
+  if (!top) return files.size === 0 ? { kind: 'clean' } : { kind: 'extra', changed: true, extras: [] }; // deleted
+  if (!top.isDirectory()) return { kind: 'ask' }; // a file or a link in the folder's place
+  let changed = false;
+  let seen = 0;
+  const extras: string[] = [];
+  const walk = (rel: string): boolean => {
+    for (const e of readdirSync(path.join(root, rel), { withFileTypes: true })) {
+      const p = `${rel}/${e.name}`;
+      if (e.isDirectory()) {
+        if (e.name === '.git' || !walk(p)) return false; // a repository of its own: git words it
+        continue;
+      }
+      const want = files.get(p);
+      if (!want) {
+        if (!e.isFile() && !e.isSymbolicLink()) return false;
+        extras.push(p);
+        continue;
+      }
+      if (!e.isFile() || (want.mode !== '100644' && want.mode !== '100755')) return false;
+      seen += 1;
+      const abs = path.join(root, p);
+      // An executable bit other than HEAD's counts only where git looks at it (core.fileMode): git says.
+      if (((lstatSync(abs).mode & 0o100) !== 0) !== (want.mode === '100755')) return false;
+      const body = readFileSync(abs);
+      const oid = createHash(want.oid.length === 64 ? 'sha256' : 'sha1').update(`blob ${body.length}\0`).update(body).digest('hex');
+      if (oid !== want.oid) changed = true;
+    }
+    return true;
+  };
+  try {
+    if (!walk(dir)) return { kind: 'ask' };
+  } catch {
+    return { kind: 'ask' }; // changed while read, or unreadable: git says
+  }
+  if (seen !== files.size) changed = true; // a file of HEAD's is gone
+  return changed || extras.length > 0 ? { kind: 'extra', changed, extras } : { kind: 'clean' };
+}
+
+/** What the watcher saw change since the last look began. */
+interface Touched {
+  folders: Set<string>;
+  catalog: boolean;
+}
+
+async function gitOut(run: RunGit, args: string[], cwd: string): Promise<Buffer> {
+  const r = await run(args, cwd);
+  if (r.code !== 0 || r.stderr.trim() !== '') throw new GitUnexpected(`git ${args[0]} failed (exit ${r.code})`);
+  return r.stdout;
+}
+
+/** The folder of connectors/ a path printed by git is in. */
+function folderIn(p: string, cmd: string): string {
+  const folder = p.startsWith(`${CONNECTORS_DIR}/`) ? p.slice(CONNECTORS_DIR.length + 1).split('/')[0] : '';
+  if (!folder) throw new GitUnexpected(`git ${cmd} named a path outside the folders of ${CONNECTORS_DIR}/`);
+  return folder;
+}
