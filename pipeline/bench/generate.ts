@@ -95,15 +95,28 @@ export async function generateRepo(opts: GenerateOptions): Promise<GeneratedTree
     await writeFile(path.join(jsonRoot, 'connectors', slug, 'manifest.json'), JSON.stringify(m));
   });
   await commit?.commit(`${opts.connectors} generated connectors (seed ${seed})`);
+  return describeTree(opts.dir, opts.connectors, seed, catalog, opts.git === true);
+}
 
+/**
+ * The tree generateRepo made in `dir` earlier, with the same options, read back without writing
+ * anything: for a bench task in another process that changes its manifests.
+ */
+export async function openGeneratedRepo(opts: Omit<GenerateOptions, 'catalogDir'>): Promise<GeneratedTree> {
+  const catalog = await loadCatalog(path.join(opts.dir, 'repo', 'pipeline/catalog'));
+  return describeTree(opts.dir, opts.connectors, opts.seed ?? DEFAULT_SEED, catalog, opts.git === true);
+}
+
+function describeTree(dir: string, connectors: number, seed: number, catalog: Catalog, git: boolean): GeneratedTree {
+  const slugs = Array.from({ length: connectors }, (_, i) => syntheticSlug(i));
   return {
-    repoRoot,
-    jsonRoot,
+    repoRoot: path.join(dir, 'repo'),
+    jsonRoot: path.join(dir, 'json'),
     seed,
     catalog,
-    git: opts.git === true,
+    git,
     slugs,
-    manifest,
+    manifest: (i) => syntheticManifest(i, seed, catalog),
     manifestFile: (i) => `connectors/${slugs[i]}/manifest.yaml`,
   };
 }
@@ -121,12 +134,12 @@ export async function changeOneManifest(tree: GeneratedTree, index: number, revi
 }
 
 /** The same change, committed on top of HEAD (the tree must be a git repository). */
-export async function commitOneManifest(tree: GeneratedTree, index: number, revision: number): Promise<Manifest> {
+export async function commitOneManifest(tree: GeneratedTree, index: number, revision: number, opts: { worktreeLast?: boolean } = {}): Promise<Manifest> {
   if (!tree.git) throw new Error('commitOneManifest: the tree was generated without git');
   const m = tree.manifest(index);
   const scope = m.scopes[0];
   if (scope) scope.description = `${scope.description} (committed revision ${revision})`;
-  await commitFile(tree.repoRoot, tree.manifestFile(index), manifestYaml(m, AUTHORED), `bench: change ${tree.slugs[index]} (revision ${revision})`);
+  await commitFile(tree.repoRoot, tree.manifestFile(index), manifestYaml(m, AUTHORED), `bench: change ${tree.slugs[index]} (revision ${revision})`, opts);
   return m;
 }
 

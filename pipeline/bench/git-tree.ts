@@ -75,18 +75,29 @@ export async function startTreeCommit(repoRoot: string): Promise<TreeCommit> {
   };
 }
 
-/** Writes one file of the tree and commits it on top of HEAD (the bench's committed one-change sync). */
-export async function commitFile(repoRoot: string, file: string, text: string, message: string): Promise<void> {
-  await writeFile(path.join(repoRoot, file), text);
-  await git(repoRoot, ['add', '--', file]);
+/**
+ * Writes one file of the tree and commits it on top of HEAD (the bench's committed one-change sync).
+ * `worktreeLast`: the commit is made first (the blob, the index entry, the commit) and the file
+ * written after, as a pull leaves it: a watcher sees the file change once HEAD already holds it.
+ */
+export async function commitFile(repoRoot: string, file: string, text: string, message: string, opts: { worktreeLast?: boolean } = {}): Promise<void> {
+  if (opts.worktreeLast) {
+    const oid = (await git(repoRoot, ['hash-object', '-w', '--stdin'], text)).trim();
+    await git(repoRoot, ['update-index', '--cacheinfo', `100644,${oid},${file}`]);
+  } else {
+    await writeFile(path.join(repoRoot, file), text);
+    await git(repoRoot, ['add', '--', file]);
+  }
   await git(repoRoot, ['commit', '-q', '--no-verify', '-m', message]);
+  if (opts.worktreeLast) await writeFile(path.join(repoRoot, file), text);
 }
 
-function git(cwd: string, args: string[]): Promise<string> {
+function git(cwd: string, args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile('git', args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`git ${args[0]} in ${cwd} failed: ${(stderr || err.message).trim().slice(0, 500)}`));
       else resolve(stdout);
     });
+    if (input !== undefined) child.stdin?.end(input);
   });
 }

@@ -15,6 +15,7 @@ import { measureStartReady } from './start-ready.ts';
 import { runTask, startHost, type Host } from './spawn.ts';
 import type { ValidateOutcome } from './tasks/validate.ts';
 import type { SyncOutcome } from './tasks/sync.ts';
+import type { WatchedSyncOutcome } from './tasks/watched-sync.ts';
 import { ROW_BY_ROW_MAX_CONNECTORS, type RowByRowOutcome } from './tasks/row-by-row.ts';
 import type { CopyFloorOutcome } from './tasks/copy-floor.ts';
 import type { VaultOutcome } from './tasks/vault.ts';
@@ -191,6 +192,24 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       });
       record('sync_one_change_s', oneChange.map((r) => r.seconds));
       report.details.sync_one_change_skipped_unchanged = oneChange.at(-1)!.skipped_unchanged;
+    });
+
+    // The same kinds of sync as npm start makes them: its watcher names what changed (git-since.ts).
+    await section('watched sync', ['sync_noop_watched_s', 'sync_one_change_watched_s'], [...SYNC_PARTS, 'pipeline/start/watch.ts'], async () => {
+      if (!liveDb) throw new Error('no registry holds the generated connectors (the sync did not run)');
+      const { result: r } = await runTask<WatchedSyncOutcome>('watched-sync', {
+        databaseUrl: liveDb.value.url, dir: tmp, connectors: opts.connectors, seed: tree.seed, runs: opts.runs,
+      });
+      const s = (values: number[]) => values.map((v) => v.toFixed(3)).join(', ');
+      opts.log(`watched sync: watches set in ${r.arm_s.toFixed(3)} s, first sync (git asked in full) ${r.first_s.toFixed(3)} s`);
+      opts.log(`watched sync: nothing changed ${s(r.noop_s)} s; one change ${s(r.one_change_s)} s (${s(r.one_change_reaction_s)} s from the save); one committed ${s(r.committed_s)} s; looks: ${r.looks.join(', ')}`);
+      record('sync_noop_watched_s', r.noop_s);
+      record('sync_one_change_watched_s', r.one_change_s);
+      report.details.sync_one_change_committed_watched_s = round(median(r.committed_s), 4);
+      report.details.sync_one_change_watched_reaction_s = round(median(r.one_change_reaction_s), 4);
+      report.details.sync_watched_first_s = round(r.first_s, 3);
+      report.details.sync_watched_arm_s = round(r.arm_s, 3);
+      report.details.sync_watched_looks = r.looks;
     });
 
     await section('sync floor', ['sync_floor_s'], ['pipeline/registry/migrate.ts', 'pipeline/registry/wire-server.ts'], async () => {

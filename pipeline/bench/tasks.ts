@@ -15,6 +15,7 @@ export const TASKS: Record<string, () => Promise<Task>> = {
   validate: () => import('./tasks/validate.ts').then((m) => m.validateTask as Task),
   'validate-floor': () => import('./tasks/validate.ts').then((m) => m.validateFloorTask as Task),
   sync: () => import('./tasks/sync.ts').then((m) => m.syncTask as Task),
+  'watched-sync': () => import('./tasks/watched-sync.ts').then((m) => m.watchedSyncTask as Task),
   'row-by-row': () => import('./tasks/row-by-row.ts').then((m) => m.rowByRowTask as Task),
   'copy-floor': () => import('./tasks/copy-floor.ts').then((m) => m.copyFloorTask as Task),
   'registry-template': () => import('./tasks/fresh-database.ts').then((m) => m.registryTemplateTask as Task),

@@ -155,9 +155,9 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
     const pool = createPool(databaseUrl, { max: 6, onLost: (err) => health?.lost(err) });
     cleanups.push(() => pool.end());
     // With the watcher, each sync asks git only about what changed since the last one (git-since.ts).
-    const gitWatch = opts.watch ? watchedGit(opts.repoRoot, { log }) : undefined;
     const runner = createSyncRunner({
-      pool, repoRoot: opts.repoRoot, log, git: gitWatch, health: { lost: (err) => health?.lost(err), state: () => health!.state() },
+      pool, repoRoot: opts.repoRoot, log, git: opts.watch ? watchedGit(opts.repoRoot, { log }) : undefined,
+      health: { lost: (err) => health?.lost(err), state: () => health!.state() },
     });
     health = watchRegistryHealth({ pool, log, onBack: () => runner.registryBack() });
     cleanups.push(async () => {
@@ -177,20 +177,13 @@ export async function startFactory(opts: FactoryOptions): Promise<Factory> {
       let watcher: TreeWatcher | undefined;
       if (opts.watch) {
         const w = watchTrees(watchDirs, async (changed, note) => {
-          if (note.doubt) {
-            log(`watcher: ${note.doubt}; re-checking every manifest`);
-            gitWatch?.doubt();
-          }
-          gitWatch?.changed(changed);
+          if (note.doubt) log(`watcher: ${note.doubt}; re-checking every manifest`);
           if (changed.length > 0) log(`change in ${summarizePaths(opts.repoRoot, changed)}: re-syncing`);
-          log(`sync: ${await sync()}`);
+          log(`sync: ${await runner.afterChange(changed, note)}`);
         });
         watcher = w;
-        void w.armed.then(() => gitWatch?.armed());
-        cleanups.push(() => {
-          gitWatch?.doubt(); // no event is seen from here on
-          w.close();
-        });
+        void w.armed.then(() => runner.watching());
+        cleanups.push(() => w.close());
       }
       const armedEarly = watcher ? await settlesWithin(watcher.armed, 100) : true;
       const first = step('sync connectors/', async () => {

@@ -24,6 +24,13 @@ export interface PipelineState {
 export interface SyncRunner {
   /** Runs a sync after any in progress; resolves with its one-line summary. */
   sync(): Promise<string>;
+  /**
+   * A watcher run: git's view (the `git` option) learns which paths changed, or that the watcher
+   * may have missed something (`doubt`: the next look at git is a full one); then a sync.
+   */
+  afterChange(changed: readonly string[], note: { doubt?: string }): Promise<string>;
+  /** The watcher has every directory watched: from now on a look at git can be made from the last one. */
+  watching(): void;
   /** A sync lost to the connection is retried: call when the registry answers again. */
   registryBack(): void;
   state(): PipelineState;
@@ -84,6 +91,12 @@ export function createSyncRunner(args: {
 
   return {
     sync,
+    afterChange(changed, note) {
+      if (note.doubt) args.git?.doubt();
+      args.git?.changed(changed);
+      return sync();
+    },
+    watching: () => args.git?.armed(),
     registryBack() {
       if (lostRuns === 0 || closed || retry) return;
       // Back off between retries that keep losing the connection (a server that accepts, then drops).
@@ -99,6 +112,7 @@ export function createSyncRunner(args: {
     state: () => ({ ...last, registry: health.state() }),
     async close() {
       closed = true;
+      args.git?.doubt(); // no event is seen from here on
       if (retry) clearTimeout(retry);
       await chain;
     },

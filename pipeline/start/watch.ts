@@ -31,6 +31,8 @@ export interface TreeWatcher {
   watchedDirs(): string[];
   /** Resolves once every directory found at the start has its watch: from then on no change goes unseen. */
   armed: Promise<void>;
+  /** Resolves once the first stat picture is taken (in the background, after `armed`): from then on a run costs what changed. */
+  pictured: Promise<void>;
 }
 
 /** The safety net's pause is at least this many times the last picture's duration, once that is above STRETCH_FROM_MS. */
@@ -228,7 +230,7 @@ export function watchTrees(
       await new Promise((resolve) => setImmediate(resolve));
     }
   });
-  void armed
+  const pictured = armed
     .then(async () => {
       if (closed) return;
       if (opts.baseline) return recheck();
@@ -252,5 +254,6 @@ export function watchTrees(
     },
     watchedDirs: () => [...watchers.keys()].sort(),
     armed: armed.catch(() => undefined),
+    pictured,
   };
 }

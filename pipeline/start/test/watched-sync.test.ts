@@ -2,7 +2,7 @@
  * npm start's syncs on the watcher's word (pipeline/sentinel/git-since.ts): with the real watcher
  * on a real git checkout, an edit, a new folder and a removed one are each synced from a look at
  * the folders that changed, not a full `git status`, and the registry ends exactly as a CLI sync
- * of the same checkout (with git asked in full) leaves it. Wired as factory.ts wires it.
+ * of the same checkout (with git asked in full) leaves it.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -45,13 +45,11 @@ describe.each(testBackends())('npm start syncs what its watcher saw change (%s)'
       health: { lost: () => undefined, state: () => ({ reachable: true, since: null, reason: null }) },
     });
     watcher = watchTrees(['connectors', '_template', 'pipeline/catalog'].map((d) => path.join(repo.root, d)), async (changed, note) => {
-      if (note.doubt) gitWatch.doubt();
-      gitWatch.changed(changed);
-      const summary = await runner.sync();
+      const summary = await runner.afterChange(changed, note);
       runs.push({ summary, look: gitWatch.lastLook() });
     }, { debounceMs: 50, recheckMs: 0 });
     await watcher.armed;
-    gitWatch.armed();
+    runner.watching();
     expect(await runner.sync()).toMatch(/3 added/);
     expect(gitWatch.lastLook()).toBe('full');
   });
