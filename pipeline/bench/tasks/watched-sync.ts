@@ -18,6 +18,8 @@ export interface WatchedSyncInput {
   connectors: number;
   seed: number;
   runs: number;
+  /** The first revision number the changes write (default 1000): another, to change a tree changed before. */
+  revision?: number;
 }
 
 export interface WatchedSyncOutcome {
@@ -80,16 +82,17 @@ export async function watchedSyncTask(input: WatchedSyncInput): Promise<WatchedS
       out.looks.push(run.look);
       return { ...run, reaction: (run.endedAt - savedAt) / 1000 };
     };
+    const revision = input.revision ?? 1000;
     for (let i = 0; i < input.runs; i++) {
       // Indexes and revisions of their own: the parent's CLI syncs changed others.
       const file = path.join(tree.repoRoot, tree.manifestFile((i * 7919 + 11) % input.connectors));
       const same = await readFile(file);
       out.noop_s.push((await after('a manifest saved unchanged', () => writeFile(file, same), /: 0 added, 0 changed, 0 retired, 0 revived/)).seconds);
-      const one = await after('one manifest changed', () => changeOneManifest(tree, (i * 7919 + 13) % input.connectors, 1000 + i), /, 1 changed/);
+      const one = await after('one manifest changed', () => changeOneManifest(tree, (i * 7919 + 13) % input.connectors, revision + i), /, 1 changed/);
       out.one_change_s.push(one.seconds);
       out.one_change_reaction_s.push(one.reaction);
       // As a pull brings it: HEAD holds the change by the time the file is written.
-      const pulled = () => commitOneManifest(tree, (i * 7919 + 17) % input.connectors, 1000 + i, { worktreeLast: true });
+      const pulled = () => commitOneManifest(tree, (i * 7919 + 17) % input.connectors, revision + i, { worktreeLast: true });
       out.committed_s.push((await after('one manifest committed', pulled, /, 1 changed/)).seconds);
     }
     return out;
