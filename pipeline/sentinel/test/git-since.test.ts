@@ -103,6 +103,15 @@ describe('a look at git brought up to date from the watcher (git-since.ts)', () 
     mkdirSync(file(repo, 'connectors/delta/empty'));
     await lookAfter(repo, watched, ['connectors/delta/empty']);
 
+    // A whole tree of ignored files (a local build): more than the comparison words, so git does.
+    mkdirSync(file(repo, 'connectors/bravo/build'));
+    for (let i = 0; i < 250; i++) writeFileSync(file(repo, `connectors/bravo/build/part-${i}.log`), `${i}\n`);
+    g = await lookAfter(repo, watched, ['connectors/bravo/build']);
+    expect([...g.dirty].sort()).toEqual(['bravo', 'charlie']);
+    expect(g.uncommitted).toBe(false);
+    rmSync(file(repo, 'connectors/bravo/build'), { recursive: true });
+    await lookAfter(repo, watched, ['connectors/bravo/build']);
+
     rmSync(file(repo, 'connectors/delta'), { recursive: true });
     renameSync(file(repo, 'connectors/echo'), file(repo, 'connectors/echo_renamed'));
     g = await lookAfter(repo, watched, ['connectors/delta', 'connectors/echo', 'connectors/echo_renamed']);
