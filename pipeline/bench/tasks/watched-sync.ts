@@ -67,17 +67,18 @@ export async function watchedSyncTask(input: WatchedSyncInput): Promise<WatchedS
 
     const out: WatchedSyncOutcome = { arm_s, first_s, noop_s: [], one_change_s: [], one_change_reaction_s: [], committed_s: [], looks: [] };
     const after = async (what: string, change: () => Promise<unknown>, expected: RegExp) => {
+      let timer: NodeJS.Timeout | undefined;
       const next = new Promise<{ seconds: number; summary: string; look: string; endedAt: number }>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the watcher started no sync within 60 s of ${what}`)), 60_000);
+        timer = setTimeout(() => reject(new Error(`the watcher started no sync within 60 s of ${what}`)), 60_000);
         waiting = (run) => {
-          clearTimeout(timer);
           waiting = undefined;
           resolve(run);
         };
       });
       const savedAt = performance.now();
-      await change();
-      const run = await next;
+      const run = await change()
+        .then(() => next)
+        .finally(() => clearTimeout(timer));
       if (!expected.test(run.summary)) throw new Error(`after ${what} npm start's sync said: ${run.summary}`);
       out.looks.push(run.look);
       return { ...run, reaction: (run.endedAt - savedAt) / 1000 };
