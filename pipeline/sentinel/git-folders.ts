@@ -163,7 +163,7 @@ export interface ReadGitOptions {
 }
 
 /** At most this many folders are named as pathspecs; more, and all of connectors/ is asked. */
-const MAX_PATHSPECS = 200;
+export const MAX_PATHSPECS = 200;
 
 /**
  * What git knows of connectors/ in `repoRoot`, or undefined when the sync must hash files instead
@@ -524,7 +524,7 @@ export async function readHead(repoRoot: string, run: RunGit): Promise<Head | un
   return { tree: r.code === 1 ? null : tree!, gitPath, indexPath };
 }
 
-async function expectOk(run: RunGit, args: string[], cwd: string): Promise<Buffer> {
+export async function expectOk(run: RunGit, args: string[], cwd: string): Promise<Buffer> {
   const r = await run(args, cwd);
   if (r.code !== 0 || r.stderr.trim() !== '') throw new GitUnexpected(`git ${args[0]} failed (${describe(r)})`);
   return r.stdout;
@@ -546,7 +546,7 @@ function records(buf: Buffer): string[] {
 }
 
 /** The folder a repository path is in: `connectors/<folder>[/...]`; `cmd` names the git command that printed it. */
-function folderOf(file: string, cmd: string): string {
+export function folderOf(file: string, cmd: string): string {
   const shown = JSON.stringify(file.slice(0, 200));
   if (!file.startsWith(`${CONNECTORS_DIR}/`)) throw new GitUnexpected(`git ${cmd} printed a path outside ${CONNECTORS_DIR}/: ${shown}`);
   const rest = file.slice(CONNECTORS_DIR.length + 1);
@@ -556,7 +556,7 @@ function folderOf(file: string, cmd: string): string {
   return folder;
 }
 
-const LS_TREE = /^([0-7]{6}) (tree|blob|commit) ([0-9a-f]{40}(?:[0-9a-f]{24})?)\t(.+)$/s;
+export const LS_TREE = /^([0-7]{6}) (tree|blob|commit) ([0-9a-f]{40}(?:[0-9a-f]{24})?)\t(.+)$/s;
 
 /**
  * `git ls-tree -z`: `<mode> <type> <oid>\t<path>` per entry. A plain folder gets its tree id;

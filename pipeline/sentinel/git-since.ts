@@ -32,12 +32,10 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  CATALOG_DIR, CONNECTORS_DIR, GitUnexpected, indexChecksum, parseLsFilesFlags, parseRoots, readGitFolders, rememberChangedEntries, readHead, runGit,
+  CATALOG_DIR, CONNECTORS_DIR, expectOk, folderOf, GitUnexpected, indexChecksum, LS_TREE, MAX_PATHSPECS, parseLsFilesFlags, parseRoots, readGitFolders, rememberChangedEntries, readHead, runGit,
   type GitFolders, type RunGit,
 } from './git-folders.ts';
 
-/** At most this many folders are asked about by name (as in git-folders.ts); more, and the look is a full one. */
-const MAX_NAMED = 200;
 
 /** What is compared between two looks besides the worktree: HEAD, the index, and the two watched roots themselves. */
 interface Mark {
@@ -128,7 +126,7 @@ export function watchedGit(repoRoot: string, opts: { log?: (line: string) => voi
     async recheck(folders) {
       const l = last;
       const mark = await readMark(root, run).catch(() => undefined);
-      const quick = l && mark && sameMark(mark, l.mark) && folders.length <= MAX_NAMED && folders.every((f) => !l.folders.staged?.has(f))
+      const quick = l && mark && sameMark(mark, l.mark) && folders.length <= MAX_PATHSPECS && folders.every((f) => !l.folders.staged?.has(f))
         ? await recheckBytes(root, l, folders, run).catch(() => undefined) : undefined;
       return quick ?? readGitFolders(root, { folders, log: opts.log, run });
     },
@@ -183,9 +181,9 @@ async function lookSince(root: string, base: Look, now: Mark, since: Touched, ru
   if (!still) {
     if (!before.roots.connectors) return undefined;
     const [headRoots, diff, flags, movedTo] = await Promise.all([
-      gitOut(run, ['ls-tree', '-z', now.head, '--', CONNECTORS_DIR, CATALOG_DIR], root).then(parseRoots),
-      gitOut(run, ['diff-index', '--cached', '-z', '--name-only', '--no-renames', now.head, '--', `${CONNECTORS_DIR}/`, `${CATALOG_DIR}/`], root),
-      gitOut(run, ['ls-files', '-v', '-z', '--', `${CONNECTORS_DIR}/`], root),
+      expectOk(run, ['ls-tree', '-z', now.head, '--', CONNECTORS_DIR, CATALOG_DIR], root).then(parseRoots),
+      expectOk(run, ['diff-index', '--cached', '-z', '--name-only', '--no-renames', now.head, '--', `${CONNECTORS_DIR}/`, `${CATALOG_DIR}/`], root),
+      expectOk(run, ['ls-files', '-v', '-z', '--', `${CONNECTORS_DIR}/`], root),
       // HEAD's connectors/ by path (its id comes with ls-tree, at the same time): the diff of two trees of 100,000 entries is the longest part.
       base.mark.head === now.head ? new Map<string, string | null>() : movedFolders(run, root, before.roots.connectors, `${now.head}:${CONNECTORS_DIR}`),
     ]);
@@ -199,7 +197,7 @@ async function lookSince(root: string, base: Look, now: Mark, since: Touched, ru
     for (const p of diff.toString('utf8').split('\0')) {
       if (p === '') continue;
       if (p.startsWith(`${CATALOG_DIR}/`)) catalogStaged = true;
-      else staged.add(folderIn(p, 'diff-index'));
+      else staged.add(folderOf(p, 'diff-index'));
     }
     for (const [f, id] of movedTo) {
       moved.set(f, id);
@@ -208,7 +206,7 @@ async function lookSince(root: string, base: Look, now: Mark, since: Touched, ru
     roots = { ...headRoots, catalogClean: before.roots.catalogClean };
     for (const f of [...staged, ...moved.keys()]) named.add(f);
   }
-  if (named.size > MAX_NAMED) return undefined;
+  if (named.size > MAX_PATHSPECS) return undefined;
   // pipeline/catalog/ is watched too: looked at when something there changed or was not clean, or
   // HEAD or the index moved (its tree id, its index entries).
   const catalog = since.catalog || !before.roots.catalogClean || !still;
@@ -257,7 +255,7 @@ async function lookSince(root: string, base: Look, now: Mark, since: Touched, ru
  * `:<old mode> <new mode> <old id> <new id> <status>` NUL `<name>` NUL per entry.
  */
 async function movedFolders(run: RunGit, root: string, from: string, to: string): Promise<Map<string, string | null>> {
-  const parts = (await gitOut(run, ['diff-tree', '-z', '--no-renames', from, to], root)).toString('utf8').split('\0');
+  const parts = (await expectOk(run, ['diff-tree', '-z', '--no-renames', from, to], root)).toString('utf8').split('\0');
   const out = new Map<string, string | null>();
   for (let i = 0; i + 1 < parts.length; i += 2) {
     const m = /^:[0-7]{6} ([0-7]{6}) [0-9a-f]{40,64} ([0-9a-f]{40,64}) [A-Z]$/.exec(parts[i]!);
@@ -295,7 +293,7 @@ async function compareWithHead(root: string, head: string, dirs: Map<string, str
   const add = (listing: Buffer, under: (p: string) => string | undefined, prefix: string) => {
     for (const rec of listing.toString('utf8').split('\0')) {
       if (rec === '') continue;
-      const m = /^([0-7]{6}) (blob|commit|tree) ([0-9a-f]{40,64})\t(.+)$/s.exec(rec);
+      const m = LS_TREE.exec(rec);
       const dir = m && under(prefix + m[4]!);
       if (!m || !dir) throw new GitUnexpected('git ls-tree printed an entry it should not');
       inHead.get(dir)!.set(prefix + m[4]!, { mode: m[1]!, oid: m[3]! });
@@ -304,11 +302,11 @@ async function compareWithHead(root: string, head: string, dirs: Map<string, str
   if (dirs.size <= FEW_TREES && [...dirs.values()].every((id) => id !== undefined)) {
     // By tree id: a folder's own small tree, not HEAD's connectors/ of 100,000 entries (40-70 ms to read).
     await Promise.all([...dirs].map(async ([dir, id]) => {
-      if (id) add(await gitOut(run, ['ls-tree', '-r', '-z', id], root), () => dir, `${dir}/`);
+      if (id) add(await expectOk(run, ['ls-tree', '-r', '-z', id], root), () => dir, `${dir}/`);
     }));
   } else {
     const names = [...dirs.keys()];
-    add(await gitOut(run, ['ls-tree', '-r', '-z', head, '--', ...names], root), (p) => names.find((d) => p.startsWith(`${d}/`)), '');
+    add(await expectOk(run, ['ls-tree', '-r', '-z', head, '--', ...names], root), (p) => names.find((d) => p.startsWith(`${d}/`)), '');
   }
   const out = new Map<string, Compared>();
   const extras = new Map<string, string[]>();
@@ -386,15 +384,3 @@ interface Touched {
   catalog: boolean;
 }
 
-async function gitOut(run: RunGit, args: string[], cwd: string): Promise<Buffer> {
-  const r = await run(args, cwd);
-  if (r.code !== 0 || r.stderr.trim() !== '') throw new GitUnexpected(`git ${args[0]} failed (exit ${r.code})`);
-  return r.stdout;
-}
-
-/** The folder of connectors/ a path printed by git is in. */
-function folderIn(p: string, cmd: string): string {
-  const folder = p.startsWith(`${CONNECTORS_DIR}/`) ? p.slice(CONNECTORS_DIR.length + 1).split('/')[0] : '';
-  if (!folder) throw new GitUnexpected(`git ${cmd} named a path outside the folders of ${CONNECTORS_DIR}/`);
-  return folder;
-}

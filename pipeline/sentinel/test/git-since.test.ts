@@ -7,29 +7,12 @@
  * changes to .git/ (staging, commits, flags, resets) are reported by nobody, as in npm start.
  * Every case is a real temporary git repository.
  */
-import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readGitFolders, runGit, type GitFolders, type RunGit } from '../git-folders.ts';
 import { watchedGit, type WatchedGit } from '../git-since.ts';
-import { makeRepo, manifestYaml, type TestRepo } from './helpers.ts';
-
-function git(root: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
-
-function gitRepo(slugs: string[]): TestRepo {
-  const repo = makeRepo(slugs);
-  git(repo.root, 'init', '-q', '-b', 'main');
-  git(repo.root, 'config', 'user.name', 'Since Test');
-  git(repo.root, 'config', 'user.email', 'since-test@example.com');
-  git(repo.root, 'config', 'commit.gpgsign', 'false');
-  writeFileSync(path.join(repo.root, '.gitignore'), '*.log\n');
-  git(repo.root, 'add', '-A');
-  git(repo.root, 'commit', '-q', '-m', 'connectors');
-  return repo;
-}
+import { git, gitRepo, manifestYaml, type TestRepo } from './helpers.ts';
 
 /** Everything a sync reads of an answer, in a form two answers can be compared in. */
 const view = (g: GitFolders | undefined) =>

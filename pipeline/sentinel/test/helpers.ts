@@ -1,7 +1,7 @@
 /**
  * Test repositories in real temp dirs, registry dumps, and child processes for the sentinel tests.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -85,6 +85,28 @@ export function makeRepo(slugs: string[] = []): TestRepo {
   };
   for (const slug of slugs) repo.write(slug);
   return repo;
+}
+
+/** Runs git in `root`; its output, trimmed. Throws when git fails. */
+export function git(root: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+/** A test repository (makeRepo) made a git repository on `main` that ignores `*.log`, with its files committed. */
+export function gitRepo(slugs: string[], opts: { commit?: boolean } = {}): TestRepo {
+  const repo = makeRepo(slugs);
+  git(repo.root, 'init', '-q', '-b', 'main');
+  git(repo.root, 'config', 'user.name', 'Sentinel Test');
+  git(repo.root, 'config', 'user.email', 'sentinel-test@example.com');
+  git(repo.root, 'config', 'commit.gpgsign', 'false');
+  writeFileSync(path.join(repo.root, '.gitignore'), '*.log\n');
+  if (opts.commit !== false) commitAll(repo, 'connectors');
+  return repo;
+}
+
+export function commitAll(repo: TestRepo, message: string): void {
+  git(repo.root, 'add', '-A');
+  git(repo.root, 'commit', '-q', '-m', message);
 }
 
 /** Every table the sentinel owns, with its key order for a stable dump. */

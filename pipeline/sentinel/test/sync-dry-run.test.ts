@@ -5,7 +5,6 @@
  * remembers are among them, and so is its bookkeeping: the source sha256 and tree ids of
  * connectors it leaves alone, and the file lists (connector_files) it records.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -14,14 +13,7 @@ import { freshDatabase, testBackends, type FreshDatabase } from '../../registry/
 import { runSync } from '../index.ts';
 import { writeJson } from '../plan-json.ts';
 import type { CatalogRow, Plan, ProviderWrites, SyncResult } from '../types.ts';
-import { makeRepo, runCli, type TestRepo } from './helpers.ts';
-
-const git = (root: string, ...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-
-function commitAll(repo: TestRepo, message: string): void {
-  git(repo.root, 'add', '-A');
-  git(repo.root, 'commit', '-q', '-m', message);
-}
+import { commitAll, git, gitRepo, runCli, type TestRepo } from './helpers.ts';
 
 describe.each(testBackends())('sync --dry-run --json shows the rows a sync writes (%s)', (backend) => {
   let db: FreshDatabase;
@@ -31,13 +23,7 @@ describe.each(testBackends())('sync --dry-run --json shows the rows a sync write
   beforeAll(async () => {
     db = await freshDatabase(backend);
     pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    repo = makeRepo(['alpha', 'beta', 'gamma']);
-    git(repo.root, 'init', '-q', '-b', 'main');
-    git(repo.root, 'config', 'user.name', 'Dry Run Test');
-    git(repo.root, 'config', 'user.email', 'dry-run@example.com');
-    git(repo.root, 'config', 'commit.gpgsign', 'false');
-    writeFileSync(path.join(repo.root, '.gitignore'), '*.log\n');
-    commitAll(repo, 'connectors');
+    repo = gitRepo(['alpha', 'beta', 'gamma']);
   });
   afterAll(async () => {
     await pool.end();

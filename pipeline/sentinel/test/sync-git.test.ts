@@ -18,28 +18,7 @@ import { readFolderSources, stampTrees } from '../changed-folders.ts';
 import { readGitFolders, type RunGit } from '../git-folders.ts';
 import { planSync, runSync, type Validate } from '../index.ts';
 import type { Plan } from '../types.ts';
-import { dumpRegistry, makeRepo, manifestYaml, type TestRepo } from './helpers.ts';
-
-function git(root: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
-
-/** A test repository (helpers.ts makeRepo) made a git repository, with its files committed. */
-function gitRepo(slugs: string[], opts: { commit?: boolean } = {}): TestRepo {
-  const repo = makeRepo(slugs);
-  git(repo.root, 'init', '-q', '-b', 'main');
-  git(repo.root, 'config', 'user.name', 'Sync Test');
-  git(repo.root, 'config', 'user.email', 'sync-test@example.com');
-  git(repo.root, 'config', 'commit.gpgsign', 'false');
-  writeFileSync(path.join(repo.root, '.gitignore'), '*.log\n');
-  if (opts.commit !== false) commitAll(repo, 'connectors');
-  return repo;
-}
-
-function commitAll(repo: TestRepo, message: string): void {
-  git(repo.root, 'add', '-A');
-  git(repo.root, 'commit', '-q', '-m', message);
-}
+import { commitAll, dumpRegistry, git, gitRepo, makeRepo, manifestYaml, type TestRepo } from './helpers.ts';
 
 const treeOf = (repo: TestRepo, slug: string, rev = 'HEAD') => git(repo.root, 'rev-parse', `${rev}:connectors/${slug}`);
 

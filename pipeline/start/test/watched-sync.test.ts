@@ -4,20 +4,15 @@
  * the folders that changed, not a full `git status`, and the registry ends exactly as a CLI sync
  * of the same checkout (with git asked in full) leaves it.
  */
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, testBackends, type FreshDatabase } from '../../registry/testing.ts';
 import { watchedGit, type WatchedGit } from '../../sentinel/git-since.ts';
 import { runSync } from '../../sentinel/index.ts';
-import { dumpRegistry, makeRepo, type TestRepo } from '../../sentinel/test/helpers.ts';
+import { dumpRegistry, gitRepo, type TestRepo } from '../../sentinel/test/helpers.ts';
 import { createSyncRunner, type SyncRunner } from '../sync-runner.ts';
 import { watchTrees, type TreeWatcher } from '../watch.ts';
-
-function git(root: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
 
 describe.each(testBackends())('npm start syncs what its watcher saw change (%s)', (backend) => {
   let db: FreshDatabase;
@@ -32,12 +27,7 @@ describe.each(testBackends())('npm start syncs what its watcher saw change (%s)'
   beforeAll(async () => {
     db = await freshDatabase(backend);
     pool = new pg.Pool({ connectionString: db.url, max: 3 });
-    repo = makeRepo(['north', 'south', 'east']);
-    git(repo.root, 'init', '-q', '-b', 'main');
-    git(repo.root, 'config', 'user.name', 'Watched Sync Test');
-    git(repo.root, 'config', 'user.email', 'watched-sync@example.com');
-    git(repo.root, 'add', '-A');
-    git(repo.root, 'commit', '-q', '-m', 'connectors');
+    repo = gitRepo(['north', 'south', 'east']);
 
     gitWatch = watchedGit(repo.root);
     runner = createSyncRunner({
