@@ -109,8 +109,9 @@ export const runGit: RunGit = (args, cwd) =>
     // Ctrl-C in the terminal (sent to the whole foreground group) reaches npm start, which lets a
     // running sync finish, and not git, whose death would make the sync read every folder first
     // (20 s at 100,000). (execFile does not pass `detached` on, hence spawn.)
-    // check-ignore takes paths, not pathspecs, and refuses the option.
-    const literal = args.includes('check-ignore') ? [] : ['--literal-pathspecs'];
+    // check-ignore takes paths, not pathspecs, and refuses the option (the command: after any `-c name=value`).
+    const command = args[args[0] === '-c' ? 2 : 0];
+    const literal = command === 'check-ignore' ? [] : ['--literal-pathspecs'];
     const child = spawn('git', ['--no-optional-locks', ...literal, ...args], {
       cwd, detached: true, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C', LANGUAGE: '' },
     });
