@@ -105,8 +105,8 @@ export async function writeBaseline(
     }
   }
   // Every folder of HEAD git vouches for is a connector synced from its tree (none left out).
-  let inHead = 0;
-  for (const f of trees.keys()) if (!dirtySet.has(f)) inHead += 1;
+  let inHead = trees.size;
+  for (const f of dirtySet) if (trees.has(f)) inHead -= 1;
   if (inHead !== vouched) return false;
   await client.query(
     `INSERT INTO registry_sync_baseline (one, sync_id, connectors_tree, catalog_tree, fingerprint, connectors, dirty)

@@ -48,10 +48,9 @@ export async function readFolderSources(opts: FolderSourceOptions): Promise<Fold
 /** Folders clean in the worktree whose tree id in HEAD is the one the registry synced. Pure. */
 export function untouchedFolders(known: KnownSources, git: GitFolders): Set<string> {
   const out = new Set<string>();
-  for (const folder of git.trees.keys()) {
-    const tree = cleanTree(git, folder);
-    const synced = known.sources.get(folder)?.tree;
-    if (tree !== undefined && synced === tree) out.add(folder);
+  if (git.allDirty) return out;
+  for (const [folder, tree] of git.trees) {
+    if (!git.dirty.has(folder) && known.sources.get(folder)?.tree === tree) out.add(folder);
   }
   return out;
 }

@@ -47,7 +47,7 @@ export const CONNECTORS_DIR = 'connectors';
 
 export interface GitFolders {
   /** Folder name under connectors/ -> its tree id in HEAD, for entries that are plain folders there (mode 040000). */
-  trees: Map<string, string>;
+  trees: ReadonlyMap<string, string>;
   /**
    * Folders git reports anything under (modified, staged, deleted, renamed, untracked, ignored,
    * unmerged, assume-unchanged, skip-worktree), and HEAD entries that are not plain folders (a
@@ -559,11 +559,15 @@ export function folderOf(file: string, cmd: string): string {
 
 export const LS_TREE = /^([0-7]{6}) (tree|blob|commit) ([0-9a-f]{40}(?:[0-9a-f]{24})?)\t(.+)$/s;
 
+const LS_TREE_PLAIN = Buffer.from('040000 tree ');
+const LS_TREE_FOLDER = Buffer.from(`${CONNECTORS_DIR}/`);
+
 /**
  * `git ls-tree -z`: `<mode> <type> <oid>\t<path>` per entry. A plain folder gets its tree id;
- * anything else in its place is dirty. Every entry is checked here, but the map of tree ids is
- * made only when first read: a sync that finds the checkout at its baseline never reads it
- * (100,000 entries cost 150 ms to put in a map).
+ * anything else in its place is dirty. Every entry is checked here, but no string is made for a
+ * plain folder: `trees` answers from git's output (ListedTrees), so a sync that finds the checkout
+ * at its baseline reads none of it, and one that wrote a few folders looks up only theirs
+ * (100,000 entries cost 80-280 ms to put in a map here).
  */
 export function parseLsTree(buf: Buffer, into: GitFolders): void {
   if (buf.length === 0) return;
@@ -571,10 +575,11 @@ export function parseLsTree(buf: Buffer, into: GitFolders): void {
   const plain: number[] = []; // where each plain folder's entry starts
   const odd = new Map<string, string>();
   for (let start = 0; start < buf.length; ) {
-    const end = buf.indexOf(0, start);
     // Nearly every entry is a folder: read it by position (a regex per entry cost 200 ms at 30,000).
-    if (plainFolderTab(buf, start, end) > 0) plain.push(start);
+    let end = plainFolderEnd(buf, start);
+    if (end > 0) plain.push(start);
     else {
+      end = buf.indexOf(0, start);
       const rec = buf.subarray(start, end).toString('utf8');
       const m = LS_TREE.exec(rec);
       if (!m) throw new GitUnexpected(`git ls-tree printed an entry it should not: ${JSON.stringify(rec.slice(0, 200))}`);
@@ -589,47 +594,138 @@ export function parseLsTree(buf: Buffer, into: GitFolders): void {
     }
     start = end + 1;
   }
-  const before = into.trees;
-  let trees: Map<string, string> | undefined;
-  Object.defineProperty(into, 'trees', {
-    enumerable: true,
-    configurable: true,
-    get() {
-      if (!trees) {
-        trees = new Map(before);
-        for (const start of plain) {
-          const tab = plainFolderTab(buf, start, buf.indexOf(0, start));
-          trees.set(buf.toString('utf8', tab + 1 + LS_TREE_FOLDER.length, buf.indexOf(0, start)), buf.toString('latin1', start + 12, tab));
-        }
-        for (const [f, oid] of odd) trees.set(f, oid);
-      }
-      return trees;
-    },
-    set(value: Map<string, string>) {
-      trees = value;
-    },
-  });
+  into.trees = new ListedTrees(buf, plain, odd);
 }
 
-const LS_TREE_PLAIN = Buffer.from('040000 tree ');
-const LS_TREE_FOLDER = Buffer.from(`${CONNECTORS_DIR}/`);
+/** A binary search costs a few microseconds; this many, and a map of every entry is cheaper. */
+const LOOKUPS_BEFORE_MAP = 1000;
 
 /**
- * The tab's offset in `buf` when the entry from `start` to `end` is `040000 tree <oid>\tconnectors/<name>`
+ * HEAD's tree ids of the folders of connectors/, answered from `git ls-tree`'s output: a folder is
+ * found by binary search among the plain folders' entries (git keeps a tree's entries sorted by
+ * name, a folder's name compared as if it ended in "/"), the few other folder entries by a map.
+ * A caller looking up many folders (a sync that read them all) gets a map made once, after
+ * LOOKUPS_BEFORE_MAP searches. Iterating makes the strings as it goes. Read-only; a caller that
+ * changes ids copies it to a Map.
+ */
+class ListedTrees implements ReadonlyMap<string, string> {
+  readonly #buf: Buffer;
+  readonly #plain: readonly number[];
+  readonly #odd: ReadonlyMap<string, string>;
+  #searches = 0;
+  #map: Map<string, string> | undefined;
+  /** The plain entries' names start this far after their tab: `connectors/`. */
+  static readonly #NAME = 1 + LS_TREE_FOLDER.length;
+
+  constructor(buf: Buffer, plain: readonly number[], odd: ReadonlyMap<string, string>) {
+    this.#buf = buf;
+    this.#plain = plain;
+    this.#odd = odd;
+  }
+
+  get size(): number {
+    return this.#plain.length + this.#odd.size;
+  }
+
+  get(folder: string): string | undefined {
+    if (this.#map) return this.#map.get(folder);
+    if (++this.#searches > LOOKUPS_BEFORE_MAP) return (this.#map = new Map(this.entries())).get(folder);
+    const odd = this.#odd.get(folder);
+    if (odd !== undefined) return odd;
+    if (folder.includes('/') || folder.includes('\0')) return undefined;
+    const want = Buffer.from(`${folder}/`, 'utf8');
+    let lo = 0;
+    let hi = this.#plain.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const start = this.#plain[mid]!;
+      const tab = this.#tab(start);
+      const c = compareAsFolder(this.#buf, tab + ListedTrees.#NAME, this.#buf.indexOf(0, tab), want);
+      if (c === 0) return this.#buf.toString('latin1', start + LS_TREE_PLAIN.length, tab);
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+
+  has(folder: string): boolean {
+    return this.get(folder) !== undefined;
+  }
+
+  *entries(): MapIterator<[string, string]> {
+    if (this.#map) return yield* this.#map;
+    const buf = this.#buf;
+    for (const start of this.#plain) {
+      const tab = this.#tab(start);
+      yield [buf.toString('utf8', tab + ListedTrees.#NAME, buf.indexOf(0, tab)), buf.toString('latin1', start + LS_TREE_PLAIN.length, tab)];
+    }
+    yield* this.#odd;
+  }
+
+  *keys(): MapIterator<string> {
+    for (const [k] of this.entries()) yield k;
+  }
+
+  *values(): MapIterator<string> {
+    for (const [, v] of this.entries()) yield v;
+  }
+
+  [Symbol.iterator](): MapIterator<[string, string]> {
+    return this.entries();
+  }
+
+  forEach(fn: (value: string, key: string, map: ReadonlyMap<string, string>) => void, thisArg?: unknown): void {
+    for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
+  }
+
+  /** An entry's tab: after a SHA-1 id or a SHA-256 one (plainFolderEnd checked it was one of them). */
+  #tab(start: number): number {
+    return this.#buf[start + 52] === 0x09 ? start + 52 : start + 76;
+  }
+}
+
+/**
+ * Compares the name in `buf` from `from` to `to`, followed by "/", with `want` (a name and "/"),
+ * byte by byte: git's order of a tree's folder entries.
+ */
+function compareAsFolder(buf: Buffer, from: number, to: number, want: Buffer): number {
+  const n = to - from;
+  for (let i = 0; i < want.length; i++) {
+    const a = i < n ? buf[from + i]! : i === n ? 0x2f : -1;
+    if (a < 0) return -1;
+    const d = a - want[i]!;
+    if (d !== 0) return d;
+  }
+  return n + 1 === want.length ? 0 : 1;
+}
+
+/**
+ * Where the entry from `start` ends (its NUL) when it is `040000 tree <oid>\tconnectors/<name>`
  * with a lower-case hex SHA-1 or SHA-256 id and a name holding no slash; else -1.
  */
-function plainFolderTab(buf: Buffer, start: number, end: number): number {
-  if (buf.compare(LS_TREE_PLAIN, 0, LS_TREE_PLAIN.length, start, start + LS_TREE_PLAIN.length) !== 0) return -1;
+function plainFolderEnd(buf: Buffer, start: number): number {
+  // Byte by byte: Buffer#compare's argument checks and a native indexOf per entry cost more than the bytes, 100,000 times over.
+  if (!startsWith(buf, start, LS_TREE_PLAIN)) return -1;
   const tab = buf[start + 52] === 0x09 ? start + 52 : buf[start + 76] === 0x09 ? start + 76 : -1;
   if (tab < 0) return -1;
   for (let i = start + LS_TREE_PLAIN.length; i < tab; i++) {
     const c = buf[i]!;
     if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return -1;
   }
+  if (!startsWith(buf, tab + 1, LS_TREE_FOLDER)) return -1;
   const name = tab + 1 + LS_TREE_FOLDER.length;
-  if (name >= end || buf.compare(LS_TREE_FOLDER, 0, LS_TREE_FOLDER.length, tab + 1, name) !== 0) return -1;
-  const slash = buf.indexOf(0x2f, name);
-  return slash >= 0 && slash < end ? -1 : tab;
+  for (let i = name; i < buf.length; i++) {
+    const c = buf[i];
+    if (c === 0) return i > name ? i : -1;
+    if (c === 0x2f) return -1;
+  }
+  return -1;
+}
+
+function startsWith(buf: Buffer, at: number, prefix: Buffer): boolean {
+  if (at + prefix.length > buf.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (buf[at + i] !== prefix[i]) return false;
+  return true;
 }
 
 const STATUS = /^([ MTADRCU?!])([ MTADRCU?!]) (.+)$/s;

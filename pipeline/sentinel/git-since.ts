@@ -51,7 +51,12 @@ interface Look {
   epoch: number;
   /** The folders holding files git was told not to look at, when known (a full look does not say): each is dirty too. */
   flagged?: Set<string>;
+  /** HEAD's tree ids as a map of the watcher's own (ownTrees), changed in place when HEAD moves. */
+  trees?: Map<string, string>;
 }
+
+/** The look's tree ids as a Map the watcher may change (a full look answers from git's output, read-only). */
+const ownTrees = (l: Look): Map<string, string> => (l.trees ??= l.folders.trees instanceof Map ? l.folders.trees : new Map(l.folders.trees));
 
 /** Where a sync's view of git comes from, when not from git directly (runSync's `git` option). */
 export interface GitSource {
@@ -116,10 +121,10 @@ export function watchedGit(repoRoot: string, opts: { log?: (line: string) => voi
       // The base of the next look only when nothing could have gone unseen since it began.
       last = folders && mark && began.armed && began.epoch === epoch ? { folders, mark, epoch, flagged: how === 'since' ? folders.flagged : undefined } : undefined;
       if (last) {
-        // HEAD's tree ids as a map, which the next sync that writes reads (150 ms at 100,000): made
-        // once, after this sync, while nothing waits, and passed on from look to look.
-        const made = last.folders;
-        setTimeout(() => void made.trees.size, 0).unref();
+        // HEAD's tree ids as a map, which the next look whose HEAD moved changes (80-280 ms at
+        // 100,000): made once, after this sync, while nothing waits, and passed on from look to look.
+        const made = last;
+        setTimeout(() => void ownTrees(made), 0).unref();
       }
       return folders;
     },
@@ -228,11 +233,14 @@ async function lookSince(root: string, base: Look, now: Mark, since: Touched, ru
   // HEAD or the index moved while git was asked: the folders not named may have moved with them.
   const after = await readMark(root, run);
   if (!after || after.head !== now.head || after.index !== now.index || after.roots !== now.roots) return undefined;
-  // Only the moved folders' entries differ from the base's HEAD; the rest are the base's. (The
-  // base's map is made only when first read, 150 ms at 100,000: a look at the same HEAD passes it on unread.)
-  for (const [f, id] of moved) {
-    if (id === null) before.trees.delete(f);
-    else before.trees.set(f, id);
+  // Only the moved folders' entries differ from the base's HEAD; the rest are the base's (in the
+  // watcher's own map, made after the last look while nothing waited; a look at the same HEAD passes them on unread).
+  if (moved.size > 0) {
+    const trees = ownTrees(base);
+    for (const [f, id] of moved) {
+      if (id === null) trees.delete(f);
+      else trees.set(f, id);
+    }
   }
   // Every folder not named was clean in the base look and is still: only the named can be dirty or uncommitted.
   const out: GitFolders = {
@@ -245,7 +253,7 @@ async function lookSince(root: string, base: Look, now: Mark, since: Touched, ru
     if (c.uncommitted) out.uncommitted = true;
     if (dir !== CATALOG_DIR) out.dirty.add(dir.slice(CONNECTORS_DIR.length + 1));
   }
-  Object.defineProperty(out, 'trees', { enumerable: true, get: () => before.trees });
+  Object.defineProperty(out, 'trees', { enumerable: true, get: () => base.trees ?? before.trees });
   return out;
 }
 

@@ -517,6 +517,33 @@ describe('git-folders reads git exactly', () => {
     plain.cleanup();
   });
 
+  it("answers a folder's tree id from git's sorted listing: names that sort around each other, a file and a link among them, and many lookups", async () => {
+    // Folders whose order in a tree depends on git comparing a folder as "name/": "a" sorts after
+    // "a-b" and "a.b" ("/" is 0x2f), before "a0"; a file "a.txt" and a link sit among them.
+    const names = ['a', 'a-b', 'a.b', 'a0', 'ab', 'a_b', 'b', 'ä', 'z'];
+    const r = gitRepo(names);
+    try {
+      writeFileSync(path.join(r.root, 'connectors', 'a.txt'), 'not a folder\n');
+      symlinkSync('a', path.join(r.root, 'connectors', 'a.link'));
+      commitAll(r, 'a file and a link among the folders');
+      const folders = (await readGitFolders(r.root, { memo: false }))!;
+      const want = Object.fromEntries(names.map((n) => [n, treeOf(r, n)]));
+      expect(Object.fromEntries(folders.trees)).toEqual(want);
+      expect(folders.trees.size).toBe(names.length);
+      for (const n of names) expect(folders.trees.get(n), n).toBe(want[n]);
+      for (const n of ['a.txt', 'a.link', 'a/', 'a-', 'aa', '', 'zz', 'a/b']) expect(folders.trees.get(n), n).toBeUndefined();
+      expect([...folders.dirty].sort()).toEqual(['a.link', 'a.txt']);
+      // Past a thousand lookups the answers come from a map of every entry: the same answers.
+      for (let i = 0; i < 1200; i++) {
+        const n = names[i % names.length]!;
+        expect(folders.trees.get(n)).toBe(want[n]);
+      }
+      expect(folders.trees.has('a.txt')).toBe(false);
+    } finally {
+      r.cleanup();
+    }
+  });
+
   it('with a walk note, git lists by name only the folders changed since it, those that held untracked entries, and pipeline/catalog/', async () => {
     const r = gitRepo(['wn_a', 'wn_b', 'wn_c']);
     try {
