@@ -288,14 +288,18 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
     walked = parseStatus(status, folders, catalog);
     noteOthers(others, walked);
   }
-  parseLsTree(listing, folders);
-  folders.roots = { ...parseRoots(roots), catalogClean: catalog.entries === 0 };
+  const headRoots = parseRoots(roots);
+  // A listing of the tree id the note's scan was of is the same bytes: not checked again.
+  const known = memo?.listing && memo.listing.tree === headRoots.connectors ? memo.listing : undefined;
+  const scan = parseLsTree(listing, folders, known);
+  folders.roots = { ...headRoots, catalogClean: catalog.entries === 0 };
   // No note while connectors/ is untracked as a whole (then every folder is read anyway). The
   // index's checksum is kept only when the index did not change while it was listed.
   if (opts.memo !== false && !folders.allDirty) {
     const still = layout.checksum !== undefined && (await indexChecksum(indexFile)) === layout.checksum;
     await writeWalkMemo(memoFile, {
       since: startedAt - CLOCK_SLACK_MS, index: layout.index, untracked: [...walked.untracked].sort(), layout: still ? layout : undefined,
+      listing: headRoots.connectors ? { tree: headRoots.connectors, ...scan } : undefined,
     });
   }
   return folders;
@@ -563,21 +567,42 @@ const LS_TREE_PLAIN = Buffer.from('040000 tree ');
 const LS_TREE_FOLDER = Buffer.from(`${CONNECTORS_DIR}/`);
 
 /**
- * `git ls-tree -z`: `<mode> <type> <oid>\t<path>` per entry. A plain folder gets its tree id;
- * anything else in its place is dirty. Every entry is checked here, but no string is made for a
- * plain folder: `trees` answers from git's output (ListedTrees), so a sync that finds the checkout
- * at its baseline reads none of it, and one that wrote a few folders looks up only theirs
- * (100,000 entries cost 80-280 ms to put in a map here).
+ * What the scan of a listing of connectors/ found besides plain folders: the folder entries only
+ * the full pattern read (`odd`: name, tree id) and the entries that are no folder (`others`). Kept
+ * in the walk note with the tree id listed: a listing of the same tree id is the same bytes.
  */
-export function parseLsTree(buf: Buffer, into: GitFolders): void {
-  if (buf.length === 0) return;
+export interface ListingScan {
+  odd: [string, string][];
+  others: string[];
+}
+
+/**
+ * `git ls-tree -z`: `<mode> <type> <oid>\t<path>` per entry. A plain folder gets its tree id;
+ * anything else in its place is dirty. Every entry is checked here, unless `known` says what an
+ * earlier scan of the same tree found; and no string is made for a plain folder: `trees` answers
+ * from git's output (ListedTrees), so a sync that finds the checkout at its baseline reads none of
+ * it, and one that wrote a few folders looks up only theirs (100,000 entries cost 80-280 ms to put
+ * in a map here, and 45-85 ms to check).
+ */
+export function parseLsTree(buf: Buffer, into: GitFolders, known?: ListingScan): ListingScan {
+  if (buf.length === 0) return { odd: [], others: [] };
   if (buf[buf.length - 1] !== 0) throw new GitUnexpected('git ls-tree printed output that does not end in a NUL');
-  const plain: number[] = []; // where each plain folder's entry starts
-  const odd = new Map<string, string>();
+  const scanned = known ? undefined : scanListing(buf);
+  const scan = known ?? scanned!;
+  for (const folder of scan.others) {
+    into.dirty.add(folder);
+    into.staged?.add(folder);
+  }
+  into.trees = new ListedTrees(buf, scanned?.plain, new Map(scan.odd), scan.odd.length + scan.others.length > 0);
+  return { odd: scan.odd, others: scan.others };
+}
+
+function scanListing(buf: Buffer): ListingScan & { plain: number[] } {
+  const out = { plain: [] as number[], odd: [] as [string, string][], others: [] as string[] };
   for (let start = 0; start < buf.length; ) {
     // Nearly every entry is a folder: read it by position (a regex per entry cost 200 ms at 30,000).
     let end = plainFolderEnd(buf, start);
-    if (end > 0) plain.push(start);
+    if (end > 0) out.plain.push(start);
     else {
       end = buf.indexOf(0, start);
       const rec = buf.subarray(start, end).toString('utf8');
@@ -586,15 +611,25 @@ export function parseLsTree(buf: Buffer, into: GitFolders): void {
       const folder = folderOf(m[4]!, 'ls-tree');
       if (m[4] !== `${CONNECTORS_DIR}/${folder}`) throw new GitUnexpected(`git ls-tree printed ${JSON.stringify(m[4]!.slice(0, 200))}, not a folder of ${CONNECTORS_DIR}/`);
       // 120000: a symbolic link in place of the folder; 100644/100755: a file; 160000: a submodule.
-      if (m[1] === '040000' && m[2] === 'tree') odd.set(folder, m[3]!);
-      else {
-        into.dirty.add(folder);
-        into.staged?.add(folder);
-      }
+      if (m[1] === '040000' && m[2] === 'tree') out.odd.push([folder, m[3]!]);
+      else out.others.push(folder);
     }
     start = end + 1;
   }
-  into.trees = new ListedTrees(buf, plain, odd);
+  return out;
+}
+
+/**
+ * Where the plain folders' entries of a listing scanned before start: every entry when the scan
+ * found nothing else (`mixed` false), without checking them again; else each entry is checked.
+ */
+function plainEntries(buf: Buffer, mixed: boolean): number[] {
+  const plain: number[] = [];
+  for (let start = 0; start < buf.length; ) {
+    if (!mixed || plainFolderEnd(buf, start) > 0) plain.push(start);
+    start = buf.indexOf(0, start) + 1;
+  }
+  return plain;
 }
 
 /** A binary search costs a few microseconds; this many, and a map of every entry is cheaper. */
@@ -610,17 +645,25 @@ const LOOKUPS_BEFORE_MAP = 1000;
  */
 class ListedTrees implements ReadonlyMap<string, string> {
   readonly #buf: Buffer;
-  readonly #plain: readonly number[];
+  /** Undefined until first needed, for a listing whose scan was known (plainEntries). */
+  #plainAt: number[] | undefined;
   readonly #odd: ReadonlyMap<string, string>;
+  /** Whether the listing holds entries other than plain folders (plainEntries checks each entry then). */
+  readonly #mixed: boolean;
   #searches = 0;
   #map: Map<string, string> | undefined;
   /** The plain entries' names start this far after their tab: `connectors/`. */
   static readonly #NAME = 1 + LS_TREE_FOLDER.length;
 
-  constructor(buf: Buffer, plain: readonly number[], odd: ReadonlyMap<string, string>) {
+  constructor(buf: Buffer, plain: number[] | undefined, odd: ReadonlyMap<string, string>, mixed: boolean) {
     this.#buf = buf;
-    this.#plain = plain;
+    this.#plainAt = plain;
     this.#odd = odd;
+    this.#mixed = mixed;
+  }
+
+  get #plain(): readonly number[] {
+    return (this.#plainAt ??= plainEntries(this.#buf, this.#mixed));
   }
 
   get size(): number {

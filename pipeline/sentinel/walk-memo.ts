@@ -13,12 +13,14 @@
  *              files, the tracked files directly in connectors/ and the directories below a
  *              folder holding tracked files), so a look
  *              at the same index need not list it again; absent when the index changed meanwhile
+ *   listing    what the scan of HEAD's listing of connectors/ found (git-folders.ts ListingScan)
+ *              and the tree id listed: a listing of that tree id is the same bytes, not scanned again
  * A note that is missing, unreadable or of another shape is no note: git lists every folder.
  * Writing it may fail (a read-only checkout): then there is simply no note next time.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import type { IndexLayout } from './git-folders.ts';
+import type { IndexLayout, ListingScan } from './git-folders.ts';
 
 export const WALK_MEMO_FILE = 'connector-factory-walk.json';
 
@@ -27,6 +29,7 @@ export interface WalkMemo {
   index: string;
   untracked: string[];
   layout?: IndexLayout;
+  listing?: ListingScan & { tree: string };
 }
 
 const VERSION = 2;
@@ -43,7 +46,7 @@ export async function readWalkMemo(file: string): Promise<WalkMemo | undefined> 
     if (v.version !== VERSION || typeof v.since !== 'number' || !Number.isFinite(v.since)) return undefined;
     if (typeof v.index !== 'string' || !/^[0-9a-f]{64}$/.test(v.index)) return undefined;
     if (!Array.isArray(v.untracked) || !v.untracked.every((f) => typeof f === 'string' && f !== '' && !f.includes('/'))) return undefined;
-    return { since: v.since, index: v.index, untracked: v.untracked as string[], layout: readLayout(v.layout, v.index) };
+    return { since: v.since, index: v.index, untracked: v.untracked as string[], layout: readLayout(v.layout, v.index), listing: readListing(v.listing) };
   } catch {
     return undefined;
   }
@@ -59,6 +62,18 @@ function readLayout(v: unknown, index: string): IndexLayout | undefined {
   if (typeof l.checksum !== 'string' || l.index !== index) return undefined;
   if (!names(l.flagged, false) || !names(l.folders, false) || !names(l.files, false) || !names(l.nested, true)) return undefined;
   return { checksum: l.checksum, index, flagged: l.flagged, folders: l.folders, files: l.files, nested: l.nested };
+}
+
+const OID = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/** The note's listing scan, or undefined when it is absent or not of its shape (then the listing is scanned). */
+function readListing(v: unknown): (ListingScan & { tree: string }) | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const l = v as Record<string, unknown>;
+  if (typeof l.tree !== 'string' || !OID.test(l.tree) || !names(l.others, false) || !Array.isArray(l.odd)) return undefined;
+  const odd = l.odd as unknown[];
+  if (!odd.every((e) => Array.isArray(e) && e.length === 2 && names([e[0]], false) && typeof e[1] === 'string' && OID.test(e[1]))) return undefined;
+  return { tree: l.tree, odd: odd as [string, string][], others: l.others };
 }
 
 /** Replaces the note in one rename, so a reader never sees half of one. */

@@ -539,6 +539,24 @@ describe('git-folders reads git exactly', () => {
         expect(folders.trees.get(n)).toBe(want[n]);
       }
       expect(folders.trees.has('a.txt')).toBe(false);
+
+      // The walk note keeps what the scan found by the tree id listed; the next look at the same
+      // tree takes it from there (the same answers, the lookups without a scan), and a look at
+      // another tree id scans again, whatever the note says.
+      const first = (await readGitFolders(r.root))!;
+      const note = path.join(r.root, '.git', 'connector-factory-walk.json');
+      const kept = JSON.parse(readFileSync(note, 'utf8'));
+      expect(kept.listing).toEqual({ tree: git(r.root, 'rev-parse', 'HEAD:connectors'), odd: [], others: ['a.link', 'a.txt'] });
+      const again = (await readGitFolders(r.root))!;
+      expect(again).toEqual(first);
+      expect(Object.fromEntries(again.trees)).toEqual(want);
+      for (const n of names) expect(again.trees.get(n), n).toBe(want[n]);
+      expect(again.trees.get('a.txt')).toBeUndefined();
+      writeFileSync(note, JSON.stringify({ ...kept, listing: { ...kept.listing, others: ['a.link', 'a.txt', 'b'] } }));
+      expect([...(await readGitFolders(r.root))!.dirty].sort()).toEqual(['a.link', 'a.txt', 'b']); // taken from the note, as kept
+      writeFileSync(note, JSON.stringify({ ...kept, listing: { ...kept.listing, tree: treeOf(r, 'a'), others: ['b'] } }));
+      expect([...(await readGitFolders(r.root))!.dirty].sort()).toEqual(['a.link', 'a.txt']); // another tree id: scanned
+      expect(JSON.parse(readFileSync(note, 'utf8')).listing).toEqual(kept.listing);
     } finally {
       r.cleanup();
     }
