@@ -14,7 +14,6 @@ import type { ParsedConnector, ValidConnector } from '../validate/types.ts';
 import type {
   CatalogEntrySnapshot,
   CatalogRow,
-  CoreKpiRow,
   FileList,
   KpiMappingRow,
   Plan,
