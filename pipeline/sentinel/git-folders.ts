@@ -161,6 +161,11 @@ export interface ReadGitOptions {
    * look at the same index (git-since.ts); the index is then not listed for them.
    */
   flagged?: ReadonlySet<string>;
+  /**
+   * Called once, when every git process of a look at every folder has started: what the caller
+   * starts there runs while this thread would wait for git's listings (a sync's own reads).
+   */
+  whileGitWorks?: () => void;
 }
 
 /** At most this many folders are named as pathspecs; more, and all of connectors/ is asked. */
@@ -250,11 +255,13 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
   const catalogHead = same && head.tree ? expectOk(run, ['ls-tree', '-r', '-z', '--name-only', head.tree, '--', `${CATALOG_DIR}/`], repoRoot) : undefined;
   // Not awaited yet: a rejection is handled where each is awaited (never left unhandled).
   for (const p of [tracked, full, catalogHead]) p?.catch(() => undefined);
-  const [listing, roots, flags] = await Promise.all([
+  const listings = Promise.all([
     head.tree ? expectOk(run, ['ls-tree', '-z', head.tree, '--', ...specs], repoRoot) : Promise.resolve(Buffer.alloc(0)),
     head.tree ? expectOk(run, ['ls-tree', '-z', head.tree, '--', CONNECTORS_DIR, CATALOG_DIR], repoRoot) : Promise.resolve(Buffer.alloc(0)),
     same ? undefined : expectOk(run, ['ls-files', '-v', '-z', '--', ...specs], repoRoot),
   ]);
+  opts.whileGitWorks?.();
+  const [listing, roots, flags] = await listings;
   const folders: GitFolders = { trees: new Map(), dirty: new Set(), uncommitted: false, staged: new Set() };
   let layout: IndexLayout;
   if (same) {
@@ -270,6 +277,9 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
   const catalog = { entries: 0 };
 
   let walked: WalkSeen | undefined;
+  // Whether nothing changed since the note's look but the folders it named (asked again anyway),
+  // and they hold what it says: then its time is still true, and it need not be written again.
+  let noteHolds = false;
   if (memo && tracked && memo.index === layout.index) {
     const suspects = same ? changedSinceByNote(root, same, memo) : changedSince(root, layout, memo);
     parseStatus(await tracked, folders, catalog);
@@ -279,6 +289,8 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
       walked = parseStatus(status, folders, catalog);
       noteOthers(others, walked);
       if (catalogHead) catalog.entries += untrackedUnder(repoRoot, CATALOG_DIR, await catalogHead);
+      const before = new Set(memo.untracked);
+      noteHolds = suspects.every((f) => before.has(f)) && walked.untracked.size === before.size && [...walked.untracked].every((f) => before.has(f));
     }
   }
   if (!walked) {
@@ -297,6 +309,8 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
   // index's checksum is kept only when the index did not change while it was listed.
   if (opts.memo !== false && !folders.allDirty) {
     const still = layout.checksum !== undefined && (await indexChecksum(indexFile)) === layout.checksum;
+    // The note says all this look found (its listings were the note's own): kept as it is, not rewritten (2 MB at 100,000).
+    if (noteHolds && still && layout === memo?.layout && known !== undefined) return folders;
     await writeWalkMemo(memoFile, {
       since: startedAt - CLOCK_SLACK_MS, index: layout.index, untracked: [...walked.untracked].sort(), layout: still ? layout : undefined,
       listing: headRoots.connectors ? { tree: headRoots.connectors, ...scan } : undefined,

@@ -19,7 +19,7 @@ import type { ValidationResult } from '../validate/types.ts';
 import { loadCatalog, type LoadedCatalog } from '../validate/catalog.ts';
 import { validationFingerprint } from '../validate/unchanged.ts';
 import { analyzeAfterSync } from './analyze.ts';
-import { dirtyFoldersHold, matchesBaseline, readBaseline, vouchedRoots, writeBaseline } from './baseline.ts';
+import { dirtyFoldersHold, matchesBaseline, readBaseline, vouchedRoots, writeBaseline, type Baseline } from './baseline.ts';
 import { applyCatalog, applyProviders, applySourceHashes } from './apply.ts';
 import { readFolderSources, stampTrees } from './changed-folders.ts';
 import { withConnection, type Db } from './connection.ts';
@@ -90,7 +90,13 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
   // One look at git serves both the record (uncommitted work?) and which folders to read
   // (changed-folders.ts): at 100,000 folders a `git status` is the largest part of a no-op sync.
   // --full trusts no note of an earlier look either: git lists every folder (git-folders.ts).
-  const git = opts.git ? opts.git.look() : readGitFolders(opts.repoRoot, { log: opts.log, memo: !opts.fullValidation });
+  // What both quick paths compare git's answer with (the catalogues, the baseline) is read while
+  // git works: its listings leave this thread waiting. A catalogue edited after this read is
+  // uncommitted work git reports; the baseline is read again under the lock.
+  let early: EarlyReads | undefined;
+  const readEarly = () => (early ??= opts.fullValidation ? undefined : startEarlyReads(opts));
+  const git = opts.git ? opts.git.look() : readGitFolders(opts.repoRoot, { log: opts.log, memo: !opts.fullValidation, whileGitWorks: readEarly });
+  if (opts.git) readEarly();
   const [commitSha, worktreeDirty] = await Promise.all([
     opts.commitSha === undefined ? detectCommit(opts.repoRoot) : opts.commitSha,
     opts.worktreeDirty === undefined ? worktreeDirtyFrom(git) : opts.worktreeDirty,
@@ -100,7 +106,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
     recordFailedSync(opts.db, { startedAt, ...prov, summary }, opts.log);
   let reached = false;
   try {
-    const outcome = await attemptSync(opts, startedAt, prov, () => (reached = true), git);
+    const outcome = await attemptSync(opts, startedAt, prov, () => (reached = true), git, readEarly);
     if (outcome.validation.ok) return outcome;
     return { ...outcome, failed_sync_id: await record(summarizeValidation(outcome.validation)) };
   } catch (err) {
@@ -109,16 +115,32 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
   }
 }
 
+/** The catalogues and the sync baseline, being read (startEarlyReads). */
+interface EarlyReads {
+  catalog: Promise<LoadedCatalog>;
+  baseline: Promise<Baseline | undefined>;
+}
+
+/** Starts the reads; a failure surfaces where one is awaited, never as an unhandled rejection. */
+function startEarlyReads(opts: SyncOptions): EarlyReads {
+  const early = { catalog: loadCatalog(opts.repoRoot), baseline: withConnection(opts.db, readBaseline) };
+  for (const p of Object.values(early)) p.catch(() => undefined);
+  return early;
+}
+
 async function attemptSync(
   opts: SyncOptions, startedAt: Date, prov: Provenance, answered: () => void, gitAnswer: Promise<GitFolders | undefined>,
+  readEarly?: () => EarlyReads | undefined,
 ): Promise<SyncOutcome> {
   const validate = opts.validate ?? defaultValidate;
-  if (!opts.fullValidation) {
+  // Only when git answered for every folder (else neither quick path applies, and the registry is not asked twice).
+  const early = !opts.fullValidation && (await gitAnswer)?.roots ? readEarly?.() : undefined;
+  if (early) {
     // The checkout is the committed trees the registry was last synced to exactly: nothing to read.
-    const quick = await syncOnBaseline(opts, startedAt, prov, answered, gitAnswer);
+    const quick = await syncOnBaseline(opts, startedAt, prov, answered, gitAnswer, early);
     if (quick) return quick;
     // A few folders changed since it: only those are read, validated, planned and written.
-    const few = await syncChangedFolders(opts, startedAt, prov, answered, gitAnswer);
+    const few = await syncChangedFolders(opts, startedAt, prov, answered, gitAnswer, early);
     if (few === 'full') return attemptSync({ ...opts, fullValidation: true }, startedAt, prov, answered, gitAnswer);
     if (few) return few;
   }
@@ -215,14 +237,14 @@ async function writePlan(
  * usual. Its validation lists no connector: `checked_files` and `skipped_unchanged` say how many.
  */
 async function syncOnBaseline(
-  opts: SyncOptions, startedAt: Date, prov: Provenance, answered: () => void, gitAnswer: Promise<GitFolders | undefined>,
+  opts: SyncOptions, startedAt: Date, prov: Provenance, answered: () => void, gitAnswer: Promise<GitFolders | undefined>, early: EarlyReads,
 ): Promise<SyncOutcome | undefined> {
   const git = await gitAnswer;
   if (!git?.roots || git.allDirty || !git.roots.catalogClean) return undefined;
-  const loaded = await loadCatalog(opts.repoRoot);
+  const loaded = await early.catalog;
   if (loaded.errors.length > 0) return undefined;
   const fingerprint = validationFingerprint(loaded.catalog);
-  const seen = await withConnection(opts.db, readBaseline);
+  const seen = await early.baseline;
   if (!matchesBaseline(seen, git, fingerprint) || !dirtyFoldersHold(opts.repoRoot, seen)) return undefined;
   answered();
   return underSyncLock(opts, async (client) => {
@@ -261,14 +283,14 @@ export const MAX_CHANGED_FOLDERS = 1000;
  * folder, so the errors are exactly those of `sync --full`.
  */
 async function syncChangedFolders(
-  opts: SyncOptions, startedAt: Date, prov: Provenance, answered: () => void, gitAnswer: Promise<GitFolders | undefined>,
+  opts: SyncOptions, startedAt: Date, prov: Provenance, answered: () => void, gitAnswer: Promise<GitFolders | undefined>, early: EarlyReads,
 ): Promise<SyncOutcome | 'full' | undefined> {
   // A validator of the caller's (tests) is the caller's to run: the usual path does.
   if (opts.validate) return undefined;
   const git = await gitAnswer;
   const roots = vouchedRoots(git);
   if (!git || !roots) return undefined;
-  const seen = await withConnection(opts.db, readBaseline);
+  const seen = await early.baseline;
   if (!seen || seen.catalog_tree !== roots.catalog) return undefined;
   const names = await changedEntries(opts.repoRoot, seen.connectors_tree, roots.connectors);
   if (!names) return undefined;
@@ -290,7 +312,7 @@ async function syncChangedFolders(
   }
   const validation: ValidationResult = present.length > 0
     ? await validateRepo({ repoRoot: opts.repoRoot, paths: present.map((f) => `${CONNECTORS_DIR}/${f}`), othersVouched: true, known: { fingerprint: seen.fingerprint, sources } })
-    : catalogueValidation(await loadCatalog(opts.repoRoot), 0);
+    : catalogueValidation(await early.catalog, 0);
   // Invalid input, or a key name another connector owns: rare, so the errors are those of a full
   // validation (every folder read: the other side of a cross-file rule is reported too).
   if (!validation.ok) return 'full';

@@ -638,6 +638,24 @@ describe('git-folders reads git exactly', () => {
     }
   });
 
+  it('a look that finds nothing changed leaves the walk note as it was; a file put in a folder after it is still found', async () => {
+    const r = gitRepo(['kn_a', 'kn_b']);
+    try {
+      await settle();
+      await readGitFolders(r.root); // no note yet: every folder listed, the note written
+      const note = path.join(r.root, '.git', 'connector-factory-walk.json');
+      const written = readFileSync(note, 'utf8');
+      expect((await readGitFolders(r.root))!.dirty.size).toBe(0);
+      expect(readFileSync(note, 'utf8')).toBe(written); // its time is still true: nothing changed since
+      writeFileSync(path.join(r.root, 'connectors', 'kn_b', '.env'), 'LOCAL=1\n');
+      expect([...(await readGitFolders(r.root))!.dirty]).toEqual(['kn_b']);
+      expect(readFileSync(note, 'utf8')).not.toBe(written); // this look found something: written again
+      expect(await readGitFolders(r.root)).toEqual(await readGitFolders(r.root, { memo: false }));
+    } finally {
+      r.cleanup();
+    }
+  });
+
   it('an empty folder inside a connector folder (git names none): a file put in it later is found, though no folder git knows of changed', async () => {
     const r = gitRepo(['ed_a', 'ed_b']);
     try {
