@@ -22,8 +22,11 @@
  *   git status --porcelain=v1 -z --untracked-files=no ...    modified, staged, deleted tracked files (no folder listed)
  * and looks for new entries itself: a folder gains or loses an entry only by changing its ctime,
  * so only the folders changed since the note (ctime), the new entries of connectors/ and the
- * folders the note named are asked with --ignored, by name. Anything else (no note, other paths in
- * the index, too many folders changed): the full `git status --ignored` above.
+ * folders the note named are looked at. Those HEAD holds as plain folders with their index entries
+ * HEAD's are compared with HEAD's trees here (head-compare.ts: no git command reads the index,
+ * which `git status` does even for one folder); the rest are asked with --ignored, by name.
+ * Anything else (no note, other paths in the index, too many folders changed): the full
+ * `git status --ignored` above.
  *
  * The note also keeps what the listing of the index said (IndexLayout) and the checksum git ends
  * the index file with. When the index is byte for byte that one and connectors/ has the same
@@ -34,14 +37,18 @@
  *
  * Not a git checkout (no .git, no git, repoRoot not the root of a work tree): undefined, quietly,
  * and the sync hashes files as before. git failing or printing anything unexpected: undefined
- * with one log line. Never a guess: a folder is only ever "clean" on git's explicit word.
+ * with one log line. Never a guess: a folder is only ever "clean" on git's explicit word, or
+ * with its files hashed to HEAD's blob ids.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { describeGitFailure, expectOk, GitUnexpected, LS_TREE, runGit, type GitRunResult, type RunGit } from './git-run.ts';
+import { compareWithHead, type Compared } from './head-compare.ts';
 import { readWalkMemo, writeWalkMemo, WALK_MEMO_FILE, type WalkMemo } from './walk-memo.ts';
+
+export { expectOk, GitUnexpected, LS_TREE, runGit, type GitRunResult, type RunGit };
 
 export const CONNECTORS_DIR = 'connectors';
 
@@ -81,67 +88,6 @@ export interface GitFolders {
 
 /** What else a sync reads from the repository, asked about in the same `git status`: uncommitted work there counts too. */
 export const CATALOG_DIR = 'pipeline/catalog';
-
-/** Why git could not be asked: the sync then hashes files, as outside git. */
-export class GitUnexpected extends Error {
-  override name = 'GitUnexpected';
-}
-
-export interface GitRunResult {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
-/** Runs git with `args` in `cwd`; rejects only when git cannot be started at all (ENOENT). */
-export type RunGit = (args: string[], cwd: string) => Promise<GitRunResult>;
-
-/** Enough for a slow disk at 100,000 folders; a git that takes longer is treated as failed. */
-const GIT_TIMEOUT_MS = 120_000;
-
-/** More output than this from one git command is treated as git failing (ENOBUFS). */
-const GIT_MAX_OUTPUT = 1024 * 1024 * 1024;
-
-export const runGit: RunGit = (args, cwd) =>
-  new Promise((resolve, reject) => {
-    // Never take the index lock (an editor or another git command may be working in the repository),
-    // and a folder name is a name, never a glob. LC_ALL=C: git's messages in English, the one thing
-    // read from them being "not a git repository". detached: git leads its own process group, so a
-    // Ctrl-C in the terminal (sent to the whole foreground group) reaches npm start, which lets a
-    // running sync finish, and not git, whose death would make the sync read every folder first
-    // (20 s at 100,000). (execFile does not pass `detached` on, hence spawn.)
-    // check-ignore takes paths, not pathspecs, and refuses the option (the command: after any `-c name=value`).
-    const command = args[args[0] === '-c' ? 2 : 0];
-    const literal = command === 'check-ignore' ? [] : ['--literal-pathspecs'];
-    const child = spawn('git', ['--no-optional-locks', ...literal, ...args], {
-      cwd, detached: true, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C', LANGUAGE: '' },
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let outBytes = 0;
-    let ended: 'timeout' | 'too much' | undefined;
-    const stop = (why: 'timeout' | 'too much') => {
-      ended ??= why;
-      child.kill('SIGKILL');
-    };
-    const timer = setTimeout(() => stop('timeout'), GIT_TIMEOUT_MS);
-    child.stdout.on('data', (chunk: Buffer) => {
-      outBytes += chunk.length;
-      if (outBytes > GIT_MAX_OUTPUT) stop('too much');
-      else out.push(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e); // ENOENT: no git (a later 'close' settles nothing)
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      if (ended === 'too much') return reject(Object.assign(new Error(`git ${args[0]} printed more than 1 GiB`), { code: 'ENOBUFS' }));
-      const stdout = Buffer.concat(out);
-      if (ended === 'timeout') return resolve({ code: null, stdout, stderr: `timed out after ${GIT_TIMEOUT_MS / 1000} s` });
-      resolve({ code: code ?? 1, stdout, stderr: Buffer.concat(err).toString('utf8') }); // killed by a signal: failed
-    });
-  });
 
 export interface ReadGitOptions {
   /** Only these folders (a re-check of a few): default every folder under connectors/. */
@@ -276,6 +222,11 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
   }
   const catalog = { entries: 0 };
 
+  const headRoots = parseRoots(roots);
+  // A listing of the tree id the note's scan was of is the same bytes: not checked again.
+  const known = memo?.listing && memo.listing.tree === headRoots.connectors ? memo.listing : undefined;
+  const scan = parseLsTree(listing, folders, known);
+
   let walked: WalkSeen | undefined;
   // Whether nothing changed since the note's look but the folders it named (asked again anyway),
   // and they hold what it says: then its time is still true, and it need not be written again.
@@ -284,10 +235,24 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
     const suspects = same ? changedSinceByNote(root, same, memo) : changedSince(root, layout, memo);
     parseStatus(await tracked, folders, catalog);
     if (suspects !== undefined && suspects.length <= MAX_PATHSPECS) {
-      const named = suspects.map((f) => `${CONNECTORS_DIR}/${f}`);
+      // A folder HEAD holds as a plain folder, whose index entries are HEAD's (no staged change, no
+      // flagged file), is compared with HEAD's tree here (head-compare.ts): git status reads the
+      // whole index even for one folder (75-125 ms at 100,000). The rest, and what the comparison
+      // cannot word, git is asked about by name.
+      const inHead = head.tree ? suspects.filter((f) => !folders.staged!.has(f) && folders.trees.get(f) !== undefined) : [];
+      const holding = new Set<string>();
+      const compared = inHead.length === 0 ? new Map<string, Compared>()
+        : await compareWithHead(repoRoot, head.tree!, new Map(inHead.map((f) => [`${CONNECTORS_DIR}/${f}`, folders.trees.get(f)!])), run, holding);
+      const named = suspects.map((f) => `${CONNECTORS_DIR}/${f}`).filter((dir) => (compared.get(dir) ?? 'ask') === 'ask');
       const [status, others] = await walk(named, !catalogHead);
       walked = parseStatus(status, folders, catalog);
       noteOthers(others, walked);
+      for (const [dir, c] of compared) {
+        if (c === 'clean' || c === 'ask') continue;
+        folders.dirty.add(dir.slice(CONNECTORS_DIR.length + 1));
+        if (c.uncommitted) folders.uncommitted = true;
+      }
+      for (const dir of holding) walked.untracked.add(dir.slice(CONNECTORS_DIR.length + 1));
       if (catalogHead) catalog.entries += untrackedUnder(repoRoot, CATALOG_DIR, await catalogHead);
       const before = new Set(memo.untracked);
       noteHolds = suspects.every((f) => before.has(f)) && walked.untracked.size === before.size && [...walked.untracked].every((f) => before.has(f));
@@ -300,10 +265,6 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
     walked = parseStatus(status, folders, catalog);
     noteOthers(others, walked);
   }
-  const headRoots = parseRoots(roots);
-  // A listing of the tree id the note's scan was of is the same bytes: not checked again.
-  const known = memo?.listing && memo.listing.tree === headRoots.connectors ? memo.listing : undefined;
-  const scan = parseLsTree(listing, folders, known);
   folders.roots = { ...headRoots, catalogClean: catalog.entries === 0 };
   // No note while connectors/ is untracked as a whole (then every folder is read anyway). The
   // index's checksum is kept only when the index did not change while it was listed.
@@ -527,11 +488,11 @@ export async function readHead(repoRoot: string, run: RunGit): Promise<Head | un
   // Not a git repository: outside git, quietly. Any other refusal (a repository git will not
   // open, a corrupt HEAD) is said, by the caller's one log line.
   if (r.code === 128 && /not a git repository/i.test(r.stderr)) return undefined;
-  if (r.stderr.trim() !== '' || (r.code !== 0 && r.code !== 1)) throw new GitUnexpected(`git rev-parse failed (${describe(r)})`);
+  if (r.stderr.trim() !== '' || (r.code !== 0 && r.code !== 1)) throw new GitUnexpected(`git rev-parse failed (${describeGitFailure(r)})`);
   const [top, gitPath, indexPath, tree, ...rest] = r.stdout.toString('utf8').split('\n');
   // Exit 1 and no tree id: HEAD names no commit yet. Exit 0: HEAD's tree id.
   const shape = r.code === 1 ? tree === '' && rest.length === 0 : tree !== undefined && OID.test(tree) && rest.length === 1 && rest[0] === '';
-  if (!top || !path.isAbsolute(top) || !gitPath || !indexPath || !shape) throw new GitUnexpected(`git rev-parse printed something unexpected (${describe(r)})`);
+  if (!top || !path.isAbsolute(top) || !gitPath || !indexPath || !shape) throw new GitUnexpected(`git rev-parse printed something unexpected (${describeGitFailure(r)})`);
   let same: boolean;
   try {
     const [a, b] = await Promise.all([realpath(top), realpath(repoRoot)]);
@@ -541,17 +502,6 @@ export async function readHead(repoRoot: string, run: RunGit): Promise<Head | un
   }
   if (!same) return undefined; // repoRoot is a folder inside another repository's work tree
   return { tree: r.code === 1 ? null : tree!, gitPath, indexPath };
-}
-
-export async function expectOk(run: RunGit, args: string[], cwd: string): Promise<Buffer> {
-  const r = await run(args, cwd);
-  if (r.code !== 0 || r.stderr.trim() !== '') throw new GitUnexpected(`git ${args[0]} failed (${describe(r)})`);
-  return r.stdout;
-}
-
-function describe(r: GitRunResult): string {
-  const said = r.stderr.trim().split('\n')[0]?.slice(0, 200);
-  return `exit ${r.code ?? 'none'}${said ? `: ${said}` : ''}`;
 }
 
 const OID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
@@ -574,8 +524,6 @@ export function folderOf(file: string, cmd: string): string {
   if (folder === '') throw new GitUnexpected(`git ${cmd} printed ${shown}, which is no folder of ${CONNECTORS_DIR}/`);
   return folder;
 }
-
-export const LS_TREE = /^([0-7]{6}) (tree|blob|commit) ([0-9a-f]{40}(?:[0-9a-f]{24})?)\t(.+)$/s;
 
 const LS_TREE_PLAIN = Buffer.from('040000 tree ');
 const LS_TREE_FOLDER = Buffer.from(`${CONNECTORS_DIR}/`);

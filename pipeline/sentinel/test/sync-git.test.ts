@@ -15,7 +15,7 @@ import { freshDatabase, testBackends, type FreshDatabase } from '../../registry/
 import { validateRepo } from '../../validate/repo.ts';
 import type { ValidationResult, ValidConnector } from '../../validate/types.ts';
 import { readFolderSources, stampTrees } from '../changed-folders.ts';
-import { readGitFolders, type RunGit } from '../git-folders.ts';
+import { readGitFolders, runGit, type RunGit } from '../git-folders.ts';
 import { planSync, runSync, type Validate } from '../index.ts';
 import type { Plan } from '../types.ts';
 import { commitAll, dumpRegistry, git, gitRepo, makeRepo, manifestYaml, type TestRepo } from './helpers.ts';
@@ -31,6 +31,14 @@ const readSlugs = (v: ValidationResult) => v.connectors.filter((c) => !(c.kind =
  * by the test counts as changed since the note and the note's shortcut is never exercised.
  */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 1100));
+
+/** The real git with every command it is asked recorded; `walked()`: the pathspecs of each `git status --ignored`. */
+function recordedGit(): { calls: string[][]; run: RunGit; walked: () => string[][] } {
+  const calls: string[][] = [];
+  const run: RunGit = (a, cwd) => (calls.push(a), runGit(a, cwd));
+  const walked = () => calls.filter((a) => a[0] === 'status' && a.includes('--ignored=matching')).map((a) => a.slice(a.indexOf('--') + 1));
+  return { calls, run, walked };
+}
 
 /** The plan without what depends on how it was reached. */
 const planShape = (plan: Plan) => ({ providers: plan.providers, counts: plan.counts });
@@ -566,11 +574,7 @@ describe('git-folders reads git exactly', () => {
     const r = gitRepo(['wn_a', 'wn_b', 'wn_c']);
     try {
       await settle();
-      const real = (await import('../git-folders.ts')).runGit;
-      const calls: string[][] = [];
-      const spy: RunGit = (a, cwd) => (calls.push(a), real(a, cwd));
-      /** The pathspecs of each `git status --ignored` asked. */
-      const walked = () => calls.filter((a) => a[0] === 'status' && a.includes('--ignored=matching')).map((a) => a.slice(a.indexOf('--') + 1));
+      const { calls, run: spy, walked } = recordedGit();
       /** The pathspecs of each `git ls-files --others` asked (none at all would list the whole work tree). */
       const others = () => calls.filter((a) => a[0] === 'ls-files' && a.includes('--others')).map((a) => a.slice(a.indexOf('--') + 1));
       const read = async (opts: { memo?: boolean } = {}) => {
@@ -618,13 +622,20 @@ describe('git-folders reads git exactly', () => {
       expect([...third.dirty].sort()).toEqual(['wn_b', 'wn_c', 'wn_new']);
       expect(third.uncommitted).toBe(true);
       // wn_c was edited in place (its folder did not change): git status --untracked-files=no names it.
-      expect(walked()).toEqual([['connectors/wn_b', 'connectors/wn_new', 'pipeline/catalog/']]);
-      expect(others()).toEqual([['connectors/wn_b', 'connectors/wn_new']]);
+      // wn_b is in HEAD with its index entries HEAD's: compared with its own tree here (its
+      // debug.log put to check-ignore), not by a git status that reads the whole index; wn_new,
+      // not in HEAD, is git's to list.
+      expect(walked()).toEqual([['connectors/wn_new', 'pipeline/catalog/']]);
+      expect(others()).toEqual([['connectors/wn_new']]);
+      const wnB = git(r.root, 'rev-parse', 'HEAD:connectors/wn_b');
+      expect(calls).toContainEqual(['ls-tree', '-r', '-z', wnB]);
+      expect(calls.filter((a) => a.includes('check-ignore'))).toEqual([['-c', 'core.quotePath=false', 'check-ignore', '--no-index', '--', 'connectors/wn_b/debug.log']]);
       expect(third).toEqual(await readGitFolders(r.root, { memo: false }));
 
-      // The folders that held untracked entries are asked again by name until they hold none.
+      // The folders that held untracked entries are asked again until they hold none.
       expect([...(await read()).dirty].sort()).toEqual(['wn_b', 'wn_c', 'wn_new']);
-      expect(walked()[0]).toEqual(expect.arrayContaining(['connectors/wn_b', 'connectors/wn_new']));
+      expect(walked()[0]).toEqual(expect.arrayContaining(['connectors/wn_new']));
+      expect(calls).toContainEqual(['ls-tree', '-r', '-z', wnB]);
 
       // A note that is not one (here: not JSON) is no note.
       const note = path.join(r.root, '.git', 'connector-factory-walk.json');
@@ -633,6 +644,78 @@ describe('git-folders reads git exactly', () => {
       expect(walked()).toEqual([['connectors/', 'pipeline/catalog/']]);
       expect(await read({ memo: false })).toEqual(third);
       expect(walked()).toEqual([['connectors/', 'pipeline/catalog/']]);
+    } finally {
+      r.cleanup();
+    }
+  });
+
+  it("with a walk note, a changed folder whose index entries are HEAD's is compared with HEAD's tree, and each answer is a full look's", async () => {
+    const r = gitRepo(['hc_a', 'hc_b', 'hc_c', 'hc_d']);
+    const dir = (f: string, ...rest: string[]) => path.join(r.root, 'connectors', f, ...rest);
+    try {
+      await settle();
+      const { calls, run: spy, walked } = recordedGit();
+      /** The folders git status --ignored was asked about. */
+      const byGit = () => walked().flat();
+      const look = async () => {
+        calls.length = 0;
+        const got = (await readGitFolders(r.root, { run: spy }))!;
+        const asked = byGit();
+        expect(got).toEqual(await readGitFolders(r.root, { memo: false }));
+        return { got, asked };
+      };
+      await look(); // the note
+
+      // Saved through a temp file and a rename, as editors do (the folder's mtime moves): an edit
+      // is dirty and uncommitted, the same bytes are clean; git status is asked about neither.
+      writeFileSync(dir('hc_a', 'manifest.yaml.tmp'), manifestYaml('hc_a', { display_name: 'A, saved by an editor' }));
+      renameSync(dir('hc_a', 'manifest.yaml.tmp'), dir('hc_a', 'manifest.yaml'));
+      writeFileSync(dir('hc_b', 'manifest.yaml.tmp'), readFileSync(dir('hc_b', 'manifest.yaml')));
+      renameSync(dir('hc_b', 'manifest.yaml.tmp'), dir('hc_b', 'manifest.yaml'));
+      let { got, asked } = await look();
+      expect([...got.dirty]).toEqual(['hc_a']);
+      expect(got.uncommitted).toBe(true);
+      expect(asked).not.toEqual(expect.arrayContaining(['connectors/hc_a']));
+      expect(asked).not.toEqual(expect.arrayContaining(['connectors/hc_b']));
+
+      // An empty directory (git names none): clean, but remembered, so a file put in it later is
+      // found though no directory git tracks changed; an ignored file there is dirt, not work.
+      mkdirSync(dir('hc_c', 'empty'));
+      ({ got } = await look());
+      expect(got.dirty.has('hc_c')).toBe(false);
+      await settle();
+      ({ got } = await look()); // hc_c's own time is now older than the note: it is asked because it was remembered
+      expect(got.dirty.has('hc_c')).toBe(false);
+      writeFileSync(dir('hc_c', 'empty', 'trace.log'), 'ignored\n');
+      ({ got, asked } = await look());
+      expect(got.dirty.has('hc_c')).toBe(true);
+      expect(asked).not.toEqual(expect.arrayContaining(['connectors/hc_c']));
+      writeFileSync(dir('hc_c', 'empty', 'notes.txt'), 'untracked\n');
+      ({ got } = await look());
+      expect(got.dirty.has('hc_c')).toBe(true);
+      rmSync(dir('hc_c', 'empty'), { recursive: true });
+
+      // What the comparison cannot word goes to git by name: a tracked file replaced by a link.
+      rmSync(dir('hc_d', 'manifest.yaml'));
+      symlinkSync(dir('hc_b', 'manifest.yaml'), dir('hc_d', 'manifest.yaml'));
+      ({ got, asked } = await look());
+      expect(got.dirty.has('hc_d')).toBe(true);
+      expect(asked).toEqual(expect.arrayContaining(['connectors/hc_d']));
+
+      // A folder with a staged change, changed again after the look that listed that index: its
+      // index entries are not HEAD's, so git is asked about it by name, never the comparison.
+      git(r.root, 'checkout', '--', 'connectors/hc_a', 'connectors/hc_d');
+      writeFileSync(dir('hc_b', 'extra.yaml'), 'staged: true\n');
+      git(r.root, 'add', 'connectors/hc_b/extra.yaml');
+      ({ asked } = await look());
+      expect(asked).toEqual(['connectors/', 'pipeline/catalog/']); // the index moved: a full look
+      await settle();
+      writeFileSync(dir('hc_b', 'draft.txt'), 'untracked\n');
+      ({ got, asked } = await look());
+      expect([...got.dirty].sort()).toEqual(['hc_b']);
+      expect(got.staged?.has('hc_b')).toBe(true);
+      expect(asked).toEqual(expect.arrayContaining(['connectors/hc_b']));
+      expect(asked).not.toContain('connectors/');
     } finally {
       r.cleanup();
     }
