@@ -31,7 +31,7 @@
 import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import {
-  CATALOG_DIR, CONNECTORS_DIR, expectOk, folderOf, GitUnexpected, indexChecksum, LS_TREE, MAX_PATHSPECS, parseLsFilesFlags, parseRoots, readGitFolders, rememberChangedEntries, readHead, runGit,
+  CATALOG_DIR, CONNECTORS_DIR, expectOk, folderOf, GitUnexpected, indexChecksum, MAX_PATHSPECS, parseLsFilesFlags, parseRoots, readGitFolders, rememberChangedEntries, readHead, runGit,
   type GitFolders, type RunGit,
 } from './git-folders.ts';
 import { compareWithHead, type Compared } from './head-compare.ts';

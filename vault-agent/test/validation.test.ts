@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MAX_BODY_BYTES } from '../src/validate.ts';
-import { canary, expectPrivateModes, privateTempDir, putRaw, rawRequest, removeDir, snapshotDir, startTestAgent, type TestAgent } from './helpers.ts';
+import { canary, expectPrivateModes, privateTempDir, putRaw, rawRequest, removeDir, startTestAgent, type TestAgent } from './helpers.ts';
 
 let root: string;
 let agent: TestAgent;

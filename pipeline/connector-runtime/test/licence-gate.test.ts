@@ -27,7 +27,6 @@ import { recording } from './helpers.ts';
 import { licenceTablesText, registryWithDummyService, type DummyRegistry } from './licence-registry.ts';
 
 const CANARY = `canary-licence-gate-${process.pid}-never-stored`;
-const KEY = 'PROVIDER_DUMMY_SERVICE_API_KEY';
 const SITE = 'http://127.0.0.1:4999';
 
 type Elicited = ElicitRequestURLParams;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { COMMENT_MAX_CHARS, SUMMARY_LIMIT_BYTES, SUMMARY_MAX_BYTES, fitSummary } from '../fit.ts';
-import { code, table } from '../markdown.ts';
 import { renderComment } from '../render-comment.ts';
 import { renderSummary, renderSyncFailure, renderSyncSummary } from '../render-summary.ts';
 import { COMMENT_MARKER } from '../report.ts';

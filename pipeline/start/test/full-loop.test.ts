@@ -18,7 +18,7 @@ import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult, JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recording } from '../../connector-runtime/test/helpers.ts';
 import { startStandInApi, type StandInApi } from '../../../connectors/dummy_service/stand-in-api.ts';
@@ -173,7 +173,6 @@ describe('the production line, scaffold to a working connector', () => {
   });
 
   it('runs as an MCP server: tools per scope, the read tool reaches the API with the key, the firearm is refused', async () => {
-    const traffic: JSONRPCMessage[] = [];
     let stderr = '';
     const stdio = new StdioClientTransport({
       command: process.execPath,

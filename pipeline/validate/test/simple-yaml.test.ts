@@ -13,7 +13,7 @@ import { JS_YAML_OPTIONS } from '../fast-path.ts';
 import { realisticManifest } from '../generate-tree.ts';
 import { simpleYaml } from '../simple-yaml.ts';
 import { DIGEST_FIXTURE } from './digest-fixture.ts';
-import { REPO_ROOT, VALID, edit } from './helpers.ts';
+import { REPO_ROOT, VALID } from './helpers.ts';
 
 const committed = readdirSync(path.join(REPO_ROOT, 'connectors'))
   .filter((f) => !f.startsWith('.'))
