@@ -721,6 +721,33 @@ describe('git-folders reads git exactly', () => {
     }
   });
 
+  it('with a walk note, more changed folders than are listed by their own tree ids are compared from one listing of HEAD, each answer a full look\'s', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `mc_${i}`);
+    const r = gitRepo(names);
+    try {
+      await settle();
+      const { calls, run } = recordedGit();
+      await readGitFolders(r.root, { run }); // the note
+      for (const [i, f] of names.entries()) {
+        const file = path.join(r.root, 'connectors', f, 'manifest.yaml');
+        // Saved through a rename, so every folder's times move; every third with the same bytes.
+        writeFileSync(`${file}.tmp`, i % 3 === 0 ? readFileSync(file) : manifestYaml(f, { display_name: `Edited ${i}` }));
+        renameSync(`${file}.tmp`, file);
+      }
+      writeFileSync(path.join(r.root, 'connectors', 'mc_4', 'trace.log'), 'ignored\n');
+      mkdirSync(path.join(r.root, 'connectors', 'mc_6', 'empty'));
+      calls.length = 0;
+      const got = (await readGitFolders(r.root, { run }))!;
+      expect(got).toEqual(await readGitFolders(r.root, { memo: false }));
+      expect([...got.dirty].sort()).toEqual(names.filter((_, i) => i % 3 !== 0).sort());
+      const headTree = git(r.root, 'rev-parse', 'HEAD^{tree}');
+      expect(calls.filter((a) => a[0] === 'ls-tree' && a[1] === '-r' && a[3] === headTree)).toHaveLength(1);
+      expect(calls.filter((a) => a[0] === 'status' && a.includes('--ignored=matching'))).toEqual([]);
+    } finally {
+      r.cleanup();
+    }
+  });
+
   it('a look that finds nothing changed leaves the walk note as it was; a file put in a folder after it is still found', async () => {
     const r = gitRepo(['kn_a', 'kn_b']);
     try {
