@@ -11,7 +11,7 @@
  */
 import type { KnownSources } from '../validate/unchanged.ts';
 import type { ValidConnector } from '../validate/types.ts';
-import { cleanTree, readGitFolders, type GitFolders, type RunGit } from './git-folders.ts';
+import { cleanTree, readGitFolders, recheckFolders, type GitFolders, type RunGit } from './git-folders.ts';
 import type { GitSource } from './git-since.ts';
 
 export interface FolderSources {
@@ -59,7 +59,8 @@ export function untouchedFolders(known: KnownSources, git: GitFolders): Set<stri
  * Sets `source_tree` on every connector this run read: its tree id in HEAD when git vouched for
  * the folder both before it was read and after (asked again for those folders only: a folder
  * edited or committed while it was being read is not remembered by a tree id it may not match),
- * else null. Folders taken unread already carry the registry's tree id. Outside git: left unset.
+ * else null. Asked again by their bytes against HEAD's blobs when HEAD and the index are as the
+ * look found them (recheckFolders), so a one-folder re-check does not have git read the index. Folders taken unread already carry the registry's tree id. Outside git: left unset.
  * `recheck: false` (a plan, which writes nothing): git is not asked again; the ids are the ones a
  * sync of the same checkout remembers.
  */
@@ -78,7 +79,7 @@ export async function stampTrees(
   const slugs = clean.map((c) => c.slug);
   const again = opts.recheck === false ? git
     : opts.git ? await opts.git.recheck(slugs)
-    : await readGitFolders(opts.repoRoot, { folders: slugs, log: opts.log, run: opts.runGit });
+    : await recheckFolders(opts.repoRoot, git, slugs, { log: opts.log, run: opts.runGit });
   for (const c of clean) {
     const tree = git.trees.get(c.slug)!;
     c.source_tree = again && cleanTree(again, c.slug) === tree ? tree : null;

@@ -30,9 +30,9 @@
  *
  * The note also keeps what the listing of the index said (IndexLayout) and the checksum git ends
  * the index file with. When the index is byte for byte that one and connectors/ has the same
- * entries, the index is not listed again (4.6 MB of paths at 100,000 folders), and pipeline/catalog/
- * is compared with HEAD's listing of it here instead of by a second `git status` (which reads the
- * whole index again). What is left of a sync that changed nothing is git stat-ing every tracked
+ * entries, the index is not listed again (4.6 MB of paths at 100,000 folders). With a note,
+ * pipeline/catalog/ is compared with HEAD's listing of it here instead of by a second `git status`
+ * (which reads the whole index again). What is left of a sync that changed nothing is git stat-ing every tracked
  * file and this process every folder: no file-system monitor, no shortcut past that.
  *
  * Not a git checkout (no .git, no git, repoRoot not the root of a work tree): undefined, quietly,
@@ -84,6 +84,13 @@ export interface GitFolders {
    * without the index (git-since.ts). Set by readGitFolders.
    */
   staged?: Set<string>;
+  /**
+   * HEAD, the index and the roots as they were for the whole of a look at every folder (unset when
+   * one moved while git was asked): a re-check that finds them unmoved may compare a few folders'
+   * files with HEAD's blobs (recheckFolders) instead of asking git, whose `git status` reads the
+   * whole index even for one folder.
+   */
+  mark?: Mark;
 }
 
 /** What else a sync reads from the repository, asked about in the same `git status`: uncommitted work there counts too. */
@@ -109,9 +116,10 @@ export interface ReadGitOptions {
   flagged?: ReadonlySet<string>;
   /**
    * Called once, when every git process of a look at every folder has started: what the caller
-   * starts there runs while this thread would wait for git's listings (a sync's own reads).
+   * starts there runs while this thread would wait for git's listings (a sync's own reads). Given
+   * HEAD's tree ids of connectors/ and pipeline/catalog/ as they arrive (before the look ends).
    */
-  whileGitWorks?: () => void;
+  whileGitWorks?: (roots: Promise<Roots>) => void;
 }
 
 /** At most this many folders are named as pathspecs; more, and all of connectors/ is asked. */
@@ -176,6 +184,7 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
   const memo = opts.memo === false ? undefined : await readWalkMemo(memoFile);
   const indexFile = path.resolve(repoRoot, head.indexPath);
   const checksum = await indexChecksum(indexFile);
+  const rootsAtStart = rootsMark(repoRoot);
   const root = `${path.join(repoRoot, CONNECTORS_DIR)}${path.sep}`;
   // The index's bytes are the ones the note listed (git ends the index with a checksum of them),
   // and connectors/ gained or lost no entry since: the note's listing of the index still holds,
@@ -196,18 +205,23 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
   // listed) while the index is read and the folders are looked at here; without one, the full walk.
   const tracked = memo ? expectOk(run, ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--no-renames', '--', ...specs, `${CATALOG_DIR}/`], repoRoot) : undefined;
   const full = memo ? undefined : statusFull();
-  // With the note's listing, pipeline/catalog/'s untracked and ignored files are found here, by
-  // listing it against HEAD's (a second git status would read the whole index again).
-  const catalogHead = same && head.tree ? expectOk(run, ['ls-tree', '-r', '-z', '--name-only', head.tree, '--', `${CATALOG_DIR}/`], repoRoot) : undefined;
+  // With a note, pipeline/catalog/'s untracked and ignored files are found here, by listing it
+  // against HEAD's (a second git status would read the whole index again); its tracked files are
+  // in the tracked status above.
+  const catalogHead = memo && head.tree ? expectOk(run, ['ls-tree', '-r', '-z', '--name-only', head.tree, '--', `${CATALOG_DIR}/`], repoRoot) : undefined;
   // Not awaited yet: a rejection is handled where each is awaited (never left unhandled).
   for (const p of [tracked, full, catalogHead]) p?.catch(() => undefined);
+  // The two roots' tree ids come first (a listing of two entries): the caller gets them while
+  // this thread still waits for the long listings, not after it has looked at every folder.
+  const rootsOfHead = (head.tree ? expectOk(run, ['ls-tree', '-z', head.tree, '--', CONNECTORS_DIR, CATALOG_DIR], repoRoot) : Promise.resolve(Buffer.alloc(0))).then(parseRoots);
   const listings = Promise.all([
     head.tree ? expectOk(run, ['ls-tree', '-z', head.tree, '--', ...specs], repoRoot) : Promise.resolve(Buffer.alloc(0)),
-    head.tree ? expectOk(run, ['ls-tree', '-z', head.tree, '--', CONNECTORS_DIR, CATALOG_DIR], repoRoot) : Promise.resolve(Buffer.alloc(0)),
+    rootsOfHead,
     same ? undefined : expectOk(run, ['ls-files', '-v', '-z', '--', ...specs], repoRoot),
   ]);
-  opts.whileGitWorks?.();
-  const [listing, roots, flags] = await listings;
+  rootsOfHead.catch(() => undefined); // a failure is the look's, awaited below
+  opts.whileGitWorks?.(rootsOfHead);
+  const [listing, headRoots, flags] = await listings;
   const folders: GitFolders = { trees: new Map(), dirty: new Set(), uncommitted: false, staged: new Set() };
   let layout: IndexLayout;
   if (same) {
@@ -222,7 +236,6 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
   }
   const catalog = { entries: 0 };
 
-  const headRoots = parseRoots(roots);
   // A listing of the tree id the note's scan was of is the same bytes: not checked again.
   const known = memo?.listing && memo.listing.tree === headRoots.connectors ? memo.listing : undefined;
   const scan = parseLsTree(listing, folders, known);
@@ -266,10 +279,11 @@ async function readAll(repoRoot: string, head: Head, run: RunGit, opts: ReadGitO
     noteOthers(others, walked);
   }
   folders.roots = { ...headRoots, catalogClean: catalog.entries === 0 };
+  const still = checksum !== undefined && (await indexChecksum(indexFile)) === checksum;
+  if (still && head.tree && rootsMark(repoRoot) === rootsAtStart) folders.mark = { head: head.tree, index: checksum, roots: rootsAtStart };
   // No note while connectors/ is untracked as a whole (then every folder is read anyway). The
   // index's checksum is kept only when the index did not change while it was listed.
   if (opts.memo !== false && !folders.allDirty) {
-    const still = layout.checksum !== undefined && (await indexChecksum(indexFile)) === layout.checksum;
     // The note says all this look found (its listings were the note's own): kept as it is, not rewritten (2 MB at 100,000).
     if (noteHolds && still && layout === memo?.layout && known !== undefined) return folders;
     await writeWalkMemo(memoFile, {
@@ -461,8 +475,14 @@ function untrackedUnder(repoRoot: string, dir: string, headListing: Buffer): num
 const NO_THROW = { throwIfNoEntry: false } as const;
 
 /** `git ls-tree -z <tree> -- connectors pipeline/catalog`: the two tree ids (null when absent or not a folder). */
-export function parseRoots(buf: Buffer): { connectors: string | null; catalog: string | null } {
-  const out = { connectors: null as string | null, catalog: null as string | null };
+/** HEAD's tree ids of connectors/ and pipeline/catalog/ (null: no such tree). */
+export interface Roots {
+  connectors: string | null;
+  catalog: string | null;
+}
+
+export function parseRoots(buf: Buffer): Roots {
+  const out: Roots = { connectors: null, catalog: null };
   for (const rec of records(buf)) {
     const m = LS_TREE.exec(rec);
     if (!m) throw new GitUnexpected(`git ls-tree printed an entry it should not: ${JSON.stringify(rec.slice(0, 200))}`);
@@ -505,6 +525,67 @@ export async function readHead(repoRoot: string, run: RunGit): Promise<Head | un
 }
 
 const OID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
+/**
+ * What must not move between a look and a re-check that trusts it, besides the folders re-checked:
+ * HEAD's tree id, the index's checksum (the same paths, flags and stat data), and the inodes of
+ * connectors/ and pipeline/catalog/ (a watcher's watches follow the directories they were set on).
+ */
+export interface Mark {
+  head: string;
+  index: string;
+  roots: string;
+}
+
+/** The mark now; undefined with no commit, no index, or an index without a checksum. */
+export async function readMark(root: string, run: RunGit): Promise<Mark | undefined> {
+  const head = await readHead(root, run);
+  if (!head?.tree) return undefined;
+  const index = await indexChecksum(path.resolve(root, head.indexPath));
+  return index ? { head: head.tree, index, roots: rootsMark(root) } : undefined;
+}
+
+const rootsMark = (root: string) => {
+  const ino = (dir: string) => lstatSync(path.join(root, dir), { throwIfNoEntry: false, bigint: true })?.ino ?? 'none';
+  return `${ino(CONNECTORS_DIR)}:${ino(CATALOG_DIR)}`;
+};
+
+export const sameMark = (a: Mark, b: Mark) => a.head === b.head && a.index === b.index && a.roots === b.roots;
+
+/**
+ * What git says now of `folders`, which `look` asked about every folder found clean, as
+ * readGitFolders with `folders` says it: their files compared with HEAD's blobs when the look's
+ * mark still holds and none has a staged change (recheckAtMark), else git asked by name.
+ */
+export async function recheckFolders(repoRoot: string, look: GitFolders, folders: readonly string[], opts: Pick<ReadGitOptions, 'log' | 'run'> = {}): Promise<GitFolders | undefined> {
+  const run = opts.run ?? runGit;
+  const quick = look.mark && folders.length <= MAX_PATHSPECS && folders.every((f) => !look.staged?.has(f))
+    ? await recheckAtMark(repoRoot, look.mark, look.trees, folders, run).catch(() => undefined) : undefined;
+  return quick ?? readGitFolders(repoRoot, { folders, log: opts.log, run });
+}
+
+/**
+ * A re-check of folders whose index entries are HEAD's, at a look's mark: their files compared
+ * with HEAD's blobs (head-compare.ts), then the mark read again. Undefined when the mark moved or
+ * the comparison cannot word a folder: git must say.
+ */
+export async function recheckAtMark(
+  root: string, mark: Mark, trees: ReadonlyMap<string, string>, folders: readonly string[], run: RunGit,
+): Promise<GitFolders | undefined> {
+  const dirs = new Map(folders.map((f) => [`${CONNECTORS_DIR}/${f}`, trees.get(f) ?? null]));
+  const compared = await compareWithHead(root, mark.head, dirs, run);
+  const after = await readMark(root, run);
+  if (!after || !sameMark(after, mark)) return undefined;
+  const out: GitFolders = { trees: new Map(), dirty: new Set(), uncommitted: false };
+  for (const [dir, c] of compared) {
+    if (c === 'ask') return undefined;
+    if (c === 'clean') continue;
+    out.dirty.add(dir.slice(CONNECTORS_DIR.length + 1));
+    if (c.uncommitted) out.uncommitted = true;
+  }
+  Object.defineProperty(out, 'trees', { enumerable: true, get: () => trees });
+  return out;
+}
 
 /** Entries split on NUL; a trailing NUL ends the last one. */
 function records(buf: Buffer): string[] {
@@ -807,6 +888,19 @@ export async function changedEntries(repoRoot: string, from: string, to: string,
   if (from === to) return [];
   const known = entryDiffs.get(`${from}:${to}`);
   if (known) return [...known];
+  // Asked again while git works on it (a sync starts it early, then waits for it): git runs once.
+  const key = `${repoRoot}\0${from}:${to}`;
+  let asked = entryDiffsAsked.get(key);
+  if (!asked) {
+    asked = diffEntries(repoRoot, from, to, run).finally(() => entryDiffsAsked.delete(key));
+    entryDiffsAsked.set(key, asked);
+  }
+  const names = await asked;
+  if (names) rememberChangedEntries(from, to, names);
+  return names && [...names];
+}
+
+async function diffEntries(repoRoot: string, from: string, to: string, run: RunGit): Promise<string[] | undefined> {
   try {
     const r = await run(['diff-tree', '-z', '--name-only', '--no-renames', from, to], repoRoot);
     if (r.code !== 0) return undefined;
@@ -816,10 +910,13 @@ export async function changedEntries(repoRoot: string, from: string, to: string,
   }
 }
 
+/** changedEntries' git runs not yet answered, by repository and trees (a missing object is one repository's). */
+const entryDiffsAsked = new Map<string, Promise<string[] | undefined>>();
+
 /**
- * Differences between two tree ids of connectors/ already worked out (git-since.ts), for
- * changedEntries: a diff of two trees of 100,000 entries takes git 0.3 s, and tree ids are content
- * addresses, so the answer never goes stale. The last few are kept.
+ * Differences between two tree ids of connectors/ already worked out (by changedEntries, or by
+ * git-since.ts from a watcher's look): a diff of two trees of 100,000 entries takes git 0.1-0.3 s,
+ * and tree ids are content addresses, so the answer never goes stale. The last few are kept.
  */
 const entryDiffs = new Map<string, readonly string[]>();
 const ENTRY_DIFFS_KEPT = 8;

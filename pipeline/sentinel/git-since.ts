@@ -28,21 +28,13 @@
  * while git was asked, more folders to ask than pathspecs allow, git failing. Either way the
  * answer equals what a full look would say of the same checkout (git-since.test.ts).
  */
-import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import {
-  CATALOG_DIR, CONNECTORS_DIR, expectOk, folderOf, GitUnexpected, indexChecksum, MAX_PATHSPECS, parseLsFilesFlags, parseRoots, readGitFolders, rememberChangedEntries, readHead, runGit,
-  type GitFolders, type RunGit,
+  CATALOG_DIR, CONNECTORS_DIR, expectOk, folderOf, GitUnexpected, MAX_PATHSPECS, parseLsFilesFlags, parseRoots, readGitFolders, readMark, recheckAtMark,
+  rememberChangedEntries, runGit, sameMark, type GitFolders, type Mark, type RunGit,
 } from './git-folders.ts';
 import { compareWithHead, type Compared } from './head-compare.ts';
 
-
-/** What is compared between two looks besides the worktree: HEAD, the index, and the two watched roots themselves. */
-interface Mark {
-  head: string;
-  index: string;
-  roots: string;
-}
 
 interface Look {
   folders: GitFolders;
@@ -132,42 +124,11 @@ export function watchedGit(repoRoot: string, opts: { log?: (line: string) => voi
       const l = last;
       const mark = await readMark(root, run).catch(() => undefined);
       const quick = l && mark && sameMark(mark, l.mark) && folders.length <= MAX_PATHSPECS && folders.every((f) => !l.folders.staged?.has(f))
-        ? await recheckBytes(root, l, folders, run).catch(() => undefined) : undefined;
+        ? await recheckAtMark(root, l.mark, l.folders.trees, folders, run).catch(() => undefined) : undefined;
       return quick ?? readGitFolders(root, { folders, log: opts.log, run });
     },
     lastLook: () => how,
   };
-}
-
-const sameMark = (a: Mark, b: Mark) => a.head === b.head && a.index === b.index && a.roots === b.roots;
-
-/**
- * WatchedGit.recheck at the look's HEAD and index, for folders it found no staged change in: their
- * files compared with HEAD's blobs. Undefined when git must say.
- */
-async function recheckBytes(root: string, l: Look, folders: readonly string[], run: RunGit): Promise<GitFolders | undefined> {
-  const dirs = new Map(folders.map((f) => [`${CONNECTORS_DIR}/${f}`, l.folders.trees.get(f) ?? null]));
-  const compared = await compareWithHead(root, l.mark.head, dirs, run);
-  const after = await readMark(root, run);
-  if (!after || !sameMark(after, l.mark)) return undefined;
-  const out: GitFolders = { trees: new Map(), dirty: new Set(), uncommitted: false };
-  for (const [dir, c] of compared) {
-    if (c === 'ask') return undefined;
-    if (c === 'clean') continue;
-    out.dirty.add(dir.slice(CONNECTORS_DIR.length + 1));
-    if (c.uncommitted) out.uncommitted = true;
-  }
-  Object.defineProperty(out, 'trees', { enumerable: true, get: () => l.folders.trees });
-  return out;
-}
-
-async function readMark(root: string, run: RunGit): Promise<Mark | undefined> {
-  const head = await readHead(root, run);
-  if (!head?.tree) return undefined;
-  const index = await indexChecksum(path.resolve(root, head.indexPath));
-  if (!index) return undefined;
-  const ino = (dir: string) => lstatSync(path.join(root, dir), { throwIfNoEntry: false, bigint: true })?.ino ?? 'none';
-  return { head: head.tree, index, roots: `${ino(CONNECTORS_DIR)}:${ino(CATALOG_DIR)}` };
 }
 
 /** The last look brought up to date (see the module comment), or undefined when only a full look can say. */

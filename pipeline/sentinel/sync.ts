@@ -27,7 +27,7 @@ import { applyConnectorFiles, recordApprovedFiles } from './files.ts';
 import { declaredKeyNames, keyConflicts, readKeyOwners, refuseKeyConflicts } from './key-owners.ts';
 import { makePlan, planIsEmpty } from './plan.ts';
 import { defaultValidate, planRegistry, planSync, validateStamped, type PlanOptions } from './planning.ts';
-import { changedEntries, CONNECTORS_DIR, readGitFolders, type GitFolders } from './git-folders.ts';
+import { changedEntries, CONNECTORS_DIR, readGitFolders, type GitFolders, type Roots } from './git-folders.ts';
 import type { GitSource } from './git-since.ts';
 import { defaultActor, detectCommit, worktreeDirtyFrom } from './provenance.ts';
 import { recordFailedSync, summarizeError, summarizeValidation, type FailureSummary } from './record.ts';
@@ -95,7 +95,13 @@ export async function runSync(opts: SyncOptions): Promise<SyncOutcome> {
   // uncommitted work git reports; the baseline is read again under the lock.
   let early: EarlyReads | undefined;
   const readEarly = () => (early ??= opts.fullValidation ? undefined : startEarlyReads(opts));
-  const git = opts.git ? opts.git.look() : readGitFolders(opts.repoRoot, { log: opts.log, memo: !opts.fullValidation, whileGitWorks: readEarly });
+  // HEAD's connectors/ tree id arrives before git's look ends: its diff with the baseline's
+  // (syncChangedFolders) starts then, on the other core, while this thread looks at the folders.
+  const whileGitWorks = (roots: Promise<Roots>) => {
+    const reads = readEarly();
+    if (reads && !opts.validate) diffEarly(opts.repoRoot, reads.baseline, roots);
+  };
+  const git = opts.git ? opts.git.look() : readGitFolders(opts.repoRoot, { log: opts.log, memo: !opts.fullValidation, whileGitWorks });
   if (opts.git) readEarly();
   const [commitSha, worktreeDirty] = await Promise.all([
     opts.commitSha === undefined ? detectCommit(opts.repoRoot) : opts.commitSha,
@@ -126,6 +132,15 @@ function startEarlyReads(opts: SyncOptions): EarlyReads {
   const early = { catalog: loadCatalog(opts.repoRoot), baseline: withConnection(opts.db, readBaseline) };
   for (const p of Object.values(early)) p.catch(() => undefined);
   return early;
+}
+
+/** Starts changedEntries for the baseline's tree and HEAD's when syncChangedFolders will ask for it (same catalogue); git runs once. */
+function diffEarly(repoRoot: string, baseline: Promise<Baseline | undefined>, roots: Promise<Roots>): void {
+  Promise.all([baseline, roots])
+    .then(([seen, head]) => {
+      if (seen && head.connectors && seen.catalog_tree === head.catalog) return changedEntries(repoRoot, seen.connectors_tree, head.connectors);
+    })
+    .catch(() => undefined); // the sync's own reads say what failed
 }
 
 async function attemptSync(

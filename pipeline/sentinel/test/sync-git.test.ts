@@ -15,7 +15,7 @@ import { freshDatabase, testBackends, type FreshDatabase } from '../../registry/
 import { validateRepo } from '../../validate/repo.ts';
 import type { ValidationResult, ValidConnector } from '../../validate/types.ts';
 import { readFolderSources, stampTrees } from '../changed-folders.ts';
-import { readGitFolders, runGit, type RunGit } from '../git-folders.ts';
+import { changedEntries, readGitFolders, runGit, type RunGit } from '../git-folders.ts';
 import { planSync, runSync, type Validate } from '../index.ts';
 import type { Plan } from '../types.ts';
 import { commitAll, dumpRegistry, git, gitRepo, makeRepo, manifestYaml, type TestRepo } from './helpers.ts';
@@ -525,6 +525,73 @@ describe('git-folders reads git exactly', () => {
     plain.cleanup();
   });
 
+  it("re-checks the folders a look found clean by their bytes while HEAD and the index are the look's; once either moves, git is asked by name", async () => {
+    const r = gitRepo(['rc_a', 'rc_b', 'rc_c', 'rc_d']);
+    try {
+      const { calls, run, walked } = recordedGit();
+      const look = (await readGitFolders(r.root, { run, memo: false }))!;
+      expect(look.mark?.head).toBe(git(r.root, 'rev-parse', 'HEAD^{tree}'));
+      const stamped = async (slugs: string[]) => {
+        const connectors = slugs.map((slug) => ({ kind: 'parsed', slug }) as ValidConnector);
+        calls.length = 0;
+        await stampTrees(connectors, look, { repoRoot: r.root, runGit: run });
+        return Object.fromEntries(connectors.map((c) => [c.slug, c.source_tree]));
+      };
+      // While they were read: rc_b edited, rc_c given an untracked file, rc_a left alone.
+      r.write('rc_b', { display_name: 'B, edited while read' });
+      writeFileSync(path.join(r.root, 'connectors', 'rc_c', 'notes.md'), 'new\n');
+      expect(await stamped(['rc_a', 'rc_b', 'rc_c'])).toEqual({ rc_a: treeOf(r, 'rc_a'), rc_b: null, rc_c: null });
+      // No git status (which reads the whole index): each folder's own tree, and notes.md put to check-ignore.
+      expect(calls.filter((a) => a[0] === 'status')).toEqual([]);
+      expect(calls).toContainEqual(['ls-tree', '-r', '-z', treeOf(r, 'rc_b')]);
+      expect(calls.filter((a) => a.includes('check-ignore'))).toEqual([['-c', 'core.quotePath=false', 'check-ignore', '--no-index', '--', 'connectors/rc_c/notes.md']]);
+      // Git's own answer by name is the same.
+      expect([...(await readGitFolders(r.root, { folders: ['rc_a', 'rc_b', 'rc_c'] }))!.dirty].sort()).toEqual(['rc_b', 'rc_c']);
+
+      // The index moved (rc_b staged): the look's mark no longer holds, so git is asked by name.
+      git(r.root, 'add', 'connectors/rc_b');
+      expect(await stamped(['rc_a', 'rc_d'])).toEqual({ rc_a: treeOf(r, 'rc_a'), rc_d: treeOf(r, 'rc_d') });
+      expect(walked()).toEqual([['connectors/rc_a', 'connectors/rc_d']]);
+
+      // HEAD moved (rc_d changed and committed while read): asked by name, and rc_d's new tree is not the look's.
+      r.write('rc_d', { display_name: 'D, committed while read' });
+      commitAll(r, 'meanwhile');
+      expect(await stamped(['rc_a', 'rc_d'])).toEqual({ rc_a: treeOf(r, 'rc_a'), rc_d: null });
+      expect(walked()).toEqual([['connectors/rc_a', 'connectors/rc_d']]);
+    } finally {
+      r.cleanup();
+    }
+  });
+
+  it('changedEntries runs git once for the same two trees, asked while git works or after; a tree missing is undefined, not an empty diff, and not kept', async () => {
+    const r = gitRepo(['ce_a', 'ce_b', 'ce_c']);
+    try {
+      const from = git(r.root, 'rev-parse', 'HEAD:connectors');
+      r.write('ce_b', { display_name: 'B, changed' });
+      r.remove('ce_c');
+      commitAll(r, 'change b, remove c');
+      const to = git(r.root, 'rev-parse', 'HEAD:connectors');
+      const { calls, run } = recordedGit();
+      const [early, late] = await Promise.all([changedEntries(r.root, from, to, run), changedEntries(r.root, from, to, run)]);
+      expect(early).toEqual(['ce_b', 'ce_c']);
+      expect(late).toEqual(early);
+      expect(late).not.toBe(early); // each caller's own copy
+      expect(calls.filter((a) => a[0] === 'diff-tree')).toHaveLength(1);
+      // Asked after git answered: the answer is kept (tree ids are content addresses), git is not asked again.
+      const again = await changedEntries(r.root, from, to, run);
+      expect(again).toEqual(['ce_b', 'ce_c']);
+      again!.push('not kept');
+      expect(await changedEntries(r.root, from, to, run)).toEqual(['ce_b', 'ce_c']);
+      expect(calls.filter((a) => a[0] === 'diff-tree')).toHaveLength(1);
+      // A tree this repository does not have (a shallow clone without the baseline's): no answer, none kept.
+      expect(await changedEntries(r.root, 'f'.repeat(40), to, run)).toBeUndefined();
+      expect(await changedEntries(r.root, 'f'.repeat(40), to, run)).toBeUndefined();
+      expect(calls.filter((a) => a[0] === 'diff-tree')).toHaveLength(3);
+    } finally {
+      r.cleanup();
+    }
+  });
+
   it("answers a folder's tree id from git's sorted listing: names that sort around each other, a file and a link among them, and many lookups", async () => {
     // Folders whose order in a tree depends on git comparing a folder as "name/": "a" sorts after
     // "a-b" and "a.b" ("/" is 0x2f), before "a0"; a file "a.txt" and a link sit among them.
@@ -624,8 +691,9 @@ describe('git-folders reads git exactly', () => {
       // wn_c was edited in place (its folder did not change): git status --untracked-files=no names it.
       // wn_b is in HEAD with its index entries HEAD's: compared with its own tree here (its
       // debug.log put to check-ignore), not by a git status that reads the whole index; wn_new,
-      // not in HEAD, is git's to list.
-      expect(walked()).toEqual([['connectors/wn_new', 'pipeline/catalog/']]);
+      // not in HEAD, is git's to list. connectors/ gained an entry, so the index is listed again,
+      // but pipeline/catalog/ is still compared with HEAD's listing of it, not put to git status.
+      expect(walked()).toEqual([['connectors/wn_new']]);
       expect(others()).toEqual([['connectors/wn_new']]);
       const wnB = git(r.root, 'rev-parse', 'HEAD:connectors/wn_b');
       expect(calls).toContainEqual(['ls-tree', '-r', '-z', wnB]);
