@@ -60,7 +60,8 @@ export function untouchedFolders(known: KnownSources, git: GitFolders): Set<stri
  * the folder both before it was read and after (asked again for those folders only: a folder
  * edited or committed while it was being read is not remembered by a tree id it may not match),
  * else null. Asked again by their bytes against HEAD's blobs when HEAD and the index are as the
- * look found them (recheckFolders), so a one-folder re-check does not have git read the index. Folders taken unread already carry the registry's tree id. Outside git: left unset.
+ * look found them (recheckFolders), so a one-folder re-check does not have git read the index.
+ * Folders taken unread already carry the registry's tree id. Outside git: left unset.
  * `recheck: false` (a plan, which writes nothing): git is not asked again; the ids are the ones a
  * sync of the same checkout remembers.
  */

@@ -474,13 +474,13 @@ function untrackedUnder(repoRoot: string, dir: string, headListing: Buffer): num
 
 const NO_THROW = { throwIfNoEntry: false } as const;
 
-/** `git ls-tree -z <tree> -- connectors pipeline/catalog`: the two tree ids (null when absent or not a folder). */
 /** HEAD's tree ids of connectors/ and pipeline/catalog/ (null: no such tree). */
 export interface Roots {
   connectors: string | null;
   catalog: string | null;
 }
 
+/** `git ls-tree -z <tree> -- connectors pipeline/catalog`: the two tree ids (null when absent or not a folder). */
 export function parseRoots(buf: Buffer): Roots {
   const out: Roots = { connectors: null, catalog: null };
   for (const rec of records(buf)) {
@@ -550,16 +550,19 @@ const rootsMark = (root: string) => {
   return `${ino(CONNECTORS_DIR)}:${ino(CATALOG_DIR)}`;
 };
 
-export const sameMark = (a: Mark, b: Mark) => a.head === b.head && a.index === b.index && a.roots === b.roots;
+const sameMark = (a: Mark, b: Mark) => a.head === b.head && a.index === b.index && a.roots === b.roots;
 
 /**
- * What git says now of `folders`, which `look` asked about every folder found clean, as
- * readGitFolders with `folders` says it: their files compared with HEAD's blobs when the look's
- * mark still holds and none has a staged change (recheckAtMark), else git asked by name.
+ * What git says now of `folders`, which `look` (a look at every folder, the CLI's or a watcher's)
+ * found clean, as readGitFolders with `folders` says it: their files compared with HEAD's blobs
+ * when the look has a mark, it still holds and none has a staged change (recheckAtMark), else git
+ * asked by name.
  */
-export async function recheckFolders(repoRoot: string, look: GitFolders, folders: readonly string[], opts: Pick<ReadGitOptions, 'log' | 'run'> = {}): Promise<GitFolders | undefined> {
+export async function recheckFolders(
+  repoRoot: string, look: Partial<Pick<GitFolders, 'trees' | 'staged' | 'mark'>>, folders: readonly string[], opts: Pick<ReadGitOptions, 'log' | 'run'> = {},
+): Promise<GitFolders | undefined> {
   const run = opts.run ?? runGit;
-  const quick = look.mark && folders.length <= MAX_PATHSPECS && folders.every((f) => !look.staged?.has(f))
+  const quick = look.mark && look.trees && folders.length <= MAX_PATHSPECS && folders.every((f) => !look.staged?.has(f))
     ? await recheckAtMark(repoRoot, look.mark, look.trees, folders, run).catch(() => undefined) : undefined;
   return quick ?? readGitFolders(repoRoot, { folders, log: opts.log, run });
 }
@@ -569,7 +572,7 @@ export async function recheckFolders(repoRoot: string, look: GitFolders, folders
  * with HEAD's blobs (head-compare.ts), then the mark read again. Undefined when the mark moved or
  * the comparison cannot word a folder: git must say.
  */
-export async function recheckAtMark(
+async function recheckAtMark(
   root: string, mark: Mark, trees: ReadonlyMap<string, string>, folders: readonly string[], run: RunGit,
 ): Promise<GitFolders | undefined> {
   const dirs = new Map(folders.map((f) => [`${CONNECTORS_DIR}/${f}`, trees.get(f) ?? null]));

@@ -30,8 +30,8 @@
  */
 import path from 'node:path';
 import {
-  CATALOG_DIR, CONNECTORS_DIR, expectOk, folderOf, GitUnexpected, MAX_PATHSPECS, parseLsFilesFlags, parseRoots, readGitFolders, readMark, recheckAtMark,
-  rememberChangedEntries, runGit, sameMark, type GitFolders, type Mark, type RunGit,
+  CATALOG_DIR, CONNECTORS_DIR, expectOk, folderOf, GitUnexpected, MAX_PATHSPECS, parseLsFilesFlags, parseRoots, readGitFolders, readMark, recheckFolders,
+  rememberChangedEntries, runGit, type GitFolders, type Mark, type RunGit,
 } from './git-folders.ts';
 import { compareWithHead, type Compared } from './head-compare.ts';
 
@@ -121,11 +121,10 @@ export function watchedGit(repoRoot: string, opts: { log?: (line: string) => voi
       return folders;
     },
     async recheck(folders) {
+      // At the last look's mark, as a CLI sync re-checks at its own look's (recheckFolders).
       const l = last;
-      const mark = await readMark(root, run).catch(() => undefined);
-      const quick = l && mark && sameMark(mark, l.mark) && folders.length <= MAX_PATHSPECS && folders.every((f) => !l.folders.staged?.has(f))
-        ? await recheckAtMark(root, l.mark, l.folders.trees, folders, run).catch(() => undefined) : undefined;
-      return quick ?? readGitFolders(root, { folders, log: opts.log, run });
+      const look = l ? { trees: l.folders.trees, staged: l.folders.staged, mark: l.mark } : {};
+      return recheckFolders(root, look, folders, { log: opts.log, run });
     },
     lastLook: () => how,
   };
